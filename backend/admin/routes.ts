@@ -1,0 +1,37 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { z } from 'zod';
+import { ERROR_CODES, createSessionRequestSchema, createSolverRequestSchema, updateSolverRequestSchema } from '../../shared/index.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { ApiError } from '../http/errors.ts';
+import { jsonBody, pathParams } from '../http/validate.ts';
+import type { AdminService } from './service.ts';
+
+const idParam = z.object({ id: z.uuid('id must be a UUID') });
+
+const sameSecret = (given: string, expected: string) => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/** `Authorization: Bearer $ADMIN_API_TOKEN`; with no token set the admin API answers 503. */
+const requireAdmin = (token: string | undefined) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (!token) throw new ApiError(503, ERROR_CODES.notConfigured, 'The admin API is disabled: set ADMIN_API_TOKEN to enable it.');
+    const given = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    if (!given || !sameSecret(given, token)) throw new ApiError(401, ERROR_CODES.unauthorized, 'A valid admin token is required.');
+    await next();
+  });
+
+export const createAdminRoutes = (admin: AdminService, adminApiToken: string | undefined) =>
+  new Hono<AppEnv>()
+    .use(requireAdmin(adminApiToken))
+    .post('/solvers', jsonBody(createSolverRequestSchema), async (c) => c.json(await admin.createSolver(c.req.valid('json')), 201))
+    .patch('/solvers/:id', pathParams(idParam), jsonBody(updateSolverRequestSchema), async (c) =>
+      c.json(await admin.updateSolver(c.req.valid('param').id, c.req.valid('json'))),
+    )
+    .post('/sessions', jsonBody(createSessionRequestSchema), async (c) => c.json(await admin.createSession(c.req.valid('json')), 201))
+    .get('/sessions/:id', pathParams(idParam), async (c) => c.json(await admin.getSession(c.req.valid('param').id)))
+    .post('/sessions/:id/end', pathParams(idParam), async (c) => c.json(await admin.endSession(c.req.valid('param').id)));

@@ -1,0 +1,85 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { schema } from './schema.ts';
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Either the whole database or an open transaction: what repositories accept. */
+export type Queryable = Database | Transaction;
+
+export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+
+export type DatabaseHandle = {
+  kind: DatabaseTarget['kind'];
+  db: Database;
+  /** The embedded engine, when it is PGlite (pg-boss runs on it directly). */
+  pglite?: PGlite;
+  /** Connection string for pg-boss's own pool, when it is a real server. */
+  url?: string;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+};
+
+const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+// Any fixed number: several instances starting at once take turns migrating.
+const MIGRATION_LOCK_ID = 727_2026;
+
+/** Opens the database (embedded PGlite by default, postgres.js for a server) and applies migrations. */
+export function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+  return target.kind === 'pglite' ? openPglite(target.dataDir) : openPostgres(target.url);
+}
+
+async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+  if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
+  await migratePglite(db as never, { migrationsFolder });
+  return {
+    kind: 'pglite',
+    db,
+    pglite,
+    ping: () => ping(db),
+    close: () => pglite.close(),
+  };
+}
+
+async function openPostgresMigrated(url: string) {
+  const client = postgres(url, { max: 10, onnotice: () => {} });
+  const db = drizzlePostgres({ client, schema }) as unknown as Database;
+  const lock = await client.reserve();
+  try {
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    await migratePostgres(db as never, { migrationsFolder });
+  } finally {
+    await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    lock.release();
+  }
+  return { client, db };
+}
+
+function openPostgres(url: string): Promise<DatabaseHandle> {
+  return openPostgresMigrated(url).then(({ client, db }) => ({
+    kind: 'postgres' as const,
+    db,
+    url,
+    ping: () => ping(db),
+    close: () => client.end({ timeout: 5 }),
+  }));
+}
+
+async function ping(db: Database): Promise<boolean> {
+  try {
+    await db.execute(sql`select 1`);
+    return true;
+  } catch {
+    return false;
+  }
+}

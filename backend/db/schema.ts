@@ -1,0 +1,92 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { MEET_LINK_SOURCES, SESSION_STATUSES, SMS_STATUSES, SOLVER_EMPLOYMENT } from '../../shared/index.ts';
+
+export const solverEmploymentEnum = pgEnum('solver_employment', SOLVER_EMPLOYMENT);
+export const sessionStatusEnum = pgEnum('session_status', SESSION_STATUSES);
+export const meetLinkSourceEnum = pgEnum('meet_link_source', MEET_LINK_SOURCES);
+export const smsStatusEnum = pgEnum('sms_status', SMS_STATUSES);
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const solvers = pgTable(
+  'solvers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: varchar('name', { length: 255 }).notNull(),
+    /** Login email, stored lower-case. */
+    email: varchar('email', { length: 255 }).notNull(),
+    employment: solverEmploymentEnum('employment').notNull().default('contract'),
+    /** Workspace account the service account acts as (delegation subject), stored lower-case. */
+    googleEmail: varchar('google_email', { length: 255 }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('solvers_email_unique').on(table.email),
+    index('solvers_google_email_idx').on(table.googleEmail),
+  ],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    solverId: uuid('solver_id')
+      .notNull()
+      .references(() => solvers.id),
+    customerName: varchar('customer_name', { length: 255 }).notNull(),
+    customerPhone: varchar('customer_phone', { length: 16 }).notNull(),
+    status: sessionStatusEnum('status').notNull().default('active'),
+    meetLink: text('meet_link'),
+    meetLinkSource: meetLinkSourceEnum('meet_link_source'),
+    meetLinkCreatedAt: timestamp('meet_link_created_at', { withTimezone: true }),
+    calendarEventId: text('calendar_event_id'),
+    /** The calendar (solver's Google email) the event lives on. */
+    calendarId: varchar('calendar_id', { length: 255 }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [index('sessions_solver_status_idx').on(table.solverId, table.status, table.createdAt)],
+);
+
+export const smsDeliveries = pgTable(
+  'sms_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id),
+    toNumber: varchar('to_number', { length: 16 }).notNull(),
+    body: text('body').notNull(),
+    status: smsStatusEnum('status').notNull().default('queued'),
+    twilioSid: varchar('twilio_sid', { length: 64 }),
+    errorCode: varchar('error_code', { length: 32 }),
+    errorMessage: text('error_message'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('sms_deliveries_session_idx').on(table.sessionId, table.createdAt),
+    uniqueIndex('sms_deliveries_twilio_sid_unique').on(table.twilioSid).where(sql`${table.twilioSid} is not null`),
+  ],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id').references(() => sessions.id),
+    solverId: uuid('solver_id').references(() => solvers.id),
+    /** `solver:<id>`, `admin` or `system`. */
+    actor: varchar('actor', { length: 64 }).notNull(),
+    action: varchar('action', { length: 64 }).notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (table) => [index('audit_events_session_idx').on(table.sessionId, table.createdAt)],
+);
+
+export const schema = { solvers, sessions, smsDeliveries, auditEvents };

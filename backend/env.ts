@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+const url = (fallback?: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value?.trim() ? value.trim() : fallback))
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional())
+    .transform((value) => value?.replace(/\/+$/, ''));
+
+const serviceAccountKeySchema = z.object({
+  type: z.literal('service_account', 'the key is not a service-account key ("type" must be "service_account")'),
+  client_email: z.string().min(1),
+  private_key: z.string().includes('PRIVATE KEY'),
+  client_id: z.string().optional(),
+});
+export type ServiceAccountKey = z.infer<typeof serviceAccountKeySchema>;
+
+const serviceAccountKey = optionalText.transform((value, ctx) => {
+  if (!value) return undefined;
+  try {
+    return serviceAccountKeySchema.parse(JSON.parse(Buffer.from(value, 'base64').toString('utf8')));
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be the base64 of a service-account JSON key (base64 -w0 key.json)',
+    });
+    return z.NEVER;
+  }
+});
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+    DATABASE_URL: optionalText.pipe(
+      z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    ),
+    PGLITE_DATA_DIR: optionalText.transform((value) => value ?? '.data/pglite'),
+    GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
+    GOOGLE_OAUTH_CLIENT_IDS: list,
+    WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
+    SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().startsWith('AC', 'must start with AC').optional()),
+    TWILIO_AUTH_TOKEN: optionalText,
+    TWILIO_FROM_NUMBER: optionalText.pipe(z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be E.164').optional()),
+    TWILIO_MESSAGING_SERVICE_SID: optionalText.pipe(z.string().startsWith('MG', 'must start with MG').optional()),
+    PUBLIC_BASE_URL: url(),
+    ABLY_API_KEY: optionalText.pipe(z.string().regex(/^[^.:]+\.[^.:]+:.+$/, 'must look like appId.keyId:secret').optional()),
+    GOOGLE_OAUTH_URL: url('https://oauth2.googleapis.com'),
+    GOOGLE_API_URL: url('https://www.googleapis.com'),
+    TWILIO_API_URL: url('https://api.twilio.com'),
+    ABLY_REST_URL: url(),
+    NODE_ENV: optionalText,
+  })
+  .superRefine((env, ctx) => {
+    const twilioParts = [env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM_NUMBER ?? env.TWILIO_MESSAGING_SERVICE_SID];
+    if (twilioParts.some(Boolean) && !twilioParts.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_ACCOUNT_SID'],
+        message: 'SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID together',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
+    }
+  });
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  return {
+    port: env.PORT,
+    database: env.DATABASE_URL
+      ? ({ kind: 'postgres', url: env.DATABASE_URL } as const)
+      : ({ kind: 'pglite', dataDir: env.PGLITE_DATA_DIR } as const),
+    google: {
+      serviceAccount: env.GOOGLE_SERVICE_ACCOUNT_KEY,
+      oauthClientIds: env.GOOGLE_OAUTH_CLIENT_IDS,
+      workspaceDomains: env.WORKSPACE_DOMAINS,
+      oauthUrl: env.GOOGLE_OAUTH_URL!,
+      apiUrl: env.GOOGLE_API_URL!,
+    },
+    /** Undefined means "generate one per process" (tokens then die with the process). */
+    sessionSecret: env.SESSION_SECRET,
+    adminApiToken: env.ADMIN_API_TOKEN,
+    twilio:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+        ? {
+            accountSid: env.TWILIO_ACCOUNT_SID,
+            authToken: env.TWILIO_AUTH_TOKEN,
+            fromNumber: env.TWILIO_FROM_NUMBER,
+            messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
+            apiUrl: env.TWILIO_API_URL!,
+          }
+        : undefined,
+    ably: env.ABLY_API_KEY ? { apiKey: env.ABLY_API_KEY, restUrl: env.ABLY_REST_URL } : undefined,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment once; lists every bad variable together (never their values). */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+  }
+  return toConfig(parsed.data);
+}

@@ -1,0 +1,156 @@
+import { JWT } from 'google-auth-library';
+import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
+import type { ServiceAccountKey } from '../env.ts';
+import { CalendarFailure, diagnoseCalendarError } from './calendar-failure.ts';
+
+export type CreateMeetEventInput = {
+  /** The solver's Google email: delegation subject and calendar id. */
+  subject: string;
+  eventId: string;
+  sessionId: string;
+  customerName: string;
+  start: Date;
+  end: Date;
+};
+
+/** The Calendar operations the product needs. */
+export type MeetCalendar = {
+  /** Creates (or, if it already exists, fetches) the event with a Meet conference; throws CalendarFailure. */
+  createMeetEvent(input: CreateMeetEventInput): Promise<{ meetLink: string }>;
+  /** Ends the event now; an event already gone counts as ended. */
+  endEvent(input: { subject: string; eventId: string; at: Date }): Promise<void>;
+};
+
+export type GoogleCalendarOptions = {
+  serviceAccount: ServiceAccountKey;
+  oauthUrl: string;
+  apiUrl: string;
+  requestTimeoutMs?: number;
+  /** Attempts for retryable failures (429, 5xx, rate limits, timeouts), with exponential backoff. */
+  maxAttempts?: number;
+  retryBaseDelayMs?: number;
+  pendingPollIntervalMs?: number;
+  pendingMaxPolls?: number;
+};
+
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+const SCOPES = ['https://www.googleapis.com/auth/calendar'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Calendar v3 through googleapis, acting as each solver through the service account's delegation. */
+export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalendar {
+  const timeout = options.requestTimeoutMs ?? 8_000;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const baseDelay = options.retryBaseDelayMs ?? 250;
+  const clients = new Map<string, calendar_v3.Calendar>();
+  // google-auth-library hard-codes the token URL; route it to GOOGLE_OAUTH_URL (emulators, proxies).
+  const fetchImplementation: typeof fetch = (input, init) =>
+    fetch(String(input instanceof Request ? input.url : input) === GOOGLE_TOKEN_URL ? `${options.oauthUrl}/token` : input, init);
+
+  const clientFor = (subject: string) => {
+    let client = clients.get(subject);
+    if (!client) {
+      const auth = new JWT({
+        email: options.serviceAccount.client_email,
+        key: options.serviceAccount.private_key,
+        scopes: SCOPES,
+        subject,
+        transporterOptions: { fetchImplementation, timeout },
+      });
+      client = new calendar_v3.Calendar({ auth, rootUrl: `${options.apiUrl}/` });
+      clients.set(subject, client);
+    }
+    return client;
+  };
+
+  const withRetries = async <T>(subject: string, call: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const failure = diagnoseCalendarError(error, subject, options.serviceAccount.client_id);
+        if (!failure.retryable || attempt >= maxAttempts) throw failure;
+        await sleep(baseDelay * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      }
+    }
+  };
+
+  const request = { timeout, retry: false };
+
+  return {
+    async createMeetEvent(input) {
+      const calendar = clientFor(input.subject);
+      const calendarId = input.subject;
+      let event = await withRetries(input.subject, async () => {
+        try {
+          const response = await calendar.events.insert(
+            {
+              calendarId,
+              conferenceDataVersion: 1,
+              requestBody: {
+                id: input.eventId,
+                summary: `SavvySolve Support Session - ${input.customerName}`,
+                description: `Support session ID: ${input.sessionId}`,
+                start: { dateTime: input.start.toISOString() },
+                end: { dateTime: input.end.toISOString() },
+                conferenceData: {
+                  createRequest: {
+                    requestId: `savvysolve-${input.sessionId}-${Date.now()}`,
+                    conferenceSolutionKey: { type: 'hangoutsMeet' },
+                  },
+                },
+              },
+            },
+            request,
+          );
+          return response.data;
+        } catch (error) {
+          // Already created by an earlier attempt, another click or another instance: use that one.
+          if ((error as { status?: number }).status === 409) {
+            return (await calendar.events.get({ calendarId, eventId: input.eventId }, request)).data;
+          }
+          throw error;
+        }
+      });
+
+      const pollInterval = options.pendingPollIntervalMs ?? 400;
+      const maxPolls = options.pendingMaxPolls ?? 10;
+      for (let poll = 0; conferenceStatus(event) === 'pending'; poll++) {
+        if (poll >= maxPolls) {
+          throw new CalendarFailure('pending_timeout', `Google kept the Meet conference for ${input.subject} pending for too long.`);
+        }
+        await sleep(pollInterval);
+        event = await withRetries(input.subject, async () => (await calendar.events.get({ calendarId, eventId: input.eventId }, request)).data);
+      }
+
+      const meetLink = event.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video')?.uri;
+      if (!meetLink) {
+        throw new CalendarFailure(
+          'no_video_entry_point',
+          `Google created the event on ${input.subject}'s calendar without a Meet video link (conference status: ${conferenceStatus(event) ?? 'none'}).`,
+        );
+      }
+      return { meetLink };
+    },
+
+    async endEvent({ subject, eventId, at }) {
+      const calendar = clientFor(subject);
+      await withRetries(subject, async () => {
+        try {
+          await calendar.events.patch(
+            { calendarId: subject, eventId, conferenceDataVersion: 1, requestBody: { end: { dateTime: at.toISOString() } } },
+            request,
+          );
+        } catch (error) {
+          const status = (error as { status?: number }).status;
+          if (status === 404 || status === 410) return;
+          throw error;
+        }
+      });
+    },
+  };
+}
+
+function conferenceStatus(event: calendar_v3.Schema$Event) {
+  return event.conferenceData?.createRequest?.status?.statusCode ?? undefined;
+}

@@ -1,0 +1,160 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import {
+  ERROR_CODES,
+  FALLBACK_MEET_LINK,
+  MEET_REASONS,
+  meetSmsBody,
+  type CanUseMeetResponse,
+  type CreateMeetLinkResponse,
+} from '../../shared/index.ts';
+import { recordAudit, solverActor } from '../audit/audit-log.ts';
+import type { Database } from '../db/client.ts';
+import { sessions } from '../db/schema.ts';
+import { ApiError } from '../http/errors.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Logger } from '../logger.ts';
+import type { RealtimeOutbox } from '../realtime/outbox.ts';
+import type { SmsOutbox } from '../sms/sms-outbox.ts';
+import type { SolverRow } from '../solvers/solver-store.ts';
+import { CalendarFailure } from './calendar-failure.ts';
+import { calendarEventIdFor } from './event-id.ts';
+import type { MeetCalendar } from './google-calendar.ts';
+
+export type MeetServiceDeps = {
+  db: Database;
+  /** Undefined when GOOGLE_SERVICE_ACCOUNT_KEY is unset. */
+  calendar: MeetCalendar | undefined;
+  sms: SmsOutbox;
+  realtime: RealtimeOutbox;
+  queue: JobQueue;
+  log: Logger;
+  now?: () => Date;
+  eventDurationMinutes?: number;
+};
+
+export type MeetService = ReturnType<typeof createMeetService>;
+
+const SESSION_NOT_FOUND = 'Session not found';
+
+export function createMeetService(deps: MeetServiceDeps) {
+  const now = deps.now ?? (() => new Date());
+  const durationMs = (deps.eventDurationMinutes ?? 60) * 60_000;
+  // Concurrent clicks on one session in this process share one Calendar call.
+  const inFlight = new Map<string, Promise<CreateMeetLinkResponse>>();
+
+  /** The spec's three rules, in its order. */
+  function canUse(solver: SolverRow): CanUseMeetResponse {
+    if (solver.employment !== 'employed') return { canUse: false, reason: MEET_REASONS.notEmployed };
+    if (!solver.googleEmail) return { canUse: false, reason: MEET_REASONS.noGoogleEmail };
+    if (!deps.calendar) return { canUse: false, reason: MEET_REASONS.notConfigured };
+    return { canUse: true };
+  }
+
+  async function createLink(solver: SolverRow, sessionId: string): Promise<CreateMeetLinkResponse> {
+    if (solver.employment !== 'employed') throw new ApiError(403, ERROR_CODES.forbidden, MEET_REASONS.notEmployed);
+    if (!solver.googleEmail) throw new ApiError(403, ERROR_CODES.forbidden, MEET_REASONS.noGoogleEmail);
+
+    const session = await loadOwnSession(solver.id, sessionId);
+    if (session.meetLink) return existing(session.meetLink);
+    if (session.status === 'ended') throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
+
+    const running = inFlight.get(sessionId);
+    if (running) return running.then((result) => (result.usedFallback ? result : { ...result, isExisting: true }));
+    const created = createNewLink(solver, session).finally(() => inFlight.delete(sessionId));
+    inFlight.set(sessionId, created);
+    return created;
+  }
+
+  async function loadOwnSession(solverId: string, sessionId: string) {
+    const [session] = await deps.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.id, sessionId), eq(sessions.solverId, solverId)))
+      .limit(1);
+    // Another solver's session answers exactly like a missing one.
+    if (!session) throw new ApiError(404, ERROR_CODES.notFound, SESSION_NOT_FOUND);
+    return session;
+  }
+
+  async function createNewLink(solver: SolverRow, session: typeof sessions.$inferSelect): Promise<CreateMeetLinkResponse> {
+    const subject = solver.googleEmail!;
+    let meetLink: string;
+    try {
+      if (!deps.calendar) throw new CalendarFailure('rejected', 'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_KEY unset).');
+      const start = now();
+      ({ meetLink } = await deps.calendar.createMeetEvent({
+        subject,
+        eventId: calendarEventIdFor(session.id),
+        sessionId: session.id,
+        customerName: session.customerName,
+        start,
+        end: new Date(start.getTime() + durationMs),
+      }));
+    } catch (error) {
+      return fallback(solver, session.id, error);
+    }
+
+    const stored = await deps.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(sessions)
+        .set({
+          meetLink,
+          meetLinkSource: 'calendar',
+          meetLinkCreatedAt: now(),
+          calendarEventId: calendarEventIdFor(session.id),
+          calendarId: subject,
+        })
+        .where(and(eq(sessions.id, session.id), isNull(sessions.meetLink)))
+        .returning({ id: sessions.id });
+      if (!updated) return false;
+      const sms = await deps.sms.queue(tx, { sessionId: session.id, to: session.customerPhone, body: meetSmsBody(solver.name, meetLink) });
+      await deps.realtime.meetLinkMessage(tx, { sessionId: session.id, solverName: solver.name, meetLink });
+      await deps.realtime.sessionUpdated(tx, { solverId: solver.id, sessionId: session.id });
+      await recordAudit(tx, {
+        action: 'meet_link.created',
+        actor: solverActor(solver.id),
+        solverId: solver.id,
+        sessionId: session.id,
+        details: { source: 'calendar', delegationSubject: subject, calendarEventId: calendarEventIdFor(session.id), sms: sms.skipped ? 'skipped' : 'queued' },
+      });
+      return true;
+    });
+
+    if (!stored) {
+      // Another instance stored a link between our read and our write: that one is the session's link.
+      const current = await loadOwnSession(solver.id, session.id);
+      return existing(current.meetLink ?? meetLink);
+    }
+    deps.queue.wake(['sms.send', 'realtime.publish']);
+    return { success: true, meetLink, isExisting: false, usedFallback: false };
+  }
+
+  /** DESIGN flow 4: the solver still gets a room; the customer is not texted `meet.google.com/new`. */
+  async function fallback(solver: SolverRow, sessionId: string, error: unknown): Promise<CreateMeetLinkResponse> {
+    const cause = error instanceof CalendarFailure ? error : new CalendarFailure('rejected', error instanceof Error ? error.message : String(error));
+    deps.log.warn('Meet link fell back to meet.google.com/new', { sessionId, solverId: solver.id, kind: cause.kind, cause: cause.message });
+
+    const current = await loadOwnSession(solver.id, sessionId);
+    if (current.meetLink) return existing(current.meetLink);
+    await deps.db.transaction(async (tx) => {
+      await tx
+        .update(sessions)
+        .set({ meetLinkSource: 'fallback' })
+        .where(and(eq(sessions.id, sessionId), isNull(sessions.meetLink)));
+      await deps.realtime.sessionUpdated(tx, { solverId: solver.id, sessionId });
+      await recordAudit(tx, {
+        action: 'meet_link.fallback',
+        actor: solverActor(solver.id),
+        solverId: solver.id,
+        sessionId,
+        details: { source: 'fallback', delegationSubject: solver.googleEmail, failure: cause.kind, cause: cause.message, sms: 'not sent' },
+      });
+    });
+    deps.queue.wake(['realtime.publish']);
+    return { success: true, meetLink: FALLBACK_MEET_LINK, isExisting: false, usedFallback: true };
+  }
+
+  return { canUse, createLink };
+}
+
+const existing = (meetLink: string): CreateMeetLinkResponse => ({ success: true, meetLink, isExisting: true, usedFallback: false });

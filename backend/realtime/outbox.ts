@@ -1,0 +1,32 @@
+import {
+  REALTIME_EVENTS,
+  meetSystemMessageText,
+  sessionChannel,
+  solverChannel,
+  type MeetSystemMessage,
+  type SessionUpdated,
+} from '../../shared/index.ts';
+import type { Transaction } from '../db/client.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+
+/** Realtime messages, queued in the caller's transaction so they go out if and only if it commits. */
+export type RealtimeOutbox = {
+  meetLinkMessage(tx: Transaction, input: { sessionId: string; solverName: string; meetLink: string }): Promise<void>;
+  sessionUpdated(tx: Transaction, input: { solverId: string; sessionId: string }): Promise<void>;
+};
+
+/** With Ably unconfigured, nothing is queued. */
+export function createRealtimeOutbox(queue: JobQueue, enabled: boolean): RealtimeOutbox {
+  return {
+    async meetLinkMessage(tx, { sessionId, solverName, meetLink }) {
+      if (!enabled) return;
+      const data: MeetSystemMessage = { type: 'meet_link', sessionId, meetLink, text: meetSystemMessageText(solverName, meetLink) };
+      await queue.enqueue(tx, 'realtime.publish', { channel: sessionChannel(sessionId), name: REALTIME_EVENTS.systemMessage, data });
+    },
+    async sessionUpdated(tx, { solverId, sessionId }) {
+      if (!enabled) return;
+      const data: SessionUpdated = { type: 'session_updated', sessionId };
+      await queue.enqueue(tx, 'realtime.publish', { channel: solverChannel(solverId), name: REALTIME_EVENTS.sessionUpdated, data });
+    },
+  };
+}

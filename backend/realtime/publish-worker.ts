@@ -1,0 +1,16 @@
+import type { JobHandler } from '../jobs/job-queue.ts';
+import type { Logger } from '../logger.ts';
+import type { RealtimePublisher } from './ably-publisher.ts';
+
+/** Publishes one queued realtime message; a failure is retried by the queue with backoff. */
+export function createPublishWorker(publisher: RealtimePublisher, log: Logger): JobHandler<'realtime.publish'> {
+  return async ({ channel, name, data }, { attempt, isLastAttempt }) => {
+    try {
+      await publisher.publish(channel, name, data);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      (isLastAttempt ? log.error : log.warn)('realtime publish failed', { channel, name, attempt, gaveUp: isLastAttempt, reason });
+      throw error;
+    }
+  };
+}

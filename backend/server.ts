@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig } from './env.ts';
+import { createLogger } from './logger.ts';
+import { startBackend } from './start.ts';
+
+// The only place that reads process.env and starts listening.
+const log = createLogger();
+
+try {
+  const config = loadConfig(process.env);
+  if (!config.sessionSecret) log.warn('SESSION_SECRET is unset: using a random secret, so sign-ins end when this process stops');
+  if (!config.adminApiToken) log.warn('ADMIN_API_TOKEN is unset: the admin API is disabled');
+  if (!config.google.serviceAccount) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY is unset: Google Meet integration not configured');
+  if (!config.twilio) log.warn('Twilio is not configured: Meet links will not be texted to customers');
+  if (!config.ably) log.warn('ABLY_API_KEY is unset: no realtime system messages');
+
+  const backend = await startBackend(config, { log });
+  log.info('SavvySolve Meet backend listening', {
+    url: `http://localhost:${backend.port}`,
+    database: config.database.kind === 'pglite' ? `PGlite (${config.database.dataDir})` : 'Postgres (DATABASE_URL)',
+  });
+
+  const shutdown = async (signal: string) => {
+    log.info('shutting down', { signal });
+    await backend.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

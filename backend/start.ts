@@ -1,0 +1,113 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { HealthResponse } from '../shared/index.ts';
+import { createAdminService } from './admin/service.ts';
+import { createApp } from './app.ts';
+import { createGoogleTokenVerifier, type GoogleTokenVerifier } from './auth/google-token-verifier.ts';
+import { createAuthService } from './auth/service.ts';
+import { createSessionTokens } from './auth/session-tokens.ts';
+import { openDatabase, type DatabaseHandle } from './db/client.ts';
+import type { Config } from './env.ts';
+import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
+import type { Logger } from './logger.ts';
+import { createEndEventWorker } from './meet/end-event-worker.ts';
+import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
+import { createMeetService } from './meet/service.ts';
+import { createAblyPublisher } from './realtime/ably-publisher.ts';
+import { createRealtimeOutbox } from './realtime/outbox.ts';
+import { createPublishWorker } from './realtime/publish-worker.ts';
+import { createSmsOutbox } from './sms/sms-outbox.ts';
+import { createSmsWorker } from './sms/sms-worker.ts';
+import { createTwilioSender } from './sms/twilio-sender.ts';
+
+/** Knobs tests and benchmarks turn; production uses the defaults. */
+export type StartOptions = {
+  log: Logger;
+  jobs?: JobQueueOptions;
+  calendar?: Partial<Omit<GoogleCalendarOptions, 'serviceAccount' | 'oauthUrl' | 'apiUrl'>>;
+  /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
+  overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier };
+  /** Skip the job workers (a process that only serves HTTP). */
+  workers?: boolean;
+};
+
+export type RunningBackend = {
+  url: string;
+  port: number;
+  database: DatabaseHandle;
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+};
+
+const configured = (value: unknown) => (value ? 'configured' : 'not_configured') as 'configured' | 'not_configured';
+
+/** Opens the database, starts the job queue and workers, and serves the API on `config.port`. */
+export async function startBackend(config: Config, options: StartOptions): Promise<RunningBackend> {
+  const { log } = options;
+  const database = await openDatabase(config.database);
+  const queue = await startJobQueue(database, log, options.jobs);
+  const { db } = database;
+
+  const calendar =
+    options.overrides?.calendar ??
+    (config.google.serviceAccount
+      ? createGoogleCalendar({ ...options.calendar, serviceAccount: config.google.serviceAccount, oauthUrl: config.google.oauthUrl, apiUrl: config.google.apiUrl })
+      : undefined);
+  const realtime = createRealtimeOutbox(queue, Boolean(config.ably));
+  const sms = createSmsOutbox(queue, Boolean(config.twilio));
+  const auth = createAuthService({
+    db,
+    verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl),
+    tokens: createSessionTokens(config.sessionSecret),
+    oauthClientIds: config.google.oauthClientIds,
+    workspaceDomains: config.google.workspaceDomains,
+  });
+  const meet = createMeetService({ db, calendar, sms, realtime, queue, log });
+  const admin = createAdminService({ db, queue, realtime });
+
+  const health = async (): Promise<HealthResponse> => {
+    const ok = await database.ping();
+    return {
+      status: ok ? 'ok' : 'degraded',
+      database: { kind: database.kind, ok },
+      integrations: {
+        googleCalendar: configured(config.google.serviceAccount),
+        googleSignIn: configured(config.google.oauthClientIds.length),
+        twilio: configured(config.twilio),
+        ably: configured(config.ably),
+        adminApi: configured(config.adminApiToken),
+      },
+    };
+  };
+
+  if (options.workers !== false) {
+    if (config.twilio) {
+      const sender = createTwilioSender(config.twilio);
+      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, log }));
+    }
+    if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
+    await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
+  }
+
+  const app = createApp({ db, auth, meet, admin, adminApiToken: config.adminApiToken, health, log });
+  const server = await listen(app.fetch, config.port);
+  const port = (server.address() as { port: number }).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    database,
+    app,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.stop();
+      await database.close();
+    },
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname: '0.0.0.0' }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

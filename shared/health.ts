@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const integrationStateSchema = z.enum(['configured', 'not_configured']);
+
+/** `GET /health`: what the backend runs on and which integrations are set up (never any secret). */
+export const healthResponseSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  database: z.object({ kind: z.enum(['pglite', 'postgres']), ok: z.boolean() }),
+  integrations: z.object({
+    googleCalendar: integrationStateSchema,
+    googleSignIn: integrationStateSchema,
+    twilio: integrationStateSchema,
+    ably: integrationStateSchema,
+    adminApi: integrationStateSchema,
+  }),
+});
+export type HealthResponse = z.infer<typeof healthResponseSchema>;

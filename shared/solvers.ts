@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** The spec's `solver_employment` enum: W-2 employees and 1099 contractors. */
+export const SOLVER_EMPLOYMENT = ['employed', 'contract'] as const;
+export const solverEmploymentSchema = z.enum(SOLVER_EMPLOYMENT);
+export type SolverEmployment = z.infer<typeof solverEmploymentSchema>;
+
+/** A solver as the extension sees it. */
+export const solverSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  email: z.string(),
+  employment: solverEmploymentSchema,
+  googleEmail: z.string().nullable(),
+});
+export type Solver = z.infer<typeof solverSchema>;
