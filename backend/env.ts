@@ -39,8 +39,7 @@ const serviceAccountKey = optionalText.transform((value, ctx) => {
   }
 });
 
-const envSchema = z
-  .object({
+const envSchema = z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8787),
     DATABASE_URL: optionalText.pipe(
       z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
@@ -62,19 +61,6 @@ const envSchema = z
     TWILIO_API_URL: url('https://api.twilio.com'),
     ABLY_REST_URL: url(),
     NODE_ENV: optionalText,
-  })
-  .superRefine((env, ctx) => {
-    const twilioParts = [env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM_NUMBER ?? env.TWILIO_MESSAGING_SERVICE_SID];
-    if (twilioParts.some(Boolean) && !twilioParts.every(Boolean)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TWILIO_ACCOUNT_SID'],
-        message: 'SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID together',
-      });
-    }
-    if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
-    }
   });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -116,11 +102,25 @@ export class ConfigError extends Error {
   }
 }
 
+/** Rules spanning several variables, checked on the raw values so they are reported with the rest. */
+function crossFieldProblems(source: Record<string, string | undefined>): string[] {
+  const set = (name: string) => Boolean(source[name]?.trim());
+  const problems: string[] = [];
+  const twilio = [set('TWILIO_ACCOUNT_SID'), set('TWILIO_AUTH_TOKEN'), set('TWILIO_FROM_NUMBER') || set('TWILIO_MESSAGING_SERVICE_SID')];
+  if (twilio.some(Boolean) && !twilio.every(Boolean)) {
+    problems.push('TWILIO_ACCOUNT_SID: SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID together');
+  }
+  if (source.NODE_ENV === 'production' && !set('SESSION_SECRET')) problems.push('SESSION_SECRET: is required in production');
+  return problems;
+}
+
 /** Parses the environment once; lists every bad variable together (never their values). */
 export function loadConfig(source: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)),
+    ...crossFieldProblems(source),
+  ];
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }

@@ -31,7 +31,12 @@ export type JobQueue = {
   stop(): Promise<void>;
 };
 
-export type JobQueueOptions = { pollingIntervalSeconds?: number; concurrency?: number };
+export type JobQueueOptions = {
+  pollingIntervalSeconds?: number;
+  concurrency?: number;
+  /** Overrides every queue's first retry delay (tests shorten it). */
+  retryDelaySeconds?: number;
+};
 
 /** Starts pg-boss on the app's database: PGlite directly, or its own pool on a real server. */
 export async function startJobQueue(handle: DatabaseHandle, log: Logger, options: JobQueueOptions = {}): Promise<JobQueue> {
@@ -41,7 +46,9 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
   boss.on('error', (error) => log.error('job queue error', { error: error.message }));
   await boss.start();
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
-    if (!(await boss.getQueue(name))) await boss.createQueue(name, queueOptions);
+    const tuned = { ...queueOptions, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
+    if (await boss.getQueue(name)) await boss.updateQueue(name, tuned);
+    else await boss.createQueue(name, tuned);
   }
 
   const workerIds = new Map<JobName, string>();

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './env.ts';
+
+const serviceAccountBase64 = Buffer.from(
+  JSON.stringify({ type: 'service_account', client_email: 'meet@proj.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n', client_id: '123' }),
+).toString('base64');
+
+describe('loadConfig', () => {
+  it('defaults to embedded PGlite on port 8787 with every integration off', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8787);
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: '.data/pglite' });
+    expect(config.google.serviceAccount).toBeUndefined();
+    expect(config.google.oauthUrl).toBe('https://oauth2.googleapis.com');
+    expect(config.google.apiUrl).toBe('https://www.googleapis.com');
+    expect(config.twilio).toBeUndefined();
+    expect(config.ably).toBeUndefined();
+  });
+
+  it('uses Postgres when DATABASE_URL is set, and decodes the base64 service-account key', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountBase64 });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@127.0.0.1:5432/db' });
+    expect(config.google.serviceAccount?.client_email).toBe('meet@proj.iam.gserviceaccount.com');
+  });
+
+  it('splits lists and lower-cases Workspace domains', () => {
+    const config = loadConfig({ GOOGLE_OAUTH_CLIENT_IDS: 'a.apps, b.apps', WORKSPACE_DOMAINS: 'Example.COM,savvy.io' });
+    expect(config.google.oauthClientIds).toEqual(['a.apps', 'b.apps']);
+    expect(config.google.workspaceDomains).toEqual(['example.com', 'savvy.io']);
+  });
+
+  it('reports every problem at once and never echoes a secret value', () => {
+    const secretish = 'not-base64-json-SECRET';
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        GOOGLE_SERVICE_ACCOUNT_KEY: secretish,
+        TWILIO_ACCOUNT_SID: 'AC123',
+        ABLY_API_KEY: 'nope',
+        GOOGLE_API_URL: 'ftp://x',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'GOOGLE_SERVICE_ACCOUNT_KEY', 'TWILIO_ACCOUNT_SID', 'ABLY_API_KEY', 'GOOGLE_API_URL']) {
+      expect(problems).toContain(name);
+    }
+    expect(problems).not.toContain(secretish);
+  });
+
+  it('accepts a messaging service instead of a from number, and requires a session secret in production', () => {
+    const twilio = loadConfig({ TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_MESSAGING_SERVICE_SID: 'MG1' }).twilio;
+    expect(twilio?.messagingServiceSid).toBe('MG1');
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: is required in production/);
+  });
+});

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FALLBACK_MEET_LINK, MEET_REASONS } from '../../shared/index.ts';
+import { backendClient, type BackendClient } from '../../test/support/backend-client.ts';
+import { stubCalendar, stubTokenVerifier } from '../../test/support/stubs.ts';
+import { loadConfig } from '../env.ts';
+import { createMemoryLogger } from '../logger.ts';
+import { startBackend, type RunningBackend } from '../start.ts';
+
+// The spec's router tests: the HTTP API with Calendar and tokeninfo stubbed (integration tests use the real SDKs).
+const ADMIN = 'admin-token-0123456789';
+const calendar = stubCalendar();
+let backend: RunningBackend;
+let api: BackendClient;
+let employed: { id: string; token: string };
+let contractToken: string;
+let noEmailToken: string;
+let otherSessionId: string;
+
+const newSession = (solverId: string) => api.createSession({ solverId, customerName: 'Grace Hopper', customerPhone: '+14155550123' });
+const createLink = (token: string, sessionId: unknown) => api.call('POST', '/api/meet/links', { json: { sessionId }, token });
+
+beforeAll(async () => {
+  const config = loadConfig({ PORT: '0', PGLITE_DATA_DIR: 'memory://', ADMIN_API_TOKEN: ADMIN, GOOGLE_OAUTH_CLIENT_IDS: 'ext-client' });
+  const identity = (email: string) => ({ email, emailVerified: true, audience: 'ext-client' });
+  backend = await startBackend(config, {
+    log: createMemoryLogger().logger,
+    overrides: {
+      calendar,
+      googleTokenVerifier: stubTokenVerifier({ ada: identity('ada@example.com'), carl: identity('carl@example.com'), nina: identity('nina@example.com'), olga: identity('olga@example.com') }),
+    },
+  });
+  api = backendClient(backend.url, ADMIN);
+  const adaId = await api.createSolver({ name: 'Ada', email: 'ada@example.com', employment: 'employed', googleEmail: 'ada@example.com' });
+  await api.createSolver({ name: 'Carl', email: 'carl@example.com', employment: 'contract', googleEmail: 'carl@example.com' });
+  await api.createSolver({ name: 'Nina', email: 'nina@example.com', employment: 'employed' });
+  const olgaId = await api.createSolver({ name: 'Olga', email: 'olga@example.com', employment: 'employed', googleEmail: 'olga@example.com' });
+  employed = { id: adaId, token: await api.signIn('ada') };
+  contractToken = await api.signIn('carl');
+  noEmailToken = await api.signIn('nina');
+  otherSessionId = await newSession(olgaId);
+});
+
+afterAll(async () => backend?.close());
+
+describe('meet.canUseMeet', () => {
+  it('allows an employed solver with a Google email when Meet is configured', async () => {
+    expect((await api.call('GET', '/api/meet/can-use', { token: employed.token })).body).toEqual({ canUse: true });
+  });
+
+  it('refuses a contract solver, then a solver without Google email, with the spec reasons', async () => {
+    expect((await api.call('GET', '/api/meet/can-use', { token: contractToken })).body).toEqual({ canUse: false, reason: MEET_REASONS.notEmployed });
+    expect((await api.call('GET', '/api/meet/can-use', { token: noEmailToken })).body).toEqual({ canUse: false, reason: MEET_REASONS.noGoogleEmail });
+  });
+
+  it('needs a session token', async () => {
+    const result = await api.call('GET', '/api/meet/can-use');
+    expect(result.status).toBe(401);
+    expect(result.body.error.code).toBe('unauthorized');
+  });
+});
+
+describe('meet.createMeetLink', () => {
+  it('checks employment type before anything else', async () => {
+    const sessionId = await newSession(employed.id);
+    const contract = await createLink(contractToken, sessionId);
+    expect(contract.status).toBe(403);
+    expect(contract.body.error.message).toBe(MEET_REASONS.notEmployed);
+    const noEmail = await createLink(noEmailToken, sessionId);
+    expect(noEmail.status).toBe(403);
+    expect(noEmail.body.error.message).toBe(MEET_REASONS.noGoogleEmail);
+  });
+
+  it('validates session ownership: a foreign session answers exactly like a missing one', async () => {
+    const before = calendar.calls.length;
+    const foreign = await createLink(employed.token, otherSessionId);
+    const missing = await createLink(employed.token, '8a1b2c3d-0000-4000-8000-000000000000');
+    expect(foreign.status).toBe(404);
+    expect(foreign.body).toEqual(missing.body);
+    expect(missing.status).toBe(404);
+    expect(calendar.calls.length).toBe(before);
+  });
+
+  it('rejects a non-UUID session id with a clear 400 and no side effect', async () => {
+    const before = calendar.calls.length;
+    const result = await createLink(employed.token, 'not-a-uuid');
+    expect(result.status).toBe(400);
+    expect(result.body.error.message).toContain('sessionId must be a UUID');
+    expect(calendar.calls.length).toBe(before);
+  });
+
+  it('creates the link on the solver calendar, then returns the existing link without regenerating it', async () => {
+    const sessionId = await newSession(employed.id);
+    const first = await createLink(employed.token, sessionId);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ success: true, isExisting: false, usedFallback: false });
+    expect(first.body.meetLink).toMatch(/^https:\/\/meet\.google\.com\/[a-z0-9]{3}-[a-z0-9]{4}-[a-z0-9]{3}$/);
+    const call = calendar.calls.at(-1)!;
+    expect(call).toMatchObject({ subject: 'ada@example.com', sessionId, customerName: 'Grace Hopper' });
+
+    const callsAfterFirst = calendar.calls.length;
+    const second = await createLink(employed.token, sessionId);
+    expect(second.body).toEqual({ success: true, meetLink: first.body.meetLink, isExisting: true, usedFallback: false });
+    expect(calendar.calls.length).toBe(callsAfterFirst);
+
+    const detail = await api.adminSession(sessionId);
+    expect(detail.body).toMatchObject({ meetLink: first.body.meetLink, meetLinkSource: 'calendar', calendarId: 'ada@example.com' });
+  });
+
+  it('falls back to meet.google.com/new when Calendar fails, texts nothing, and retries Calendar next time', async () => {
+    const sessionId = await newSession(employed.id);
+    calendar.failWith();
+    try {
+      const result = await createLink(employed.token, sessionId);
+      expect(result.body).toEqual({ success: true, meetLink: FALLBACK_MEET_LINK, isExisting: false, usedFallback: true });
+      const detail = await api.adminSession(sessionId);
+      expect(detail.body).toMatchObject({ meetLink: null, meetLinkSource: 'fallback', sms: null });
+      expect(detail.body.audit.map((entry: { action: string }) => entry.action)).toContain('meet_link.fallback');
+    } finally {
+      calendar.succeed();
+    }
+    const retry = await createLink(employed.token, sessionId);
+    expect(retry.body).toMatchObject({ isExisting: false, usedFallback: false });
+    expect((await api.adminSession(sessionId)).body.meetLinkSource).toBe('calendar');
+  });
+});
