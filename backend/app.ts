@@ -13,7 +13,10 @@ import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts
 import type { Logger } from './logger.ts';
 import { createMeetRoutes } from './meet/routes.ts';
 import type { MeetService } from './meet/service.ts';
+import type { RealtimeTokenMinter } from './realtime/ably-publisher.ts';
+import { createRealtimeRoutes } from './realtime/routes.ts';
 import { createSessionRoutes } from './sessions/routes.ts';
+import { createTwilioWebhookRoutes, type TwilioWebhookDeps } from './sms/webhook-routes.ts';
 
 export type AppDeps = {
   db: Database;
@@ -21,11 +24,18 @@ export type AppDeps = {
   meet: MeetService;
   admin: AdminService;
   adminApiToken: string | undefined;
+  realtimeTokens: RealtimeTokenMinter | undefined;
+  twilioWebhook: TwilioWebhookDeps;
   health: () => Promise<HealthResponse>;
   log: Logger;
 };
 
 const MAX_BODY_BYTES = 16 * 1024;
+
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: (c) => c.json(errorBody(ERROR_CODES.payloadTooLarge, `Request body is larger than ${MAX_BODY_BYTES} bytes.`), 413),
+});
 
 /** The HTTP API: middleware, routes and the one error shape. */
 export function createApp(deps: AppDeps) {
@@ -43,13 +53,8 @@ export function createApp(deps: AppDeps) {
         ms: Math.round(performance.now() - started),
       });
     })
-    .use(
-      '/api/*',
-      bodyLimit({
-        maxSize: MAX_BODY_BYTES,
-        onError: (c) => c.json(errorBody(ERROR_CODES.payloadTooLarge, `Request body is larger than ${MAX_BODY_BYTES} bytes.`), 413),
-      }),
-    )
+    .use('/api/*', limitBody)
+    .use('/webhooks/*', limitBody)
     .get('/health', async (c) => {
       const health = await deps.health();
       return c.json(health, health.status === 'ok' ? 200 : 503);
@@ -57,7 +62,9 @@ export function createApp(deps: AppDeps) {
     .route('/api/auth', createAuthRoutes(deps.auth))
     .route('/api/meet', createMeetRoutes(deps.auth, deps.meet))
     .route('/api/sessions', createSessionRoutes(deps.auth, deps.db))
-    .route('/api/admin', createAdminRoutes(deps.admin, deps.adminApiToken));
+    .route('/api/realtime', createRealtimeRoutes(deps.auth, deps.realtimeTokens))
+    .route('/api/admin', createAdminRoutes(deps.admin, deps.adminApiToken))
+    .route('/webhooks/twilio', createTwilioWebhookRoutes(deps.twilioWebhook));
   app.onError(createErrorHandler(deps.log));
   app.notFound(notFoundHandler);
   return app;

@@ -12,12 +12,13 @@ import type { Logger } from './logger.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
 import { createMeetService } from './meet/service.ts';
-import { createAblyPublisher } from './realtime/ably-publisher.ts';
+import { createAblyPublisher, createAblyTokenMinter } from './realtime/ably-publisher.ts';
 import { createRealtimeOutbox } from './realtime/outbox.ts';
 import { createPublishWorker } from './realtime/publish-worker.ts';
 import { createSmsOutbox } from './sms/sms-outbox.ts';
 import { createSmsWorker } from './sms/sms-worker.ts';
 import { createTwilioSender } from './sms/twilio-sender.ts';
+import { TWILIO_STATUS_PATH } from './sms/webhook-routes.ts';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
 export type StartOptions = {
@@ -82,13 +83,29 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   if (options.workers !== false) {
     if (config.twilio) {
       const sender = createTwilioSender(config.twilio);
-      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, log }));
+      const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;
+      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, log, statusCallbackUrl }));
     }
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
   }
 
-  const app = createApp({ db, auth, meet, admin, adminApiToken: config.adminApiToken, health, log });
+  const app = createApp({
+    db,
+    auth,
+    meet,
+    admin,
+    adminApiToken: config.adminApiToken,
+    realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
+    twilioWebhook: {
+      db,
+      realtime,
+      log,
+      verification: config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,
+    },
+    health,
+    log,
+  });
   const server = await listen(app.fetch, config.port);
   const port = (server.address() as { port: number }).port;
 

@@ -19,3 +19,12 @@ export const createMeetLinkResponseSchema = z.object({
   usedFallback: z.boolean(),
 });
 export type CreateMeetLinkResponse = z.infer<typeof createMeetLinkResponseSchema>;
+
+/** A real Meet room (`https://meet.google.com/abc-defg-hij`), as opposed to `meet.google.com/new`. */
+export const MEET_ROOM_PATTERN = /^https:\/\/meet\.google\.com\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
+
+/** DESIGN flow 4: the room the solver landed on after a fallback, handed back so the customer can be texted. */
+export const captureMeetLinkRequestSchema = z.strictObject({
+  meetLink: z.string().regex(MEET_ROOM_PATTERN, 'meetLink must be a Meet room URL such as https://meet.google.com/abc-defg-hij'),
+});
+export type CaptureMeetLinkRequest = z.infer<typeof captureMeetLinkRequestSchema>;

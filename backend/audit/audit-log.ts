@@ -4,6 +4,7 @@ import { auditEvents } from '../db/schema.ts';
 export type AuditAction =
   | 'meet_link.created'
   | 'meet_link.fallback'
+  | 'meet_link.captured'
   | 'sms.queued'
   | 'sms.skipped'
   | 'session.created'

@@ -122,4 +122,19 @@ describe('meet.createMeetLink', () => {
     expect(retry.body).toMatchObject({ isExisting: false, usedFallback: false });
     expect((await api.adminSession(sessionId)).body.meetLinkSource).toBe('calendar');
   });
+
+  it('captures the real room opened after a fallback, and only a real room', async () => {
+    const sessionId = await newSession(employed.id);
+    const capture = (meetLink: string) => api.call('POST', `/api/meet/links/${sessionId}/capture`, { json: { meetLink }, token: employed.token });
+    const refused = await capture(FALLBACK_MEET_LINK);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/Meet room URL/);
+
+    const captured = await capture('https://meet.google.com/abc-defg-hij');
+    expect(captured.body).toEqual({ success: true, meetLink: 'https://meet.google.com/abc-defg-hij', isExisting: false, usedFallback: false });
+    const detail = (await api.adminSession(sessionId)).body;
+    expect(detail).toMatchObject({ meetLink: 'https://meet.google.com/abc-defg-hij', meetLinkSource: 'captured', sms: { status: 'skipped' } });
+    expect((await capture('https://meet.google.com/xyz-wxyz-xyz')).body).toMatchObject({ meetLink: 'https://meet.google.com/abc-defg-hij', isExisting: true });
+  });
 });
+

@@ -3,7 +3,6 @@ import {
   ERROR_CODES,
   FALLBACK_MEET_LINK,
   MEET_REASONS,
-  meetSmsBody,
   type CanUseMeetResponse,
   type CreateMeetLinkResponse,
 } from '../../shared/index.ts';
@@ -18,6 +17,7 @@ import type { SmsOutbox } from '../sms/sms-outbox.ts';
 import type { SolverRow } from '../solvers/solver-store.ts';
 import { CalendarFailure } from './calendar-failure.ts';
 import { calendarEventIdFor } from './event-id.ts';
+import { createLinkStore } from './link-store.ts';
 import type { MeetCalendar } from './google-calendar.ts';
 
 export type MeetServiceDeps = {
@@ -39,6 +39,7 @@ const SESSION_NOT_FOUND = 'Session not found';
 export function createMeetService(deps: MeetServiceDeps) {
   const now = deps.now ?? (() => new Date());
   const durationMs = (deps.eventDurationMinutes ?? 60) * 60_000;
+  const links = createLinkStore(deps);
   // Concurrent clicks on one session in this process share one Calendar call.
   const inFlight = new Map<string, Promise<CreateMeetLinkResponse>>();
 
@@ -94,36 +95,23 @@ export function createMeetService(deps: MeetServiceDeps) {
       return fallback(solver, session.id, error);
     }
 
-    const stored = await deps.db.transaction(async (tx) => {
-      const [updated] = await tx
-        .update(sessions)
-        .set({
-          meetLink,
-          meetLinkSource: 'calendar',
-          meetLinkCreatedAt: now(),
-          calendarEventId: calendarEventIdFor(session.id),
-          calendarId: subject,
-        })
-        .where(and(eq(sessions.id, session.id), isNull(sessions.meetLink)))
-        .returning({ id: sessions.id });
-      if (!updated) return false;
-      const sms = await deps.sms.queue(tx, { sessionId: session.id, to: session.customerPhone, body: meetSmsBody(solver.name, meetLink) });
-      await deps.realtime.meetLinkMessage(tx, { sessionId: session.id, solverName: solver.name, meetLink });
-      await deps.realtime.sessionUpdated(tx, { solverId: solver.id, sessionId: session.id });
-      await recordAudit(tx, {
-        action: 'meet_link.created',
-        actor: solverActor(solver.id),
-        solverId: solver.id,
-        sessionId: session.id,
-        details: { source: 'calendar', delegationSubject: subject, calendarEventId: calendarEventIdFor(session.id), sms: sms.skipped ? 'skipped' : 'queued' },
-      });
-      return true;
-    });
-
+    const stored = await links.store(solver, session, { meetLink, source: 'calendar', calendarEventId: calendarEventIdFor(session.id), calendarId: subject });
     if (!stored) {
       // Another instance stored a link between our read and our write: that one is the session's link.
       const current = await loadOwnSession(solver.id, session.id);
       return existing(current.meetLink ?? meetLink);
+    }
+    deps.queue.wake(['sms.send', 'realtime.publish']);
+    return { success: true, meetLink, isExisting: false, usedFallback: false };
+  }
+
+  /** DESIGN flow 4: after a fallback, the real room the solver opened becomes the session's link and is texted. */
+  async function captureLink(solver: SolverRow, sessionId: string, meetLink: string): Promise<CreateMeetLinkResponse> {
+    const session = await loadOwnSession(solver.id, sessionId);
+    if (session.meetLink) return existing(session.meetLink);
+    if (session.status === 'ended') throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
+    if (!(await links.store(solver, session, { meetLink, source: 'captured' }))) {
+      return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
     }
     deps.queue.wake(['sms.send', 'realtime.publish']);
     return { success: true, meetLink, isExisting: false, usedFallback: false };
@@ -154,7 +142,7 @@ export function createMeetService(deps: MeetServiceDeps) {
     return { success: true, meetLink: FALLBACK_MEET_LINK, isExisting: false, usedFallback: true };
   }
 
-  return { canUse, createLink };
+  return { canUse, createLink, captureLink };
 }
 
 const existing = (meetLink: string): CreateMeetLinkResponse => ({ success: true, meetLink, isExisting: true, usedFallback: false });

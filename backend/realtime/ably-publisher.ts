@@ -2,13 +2,34 @@ import * as Ably from 'ably';
 
 export type RealtimePublisher = { publish(channel: string, name: string, data: Record<string, unknown>): Promise<void> };
 
+/** Mints Ably token requests offline (HMAC); the extension exchanges them with Ably itself. */
+export type RealtimeTokenMinter = {
+  subscribeOnly(channel: string, clientId: string): Promise<Ably.TokenRequest>;
+};
+
+export type AblyOptions = { apiKey: string; restUrl?: string; timeoutMs?: number };
+
+const TOKEN_TTL_MS = 60 * 60 * 1000;
+
+function createRest(options: AblyOptions) {
+  return new Ably.Rest({ key: options.apiKey, ...endpointOptions(options.restUrl), httpRequestTimeout: options.timeoutMs ?? 10_000 });
+}
+
 /** Publishes with the Ably REST SDK; `restUrl` points it at an emulator or proxy. */
-export function createAblyPublisher(options: { apiKey: string; restUrl?: string; timeoutMs?: number }): RealtimePublisher {
-  const rest = new Ably.Rest({ key: options.apiKey, ...endpointOptions(options.restUrl), httpRequestTimeout: options.timeoutMs ?? 10_000 });
+export function createAblyPublisher(options: AblyOptions): RealtimePublisher {
+  const rest = createRest(options);
   return {
     async publish(channel, name, data) {
       await rest.channels.get(channel).publish(name, data);
     },
+  };
+}
+
+export function createAblyTokenMinter(options: AblyOptions): RealtimeTokenMinter {
+  const rest = createRest(options);
+  return {
+    subscribeOnly: (channel, clientId) =>
+      rest.auth.createTokenRequest({ clientId, capability: { [channel]: ['subscribe'] }, ttl: TOKEN_TTL_MS }),
   };
 }
 
