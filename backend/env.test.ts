@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './env.ts';
 
 const serviceAccountBase64 = Buffer.from(
-  JSON.stringify({ type: 'service_account', client_email: 'meet@proj.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n', client_id: '123' }),
+  JSON.stringify({
+    type: 'service_account',
+    client_email: 'meet@proj.iam.gserviceaccount.com',
+    private_key: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n',
+    client_id: '123',
+  }),
 ).toString('base64');
 
 describe('loadConfig', () => {

@@ -3,7 +3,12 @@ import { z } from 'zod';
 const list = z
   .string()
   .optional()
-  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 
 const optionalText = z
   .string()
@@ -40,28 +45,41 @@ const serviceAccountKey = optionalText.transform((value, ctx) => {
 });
 
 const envSchema = z.object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(8787),
-    DATABASE_URL: optionalText.pipe(
-      z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-    ),
-    PGLITE_DATA_DIR: optionalText.transform((value) => value ?? '.data/pglite'),
-    GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
-    GOOGLE_OAUTH_CLIENT_IDS: list,
-    WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
-    SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-    ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-    TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().startsWith('AC', 'must start with AC').optional()),
-    TWILIO_AUTH_TOKEN: optionalText,
-    TWILIO_FROM_NUMBER: optionalText.pipe(z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be E.164').optional()),
-    TWILIO_MESSAGING_SERVICE_SID: optionalText.pipe(z.string().startsWith('MG', 'must start with MG').optional()),
-    PUBLIC_BASE_URL: url(),
-    ABLY_API_KEY: optionalText.pipe(z.string().regex(/^[^.:]+\.[^.:]+:.+$/, 'must look like appId.keyId:secret').optional()),
-    GOOGLE_OAUTH_URL: url('https://oauth2.googleapis.com'),
-    GOOGLE_API_URL: url('https://www.googleapis.com'),
-    TWILIO_API_URL: url('https://api.twilio.com'),
-    ABLY_REST_URL: url(),
-    NODE_ENV: optionalText,
-  });
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  PGLITE_DATA_DIR: optionalText.transform((value) => value ?? '.data/pglite'),
+  GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
+  GOOGLE_OAUTH_CLIENT_IDS: list,
+  WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
+  SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().startsWith('AC', 'must start with AC').optional()),
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_FROM_NUMBER: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\+[1-9]\d{1,14}$/, 'must be E.164')
+      .optional(),
+  ),
+  TWILIO_MESSAGING_SERVICE_SID: optionalText.pipe(z.string().startsWith('MG', 'must start with MG').optional()),
+  PUBLIC_BASE_URL: url(),
+  ABLY_API_KEY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[^.:]+\.[^.:]+:.+$/, 'must look like appId.keyId:secret')
+      .optional(),
+  ),
+  GOOGLE_OAUTH_URL: url('https://oauth2.googleapis.com'),
+  GOOGLE_API_URL: url('https://www.googleapis.com'),
+  TWILIO_API_URL: url('https://api.twilio.com'),
+  ABLY_REST_URL: url(),
+  NODE_ENV: optionalText,
+});
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -108,7 +126,9 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
   const problems: string[] = [];
   const twilio = [set('TWILIO_ACCOUNT_SID'), set('TWILIO_AUTH_TOKEN'), set('TWILIO_FROM_NUMBER') || set('TWILIO_MESSAGING_SERVICE_SID')];
   if (twilio.some(Boolean) && !twilio.every(Boolean)) {
-    problems.push('TWILIO_ACCOUNT_SID: SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID together');
+    problems.push(
+      'TWILIO_ACCOUNT_SID: SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID together',
+    );
   }
   if (source.NODE_ENV === 'production' && !set('SESSION_SECRET')) problems.push('SESSION_SECRET: is required in production');
   return problems;

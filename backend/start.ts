@@ -51,7 +51,12 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const calendar =
     options.overrides?.calendar ??
     (config.google.serviceAccount
-      ? createGoogleCalendar({ ...options.calendar, serviceAccount: config.google.serviceAccount, oauthUrl: config.google.oauthUrl, apiUrl: config.google.apiUrl })
+      ? createGoogleCalendar({
+          ...options.calendar,
+          serviceAccount: config.google.serviceAccount,
+          oauthUrl: config.google.oauthUrl,
+          apiUrl: config.google.apiUrl,
+        })
       : undefined);
   const realtime = createRealtimeOutbox(queue, Boolean(config.ably));
   const sms = createSmsOutbox(queue, Boolean(config.twilio));
@@ -101,7 +106,8 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       db,
       realtime,
       log,
-      verification: config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,
+      verification:
+        config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,
     },
     health,
     log,

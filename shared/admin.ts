@@ -5,7 +5,10 @@ import { sessionSummarySchema } from './sessions.ts';
 /** E.164: a plus sign, then up to 15 digits, no leading zero. */
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 
-const email = z.email('must be an email address').max(255).transform((value) => value.toLowerCase());
+const email = z
+  .email('must be an email address')
+  .max(255)
+  .transform((value) => value.toLowerCase());
 
 export const createSolverRequestSchema = z.strictObject({
   name: z.string().trim().min(1, 'name is required').max(255),
@@ -35,8 +38,6 @@ export const adminSessionSchema = sessionSummarySchema.extend({
   calendarEventId: z.string().nullable(),
   calendarId: z.string().nullable(),
   endedAt: z.iso.datetime().nullable(),
-  audit: z.array(
-    z.object({ action: z.string(), actor: z.string(), details: z.record(z.string(), z.unknown()), at: z.iso.datetime() }),
-  ),
+  audit: z.array(z.object({ action: z.string(), actor: z.string(), details: z.record(z.string(), z.unknown()), at: z.iso.datetime() })),
 });
 export type AdminSession = z.infer<typeof adminSessionSchema>;

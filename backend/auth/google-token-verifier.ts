@@ -40,7 +40,7 @@ export function createGoogleTokenVerifier(oauthUrl: string): GoogleTokenVerifier
 }
 
 function isClientError(error: unknown): boolean {
-  const status = (error as { status?: number; response?: { status?: number } }).status ??
-    (error as { response?: { status?: number } }).response?.status;
+  const status =
+    (error as { status?: number; response?: { status?: number } }).status ?? (error as { response?: { status?: number } }).response?.status;
   return typeof status === 'number' && status >= 400 && status < 500;
 }

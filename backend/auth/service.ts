@@ -22,9 +22,14 @@ export function createAuthService(deps: AuthServiceDeps) {
       throw new ApiError(503, ERROR_CODES.notConfigured, 'Sign-in is not configured on the backend: set GOOGLE_OAUTH_CLIENT_IDS.');
     }
     const identity = await deps.verifier.verify(googleAccessToken);
-    if (!identity) throw new ApiError(401, ERROR_CODES.unauthorized, 'Google did not accept this access token (invalid or expired). Sign in again.');
+    if (!identity)
+      throw new ApiError(401, ERROR_CODES.unauthorized, 'Google did not accept this access token (invalid or expired). Sign in again.');
     if (!deps.oauthClientIds.includes(identity.audience)) {
-      throw new ApiError(401, ERROR_CODES.unauthorized, 'This Google token was issued to another application, not to the SavvySolve Meet extension.');
+      throw new ApiError(
+        401,
+        ERROR_CODES.unauthorized,
+        'This Google token was issued to another application, not to the SavvySolve Meet extension.',
+      );
     }
     if (!identity.emailVerified) throw new ApiError(403, ERROR_CODES.forbidden, 'Your Google email address is not verified.');
     const domain = identity.email.split('@')[1] ?? '';
@@ -33,7 +38,11 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
     const solver = await findSolverByAnyEmail(deps.db, identity.email);
     if (!solver) {
-      throw new ApiError(403, ERROR_CODES.forbidden, `No SavvySolve solver is registered for ${identity.email}. Ask your admin to add you.`);
+      throw new ApiError(
+        403,
+        ERROR_CODES.forbidden,
+        `No SavvySolve solver is registered for ${identity.email}. Ask your admin to add you.`,
+      );
     }
     const { token, expiresAt } = await deps.tokens.issue(solver.id);
     return { token, expiresAt: expiresAt.toISOString(), solver: toSolver(solver) };

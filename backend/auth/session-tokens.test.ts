@@ -20,7 +20,9 @@ describe('session tokens', () => {
     const tokens = createSessionTokens(secret);
     const { token } = await tokens.issue(solverId);
     const [header, payload, signature] = token.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ sub: 'someone-else', iss: 'savvysolve-meet', aud: 'savvysolve-meet-extension', exp: 9e9 })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ sub: 'someone-else', iss: 'savvysolve-meet', aud: 'savvysolve-meet-extension', exp: 9e9 }),
+    ).toString('base64url');
     expect(await tokens.verify(`${header}.${forgedPayload}.${signature}`)).toBeUndefined();
     expect(await tokens.verify((await createSessionTokens('x'.repeat(40)).issue(solverId)).token)).toBeUndefined();
     const unsigned = await new SignJWT({ sub: solverId }).setProtectedHeader({ alg: 'HS512' }).sign(new TextEncoder().encode(secret));

@@ -23,10 +23,7 @@ export const solvers = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (table) => [
-    uniqueIndex('solvers_email_unique').on(table.email),
-    index('solvers_google_email_idx').on(table.googleEmail),
-  ],
+  (table) => [uniqueIndex('solvers_email_unique').on(table.email), index('solvers_google_email_idx').on(table.googleEmail)],
 );
 
 export const sessions = pgTable(
@@ -70,7 +67,9 @@ export const smsDeliveries = pgTable(
   },
   (table) => [
     index('sms_deliveries_session_idx').on(table.sessionId, table.createdAt),
-    uniqueIndex('sms_deliveries_twilio_sid_unique').on(table.twilioSid).where(sql`${table.twilioSid} is not null`),
+    uniqueIndex('sms_deliveries_twilio_sid_unique')
+      .on(table.twilioSid)
+      .where(sql`${table.twilioSid} is not null`),
   ],
 );
 

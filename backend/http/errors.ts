@@ -20,12 +20,17 @@ export class ApiError extends Error {
 export const errorBody = (code: ErrorCode, message: string): ApiErrorBody => ({ error: { code, message } });
 
 const codeForStatus = (status: number): ErrorCode =>
-  status === 401 ? ERROR_CODES.unauthorized
-  : status === 403 ? ERROR_CODES.forbidden
-  : status === 404 ? ERROR_CODES.notFound
-  : status === 413 ? ERROR_CODES.payloadTooLarge
-  : status >= 500 ? ERROR_CODES.internal
-  : ERROR_CODES.badRequest;
+  status === 401
+    ? ERROR_CODES.unauthorized
+    : status === 403
+      ? ERROR_CODES.forbidden
+      : status === 404
+        ? ERROR_CODES.notFound
+        : status === 413
+          ? ERROR_CODES.payloadTooLarge
+          : status >= 500
+            ? ERROR_CODES.internal
+            : ERROR_CODES.badRequest;
 
 /** One error shape everywhere; unexpected errors are logged by request id and answered without details. */
 export function createErrorHandler(log: Logger): ErrorHandler {

@@ -2,15 +2,41 @@ import { describe, expect, it } from 'vitest';
 import { diagnoseCalendarError } from './calendar-failure.ts';
 
 const subject = 'ada@example.com';
-const gaxios = (status: number, data: unknown, message = 'Request failed') => Object.assign(new Error(message), { status, response: { status, data } });
+const gaxios = (status: number, data: unknown, message = 'Request failed') =>
+  Object.assign(new Error(message), { status, response: { status, data } });
 
 describe('diagnoseCalendarError', () => {
   it.each([
-    ['delegation not granted', gaxios(401, { error: 'unauthorized_client', error_description: 'Client is unauthorized' }), 'delegation_not_granted', false],
-    ['bad key or unknown user', gaxios(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }), 'invalid_grant', false],
-    ['no conference rights', gaxios(400, { error: { code: 400, message: 'Invalid conference type value.', errors: [{ reason: 'invalid' }] } }), 'conference_not_allowed', false],
-    ['429', gaxios(429, { error: { code: 429, message: 'Rate Limit Exceeded', errors: [{ reason: 'rateLimitExceeded' }] } }), 'rate_limited', true],
-    ['403 user rate limit', gaxios(403, { error: { code: 403, message: 'x', errors: [{ reason: 'userRateLimitExceeded' }] } }), 'rate_limited', true],
+    [
+      'delegation not granted',
+      gaxios(401, { error: 'unauthorized_client', error_description: 'Client is unauthorized' }),
+      'delegation_not_granted',
+      false,
+    ],
+    [
+      'bad key or unknown user',
+      gaxios(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }),
+      'invalid_grant',
+      false,
+    ],
+    [
+      'no conference rights',
+      gaxios(400, { error: { code: 400, message: 'Invalid conference type value.', errors: [{ reason: 'invalid' }] } }),
+      'conference_not_allowed',
+      false,
+    ],
+    [
+      '429',
+      gaxios(429, { error: { code: 429, message: 'Rate Limit Exceeded', errors: [{ reason: 'rateLimitExceeded' }] } }),
+      'rate_limited',
+      true,
+    ],
+    [
+      '403 user rate limit',
+      gaxios(403, { error: { code: 403, message: 'x', errors: [{ reason: 'userRateLimitExceeded' }] } }),
+      'rate_limited',
+      true,
+    ],
     ['503', gaxios(503, { error: { code: 503, message: 'Backend Error' } }), 'unavailable', true],
     ['timeout', Object.assign(new Error('The operation was aborted due to timeout'), { code: 'ETIMEDOUT' }), 'timeout', true],
     ['403 forbidden', gaxios(403, { error: { code: 403, message: 'Forbidden', errors: [{ reason: 'forbidden' }] } }), 'rejected', false],

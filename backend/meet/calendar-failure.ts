@@ -36,8 +36,7 @@ export function diagnoseCalendarError(error: unknown, subject: string, clientId:
   const err = (error ?? {}) as ErrorLike;
   const status = err.status ?? err.response?.status;
   const data = err.response?.data as
-    | { error?: string | { message?: string; errors?: { reason?: string; message?: string }[] }; error_description?: string }
-    | undefined;
+    { error?: string | { message?: string; errors?: { reason?: string; message?: string }[] }; error_description?: string } | undefined;
   const oauthError = typeof data?.error === 'string' ? data.error : undefined;
   const apiError = typeof data?.error === 'object' ? data.error : undefined;
   const reason = apiError?.errors?.[0]?.reason ?? '';
@@ -46,7 +45,7 @@ export function diagnoseCalendarError(error: unknown, subject: string, clientId:
   if (oauthError === 'unauthorized_client' || /unauthorized_client/.test(text)) {
     return new CalendarFailure(
       'delegation_not_granted',
-      `Domain-wide delegation is not granted for ${subject}: in the Google Workspace Admin console (Security › Access and data control › API controls › Domain-wide delegation) add client ID ${clientId ?? '(the service account\'s client_id)'} with scope ${CALENDAR_SCOPE}.`,
+      `Domain-wide delegation is not granted for ${subject}: in the Google Workspace Admin console (Security › Access and data control › API controls › Domain-wide delegation) add client ID ${clientId ?? "(the service account's client_id)"} with scope ${CALENDAR_SCOPE}.`,
     );
   }
   if (oauthError === 'invalid_grant' || /invalid_grant/.test(text)) {
@@ -73,5 +72,8 @@ export function diagnoseCalendarError(error: unknown, subject: string, clientId:
   if (status === undefined) {
     return new CalendarFailure('unavailable', `Google Calendar could not be reached (${err.code ?? 'network error'}).`, true);
   }
-  return new CalendarFailure('rejected', `Google Calendar refused the request (HTTP ${status}${reason ? ` ${reason}` : ''}: ${apiError?.message ?? 'no details'}).`);
+  return new CalendarFailure(
+    'rejected',
+    `Google Calendar refused the request (HTTP ${status}${reason ? ` ${reason}` : ''}: ${apiError?.message ?? 'no details'}).`,
+  );
 }

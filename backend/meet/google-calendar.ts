@@ -120,7 +120,10 @@ export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalend
           throw new CalendarFailure('pending_timeout', `Google kept the Meet conference for ${input.subject} pending for too long.`);
         }
         await sleep(pollInterval);
-        event = await withRetries(input.subject, async () => (await calendar.events.get({ calendarId, eventId: input.eventId }, request)).data);
+        event = await withRetries(
+          input.subject,
+          async () => (await calendar.events.get({ calendarId, eventId: input.eventId }, request)).data,
+        );
       }
 
       const meetLink = event.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video')?.uri;

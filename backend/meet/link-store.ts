@@ -31,7 +31,11 @@ export function createLinkStore(deps: { db: Database; sms: SmsOutbox; realtime: 
           .where(and(eq(sessions.id, session.id), isNull(sessions.meetLink)))
           .returning({ id: sessions.id });
         if (!updated) return false;
-        const sms = await deps.sms.queue(tx, { sessionId: session.id, to: session.customerPhone, body: meetSmsBody(solver.name, meetLink) });
+        const sms = await deps.sms.queue(tx, {
+          sessionId: session.id,
+          to: session.customerPhone,
+          body: meetSmsBody(solver.name, meetLink),
+        });
         await deps.realtime.meetLinkMessage(tx, { sessionId: session.id, solverName: solver.name, meetLink });
         await deps.realtime.sessionUpdated(tx, { solverId: solver.id, sessionId: session.id });
         await recordAudit(tx, {

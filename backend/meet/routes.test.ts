@@ -26,14 +26,24 @@ beforeAll(async () => {
     log: createMemoryLogger().logger,
     overrides: {
       calendar,
-      googleTokenVerifier: stubTokenVerifier({ ada: identity('ada@example.com'), carl: identity('carl@example.com'), nina: identity('nina@example.com'), olga: identity('olga@example.com') }),
+      googleTokenVerifier: stubTokenVerifier({
+        ada: identity('ada@example.com'),
+        carl: identity('carl@example.com'),
+        nina: identity('nina@example.com'),
+        olga: identity('olga@example.com'),
+      }),
     },
   });
   api = backendClient(backend.url, ADMIN);
   const adaId = await api.createSolver({ name: 'Ada', email: 'ada@example.com', employment: 'employed', googleEmail: 'ada@example.com' });
   await api.createSolver({ name: 'Carl', email: 'carl@example.com', employment: 'contract', googleEmail: 'carl@example.com' });
   await api.createSolver({ name: 'Nina', email: 'nina@example.com', employment: 'employed' });
-  const olgaId = await api.createSolver({ name: 'Olga', email: 'olga@example.com', employment: 'employed', googleEmail: 'olga@example.com' });
+  const olgaId = await api.createSolver({
+    name: 'Olga',
+    email: 'olga@example.com',
+    employment: 'employed',
+    googleEmail: 'olga@example.com',
+  });
   employed = { id: adaId, token: await api.signIn('ada') };
   contractToken = await api.signIn('carl');
   noEmailToken = await api.signIn('nina');
@@ -48,8 +58,14 @@ describe('meet.canUseMeet', () => {
   });
 
   it('refuses a contract solver, then a solver without Google email, with the spec reasons', async () => {
-    expect((await api.call('GET', '/api/meet/can-use', { token: contractToken })).body).toEqual({ canUse: false, reason: MEET_REASONS.notEmployed });
-    expect((await api.call('GET', '/api/meet/can-use', { token: noEmailToken })).body).toEqual({ canUse: false, reason: MEET_REASONS.noGoogleEmail });
+    expect((await api.call('GET', '/api/meet/can-use', { token: contractToken })).body).toEqual({
+      canUse: false,
+      reason: MEET_REASONS.notEmployed,
+    });
+    expect((await api.call('GET', '/api/meet/can-use', { token: noEmailToken })).body).toEqual({
+      canUse: false,
+      reason: MEET_REASONS.noGoogleEmail,
+    });
   });
 
   it('needs a session token', async () => {
@@ -125,16 +141,28 @@ describe('meet.createMeetLink', () => {
 
   it('captures the real room opened after a fallback, and only a real room', async () => {
     const sessionId = await newSession(employed.id);
-    const capture = (meetLink: string) => api.call('POST', `/api/meet/links/${sessionId}/capture`, { json: { meetLink }, token: employed.token });
+    const capture = (meetLink: string) =>
+      api.call('POST', `/api/meet/links/${sessionId}/capture`, { json: { meetLink }, token: employed.token });
     const refused = await capture(FALLBACK_MEET_LINK);
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/Meet room URL/);
 
     const captured = await capture('https://meet.google.com/abc-defg-hij');
-    expect(captured.body).toEqual({ success: true, meetLink: 'https://meet.google.com/abc-defg-hij', isExisting: false, usedFallback: false });
+    expect(captured.body).toEqual({
+      success: true,
+      meetLink: 'https://meet.google.com/abc-defg-hij',
+      isExisting: false,
+      usedFallback: false,
+    });
     const detail = (await api.adminSession(sessionId)).body;
-    expect(detail).toMatchObject({ meetLink: 'https://meet.google.com/abc-defg-hij', meetLinkSource: 'captured', sms: { status: 'skipped' } });
-    expect((await capture('https://meet.google.com/xyz-wxyz-xyz')).body).toMatchObject({ meetLink: 'https://meet.google.com/abc-defg-hij', isExisting: true });
+    expect(detail).toMatchObject({
+      meetLink: 'https://meet.google.com/abc-defg-hij',
+      meetLinkSource: 'captured',
+      sms: { status: 'skipped' },
+    });
+    expect((await capture('https://meet.google.com/xyz-wxyz-xyz')).body).toMatchObject({
+      meetLink: 'https://meet.google.com/abc-defg-hij',
+      isExisting: true,
+    });
   });
 });
-

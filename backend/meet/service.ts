@@ -1,11 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import {
-  ERROR_CODES,
-  FALLBACK_MEET_LINK,
-  MEET_REASONS,
-  type CanUseMeetResponse,
-  type CreateMeetLinkResponse,
-} from '../../shared/index.ts';
+import { ERROR_CODES, FALLBACK_MEET_LINK, MEET_REASONS, type CanUseMeetResponse, type CreateMeetLinkResponse } from '../../shared/index.ts';
 import { recordAudit, solverActor } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import { sessions } from '../db/schema.ts';
@@ -57,7 +51,8 @@ export function createMeetService(deps: MeetServiceDeps) {
 
     const session = await loadOwnSession(solver.id, sessionId);
     if (session.meetLink) return existing(session.meetLink);
-    if (session.status === 'ended') throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
+    if (session.status === 'ended')
+      throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
 
     const running = inFlight.get(sessionId);
     if (running) return running.then((result) => (result.usedFallback ? result : { ...result, isExisting: true }));
@@ -81,7 +76,8 @@ export function createMeetService(deps: MeetServiceDeps) {
     const subject = solver.googleEmail!;
     let meetLink: string;
     try {
-      if (!deps.calendar) throw new CalendarFailure('rejected', 'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_KEY unset).');
+      if (!deps.calendar)
+        throw new CalendarFailure('rejected', 'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_KEY unset).');
       const start = now();
       ({ meetLink } = await deps.calendar.createMeetEvent({
         subject,
@@ -95,7 +91,12 @@ export function createMeetService(deps: MeetServiceDeps) {
       return fallback(solver, session.id, error);
     }
 
-    const stored = await links.store(solver, session, { meetLink, source: 'calendar', calendarEventId: calendarEventIdFor(session.id), calendarId: subject });
+    const stored = await links.store(solver, session, {
+      meetLink,
+      source: 'calendar',
+      calendarEventId: calendarEventIdFor(session.id),
+      calendarId: subject,
+    });
     if (!stored) {
       // Another instance stored a link between our read and our write: that one is the session's link.
       const current = await loadOwnSession(solver.id, session.id);
@@ -109,7 +110,8 @@ export function createMeetService(deps: MeetServiceDeps) {
   async function captureLink(solver: SolverRow, sessionId: string, meetLink: string): Promise<CreateMeetLinkResponse> {
     const session = await loadOwnSession(solver.id, sessionId);
     if (session.meetLink) return existing(session.meetLink);
-    if (session.status === 'ended') throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
+    if (session.status === 'ended')
+      throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
     if (!(await links.store(solver, session, { meetLink, source: 'captured' }))) {
       return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
     }
@@ -119,7 +121,8 @@ export function createMeetService(deps: MeetServiceDeps) {
 
   /** DESIGN flow 4: the solver still gets a room; the customer is not texted `meet.google.com/new`. */
   async function fallback(solver: SolverRow, sessionId: string, error: unknown): Promise<CreateMeetLinkResponse> {
-    const cause = error instanceof CalendarFailure ? error : new CalendarFailure('rejected', error instanceof Error ? error.message : String(error));
+    const cause =
+      error instanceof CalendarFailure ? error : new CalendarFailure('rejected', error instanceof Error ? error.message : String(error));
     deps.log.warn('Meet link fell back to meet.google.com/new', { sessionId, solverId: solver.id, kind: cause.kind, cause: cause.message });
 
     const current = await loadOwnSession(solver.id, sessionId);

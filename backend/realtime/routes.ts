@@ -9,7 +9,12 @@ import type { RealtimeTokenMinter } from './ably-publisher.ts';
 /** `GET /api/realtime/token`: an Ably token request that may only subscribe to the solver's own channel. */
 export const createRealtimeRoutes = (auth: AuthService, minter: RealtimeTokenMinter | undefined) =>
   new Hono<AppEnv>().use(requireSolver(auth)).get('/token', async (c) => {
-    if (!minter) throw new ApiError(404, ERROR_CODES.notConfigured, 'Realtime updates are not configured (ABLY_API_KEY unset); poll /api/sessions instead.');
+    if (!minter)
+      throw new ApiError(
+        404,
+        ERROR_CODES.notConfigured,
+        'Realtime updates are not configured (ABLY_API_KEY unset); poll /api/sessions instead.',
+      );
     const channel = solverChannel(c.get('solver').id);
     return c.json(await minter.subscribeOnly(channel, channel));
   });

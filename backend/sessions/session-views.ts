@@ -40,7 +40,10 @@ export async function listActiveSessions(db: Queryable, solverId: string): Promi
     .where(and(eq(sessions.solverId, solverId), eq(sessions.status, 'active')))
     .orderBy(desc(sessions.createdAt))
     .limit(200);
-  const sms = await latestSms(db, rows.map((row) => row.id));
+  const sms = await latestSms(
+    db,
+    rows.map((row) => row.id),
+  );
   return rows.map((row) => toSummary(row, sms.get(row.id)));
 }
 

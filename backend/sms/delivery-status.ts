@@ -39,7 +39,12 @@ export async function applyTwilioStatus(db: Database, realtime: RealtimeOutbox, 
       .set({
         status: next,
         updatedAt: new Date(),
-        ...(failed ? { errorCode: callback.errorCode ?? null, errorMessage: `Twilio reported ${next}${callback.errorCode ? ` (error ${callback.errorCode})` : ''}` } : {}),
+        ...(failed
+          ? {
+              errorCode: callback.errorCode ?? null,
+              errorMessage: `Twilio reported ${next}${callback.errorCode ? ` (error ${callback.errorCode})` : ''}`,
+            }
+          : {}),
       })
       .where(and(eq(smsDeliveries.twilioSid, callback.messageSid), inArray(smsDeliveries.status, EARLIER[next])))
       .returning({ sessionId: smsDeliveries.sessionId });

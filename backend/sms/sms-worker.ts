@@ -52,7 +52,10 @@ export function createSmsWorker({ db, sender, realtime, log, statusCallbackUrl }
         log.error('sms failed', { deliveryId, sessionId: delivery.sessionId, code: failure.code, reason });
         return;
       }
-      await db.update(smsDeliveries).set({ errorCode: failure.code, errorMessage: failure.message, updatedAt: new Date() }).where(eq(smsDeliveries.id, deliveryId));
+      await db
+        .update(smsDeliveries)
+        .set({ errorCode: failure.code, errorMessage: failure.message, updatedAt: new Date() })
+        .where(eq(smsDeliveries.id, deliveryId));
       log.warn('sms attempt failed, will retry', { deliveryId, attempt, code: failure.code, reason: failure.message });
       throw failure;
     }

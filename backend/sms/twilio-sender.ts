@@ -62,10 +62,18 @@ function classify(error: unknown): SmsSendError {
     return new SmsSendError(`Twilio ${code}: ${PERMANENT_ERRORS[code]}`, String(code), true);
   }
   if (status === 401 || status === 403) {
-    return new SmsSendError(`Twilio refused the credentials (HTTP ${status}); check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`, String(code ?? status), false);
+    return new SmsSendError(
+      `Twilio refused the credentials (HTTP ${status}); check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`,
+      String(code ?? status),
+      false,
+    );
   }
   if (typeof status === 'number') {
     return new SmsSendError(`Twilio answered HTTP ${status}${code ? ` (code ${code})` : ''}`, String(code ?? status), false);
   }
-  return new SmsSendError(`Twilio could not be reached (${typeof code === 'string' ? code : (message ?? 'network error')})`, String(code ?? 'network'), false);
+  return new SmsSendError(
+    `Twilio could not be reached (${typeof code === 'string' ? code : (message ?? 'network error')})`,
+    String(code ?? 'network'),
+    false,
+  );
 }

@@ -21,7 +21,8 @@ export type TwilioWebhookDeps = {
 /** Twilio status callbacks: signature checked against PUBLIC_BASE_URL, then the delivery state moves forward. */
 export const createTwilioWebhookRoutes = (deps: TwilioWebhookDeps) =>
   new Hono<AppEnv>().post('/status', async (c) => {
-    if (!deps.verification) throw new ApiError(404, ERROR_CODES.notConfigured, 'Twilio status callbacks need TWILIO_* and PUBLIC_BASE_URL.');
+    if (!deps.verification)
+      throw new ApiError(404, ERROR_CODES.notConfigured, 'Twilio status callbacks need TWILIO_* and PUBLIC_BASE_URL.');
     const form = await c.req.parseBody();
     const params = Object.fromEntries(Object.entries(form).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
     const url = `${deps.verification.publicBaseUrl}${new URL(c.req.url).pathname}${new URL(c.req.url).search}`;
@@ -30,7 +31,8 @@ export const createTwilioWebhookRoutes = (deps: TwilioWebhookDeps) =>
       deps.log.warn('rejected a Twilio callback with a bad signature', { path: c.req.path });
       throw new ApiError(403, ERROR_CODES.forbidden, 'Invalid Twilio signature.');
     }
-    if (!params.MessageSid || !params.MessageStatus) throw new ApiError(400, ERROR_CODES.invalidRequest, 'MessageSid and MessageStatus are required.');
+    if (!params.MessageSid || !params.MessageStatus)
+      throw new ApiError(400, ERROR_CODES.invalidRequest, 'MessageSid and MessageStatus are required.');
     const changed = await applyTwilioStatus(deps.db, deps.realtime, {
       messageSid: params.MessageSid,
       messageStatus: params.MessageStatus,

@@ -35,11 +35,19 @@ export function backendClient(baseUrl: string, adminToken: string) {
   return {
     call,
     async createSolver(input: CreateSolverRequest): Promise<string> {
-      const body = expectStatus(await call<{ id: string }>('POST', '/api/admin/solvers', { json: input, token: adminToken }), 201, 'create solver');
+      const body = expectStatus(
+        await call<{ id: string }>('POST', '/api/admin/solvers', { json: input, token: adminToken }),
+        201,
+        'create solver',
+      );
       return body.id;
     },
     async createSession(input: CreateSessionRequest): Promise<string> {
-      const body = expectStatus(await call<{ id: string }>('POST', '/api/admin/sessions', { json: input, token: adminToken }), 201, 'create session');
+      const body = expectStatus(
+        await call<{ id: string }>('POST', '/api/admin/sessions', { json: input, token: adminToken }),
+        201,
+        'create session',
+      );
       return body.id;
     },
     async signIn(googleAccessToken: string): Promise<string> {

@@ -25,7 +25,9 @@ export function postgresAvailable(): Promise<boolean> {
 /** Says loudly that a real-Postgres suite did not run. */
 export function warnPostgresSkipped(suite: string) {
   const line = '!'.repeat(100);
-  console.warn(`\n${line}\n!! SKIPPED: "${suite}" needs a real Postgres server at ${TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}\n!! (set TEST_DATABASE_URL or start PostgreSQL). These tests did NOT run.\n${line}\n`);
+  console.warn(
+    `\n${line}\n!! SKIPPED: "${suite}" needs a real Postgres server at ${TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}\n!! (set TEST_DATABASE_URL or start PostgreSQL). These tests did NOT run.\n${line}\n`,
+  );
 }
 
 /** A fresh, empty database on the test server, dropped afterwards: suites never see each other's rows or jobs. */

@@ -17,7 +17,9 @@ export function stubCalendar() {
     async createMeetEvent(input) {
       calls.push(input);
       if (failure) throw failure;
-      return { meetLink: `https://meet.google.com/${input.eventId.slice(2, 5)}-${input.eventId.slice(5, 9)}-${input.eventId.slice(9, 12)}` };
+      return {
+        meetLink: `https://meet.google.com/${input.eventId.slice(2, 5)}-${input.eventId.slice(5, 9)}-${input.eventId.slice(9, 12)}`,
+      };
     },
     async endEvent() {},
   };
