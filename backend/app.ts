@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { ERROR_CODES, type HealthResponse } from '../shared/index.ts';
@@ -26,6 +27,7 @@ export type AppDeps = {
   adminApiToken: string | undefined;
   realtimeTokens: RealtimeTokenMinter | undefined;
   twilioWebhook: TwilioWebhookDeps;
+  corsOrigins: string[];
   health: () => Promise<HealthResponse>;
   log: Logger;
 };
@@ -42,6 +44,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>()
     .use(requestId())
     .use(secureHeaders())
+    .use('/api/*', cors({ origin: (origin) => (deps.corsOrigins.includes(origin) ? origin : null), maxAge: 600 }))
     .use(async (c, next) => {
       const started = performance.now();
       await next();

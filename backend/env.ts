@@ -78,6 +78,7 @@ const envSchema = z.object({
   GOOGLE_API_URL: url('https://www.googleapis.com'),
   TWILIO_API_URL: url('https://api.twilio.com'),
   ABLY_REST_URL: url(),
+  EXTENSION_ORIGINS: list,
   NODE_ENV: optionalText,
 });
 
@@ -111,6 +112,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
         : undefined,
     ably: env.ABLY_API_KEY ? { apiKey: env.ABLY_API_KEY, restUrl: env.ABLY_REST_URL } : undefined,
     publicBaseUrl: env.PUBLIC_BASE_URL,
+    /** Browser origins allowed by CORS (the extension's `chrome-extension://<id>`); none by default. */
+    corsOrigins: env.EXTENSION_ORIGINS,
   };
 }
 

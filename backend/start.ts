@@ -13,6 +13,7 @@ import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
 import { createMeetService } from './meet/service.ts';
 import { createAblyPublisher, createAblyTokenMinter } from './realtime/ably-publisher.ts';
+import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRealtimeOutbox } from './realtime/outbox.ts';
 import { createPublishWorker } from './realtime/publish-worker.ts';
 import { createSmsOutbox } from './sms/sms-outbox.ts';
@@ -67,7 +68,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
   });
-  const meet = createMeetService({ db, calendar, sms, realtime, queue, log });
+  const meet = createMeetService({ db, calendar, sms, realtime, queue, limiter: createRateLimiter(db), log });
   const admin = createAdminService({ db, queue, realtime });
 
   const health = async (): Promise<HealthResponse> => {
@@ -101,6 +102,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     meet,
     admin,
     adminApiToken: config.adminApiToken,
+    corsOrigins: config.corsOrigins,
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
     twilioWebhook: {
       db,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { smsStateSchema } from './sessions.ts';
 
 export const canUseMeetResponseSchema = z.object({
   canUse: z.boolean(),
@@ -28,3 +29,7 @@ export const captureMeetLinkRequestSchema = z.strictObject({
   meetLink: z.string().regex(MEET_ROOM_PATTERN, 'meetLink must be a Meet room URL such as https://meet.google.com/abc-defg-hij'),
 });
 export type CaptureMeetLinkRequest = z.infer<typeof captureMeetLinkRequestSchema>;
+
+/** `POST /api/meet/links/:sessionId/resend`: a new SMS of the session's link was queued. */
+export const resendSmsResponseSchema = z.object({ sms: smsStateSchema });
+export type ResendSmsResponse = z.infer<typeof resendSmsResponseSchema>;

@@ -88,4 +88,11 @@ export const auditEvents = pgTable(
   (table) => [index('audit_events_session_idx').on(table.sessionId, table.createdAt)],
 );
 
-export const schema = { solvers, sessions, smsDeliveries, auditEvents };
+/** Fixed-window counters shared by every instance (per-solver limits hold across a load balancer). */
+export const rateLimits = pgTable('rate_limits', {
+  key: varchar('key', { length: 200 }).primaryKey(),
+  windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+  count: integer('count').notNull(),
+});
+
+export const schema = { solvers, sessions, smsDeliveries, auditEvents, rateLimits };

@@ -165,4 +165,29 @@ describe('meet.createMeetLink', () => {
       isExisting: true,
     });
   });
+
+  it('resends the SMS of a stored link, then rate-limits resends with Retry-After', async () => {
+    const sessionId = await newSession(employed.id);
+    const resend = () => api.call('POST', `/api/meet/links/${sessionId}/resend`, { token: employed.token });
+    const early = await resend();
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(/no Meet link/);
+    await createLink(employed.token, sessionId);
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(await resend());
+    expect(results.slice(0, 5).map((result) => result.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(results[0]!.body.sms).toMatchObject({ status: 'skipped' });
+    expect(results[5]!.status).toBe(429);
+    expect(results[5]!.body.error.code).toBe('rate_limited');
+    expect(Number(results[5]!.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('CORS', () => {
+  it('allows no browser origin by default', async () => {
+    const result = await api.call('OPTIONS', '/api/meet/can-use', {
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
+    expect(result.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });

@@ -18,4 +18,7 @@ export const createMeetRoutes = (auth: AuthService, meet: MeetService) =>
     )
     .post('/links/:sessionId/capture', pathParams(sessionParam), jsonBody(captureMeetLinkRequestSchema), async (c) =>
       c.json(await meet.captureLink(c.get('solver'), c.req.valid('param').sessionId, c.req.valid('json').meetLink)),
+    )
+    .post('/links/:sessionId/resend', pathParams(sessionParam), async (c) =>
+      c.json(await meet.resendSms(c.get('solver'), c.req.valid('param').sessionId)),
     );

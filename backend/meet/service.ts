@@ -1,5 +1,13 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { ERROR_CODES, FALLBACK_MEET_LINK, MEET_REASONS, type CanUseMeetResponse, type CreateMeetLinkResponse } from '../../shared/index.ts';
+import {
+  ERROR_CODES,
+  FALLBACK_MEET_LINK,
+  MEET_REASONS,
+  meetSmsBody,
+  type CanUseMeetResponse,
+  type CreateMeetLinkResponse,
+  type ResendSmsResponse,
+} from '../../shared/index.ts';
 import { recordAudit, solverActor } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import { sessions } from '../db/schema.ts';
@@ -7,7 +15,8 @@ import { ApiError } from '../http/errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
-import type { SmsOutbox } from '../sms/sms-outbox.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import { SMS_NOT_CONFIGURED, type SmsOutbox } from '../sms/sms-outbox.ts';
 import type { SolverRow } from '../solvers/solver-store.ts';
 import { CalendarFailure } from './calendar-failure.ts';
 import { calendarEventIdFor } from './event-id.ts';
@@ -21,6 +30,7 @@ export type MeetServiceDeps = {
   sms: SmsOutbox;
   realtime: RealtimeOutbox;
   queue: JobQueue;
+  limiter: RateLimiter;
   log: Logger;
   now?: () => Date;
   eventDurationMinutes?: number;
@@ -29,6 +39,12 @@ export type MeetServiceDeps = {
 export type MeetService = ReturnType<typeof createMeetService>;
 
 const SESSION_NOT_FOUND = 'Session not found';
+
+/** Per solver, counted in Postgres so the limits hold across instances. */
+export const MEET_RATE_LIMITS = {
+  linkCreation: { limit: 30, windowSeconds: 60 },
+  smsResend: { limit: 5, windowSeconds: 600 },
+};
 
 export function createMeetService(deps: MeetServiceDeps) {
   const now = deps.now ?? (() => new Date());
@@ -73,6 +89,7 @@ export function createMeetService(deps: MeetServiceDeps) {
   }
 
   async function createNewLink(solver: SolverRow, session: typeof sessions.$inferSelect): Promise<CreateMeetLinkResponse> {
+    await deps.limiter.hit(`meet-link:${solver.id}`, MEET_RATE_LIMITS.linkCreation, 'Meet links created');
     const subject = solver.googleEmail!;
     let meetLink: string;
     try {
@@ -145,7 +162,32 @@ export function createMeetService(deps: MeetServiceDeps) {
     return { success: true, meetLink: FALLBACK_MEET_LINK, isExisting: false, usedFallback: true };
   }
 
-  return { canUse, createLink, captureLink };
+  /** Texts the session's link to the customer again (a new delivery with its own state). */
+  async function resendSms(solver: SolverRow, sessionId: string): Promise<ResendSmsResponse> {
+    const session = await loadOwnSession(solver.id, sessionId);
+    if (!session.meetLink) throw new ApiError(409, ERROR_CODES.conflict, 'This session has no Meet link to send yet.');
+    if (session.status === 'ended') throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended.');
+    await deps.limiter.hit(`sms-resend:${solver.id}`, MEET_RATE_LIMITS.smsResend, 'SMS resends');
+    const meetLink = session.meetLink;
+    const sms = await deps.db.transaction(async (tx) => {
+      const queued = await deps.sms.queue(tx, { sessionId, to: session.customerPhone, body: meetSmsBody(solver.name, meetLink) });
+      await deps.realtime.sessionUpdated(tx, { solverId: solver.id, sessionId });
+      await recordAudit(tx, {
+        action: 'sms.resent',
+        actor: solverActor(solver.id),
+        solverId: solver.id,
+        sessionId,
+        details: { sms: queued.skipped ? 'skipped' : 'queued' },
+      });
+      return queued;
+    });
+    deps.queue.wake(['sms.send', 'realtime.publish']);
+    return {
+      sms: { status: sms.skipped ? 'skipped' : 'queued', error: sms.skipped ? SMS_NOT_CONFIGURED : null, updatedAt: now().toISOString() },
+    };
+  }
+
+  return { canUse, createLink, captureLink, resendSms };
 }
 
 const existing = (meetLink: string): CreateMeetLinkResponse => ({ success: true, meetLink, isExisting: true, usedFallback: false });
