@@ -28,6 +28,8 @@ const requireAdmin = (token: string | undefined) =>
 export const createAdminRoutes = (admin: AdminService, adminApiToken: string | undefined) =>
   new Hono<AppEnv>()
     .use(requireAdmin(adminApiToken))
+    .get('/solvers', async (c) => c.json({ solvers: await admin.listSolvers() }))
+    .get('/sessions', async (c) => c.json({ sessions: await admin.listSessions({ includeEnded: c.req.query('all') === 'true' }) }))
     .post('/solvers', jsonBody(createSolverRequestSchema), async (c) => c.json(await admin.createSolver(c.req.valid('json')), 201))
     .patch('/solvers/:id', pathParams(idParam), jsonBody(updateSolverRequestSchema), async (c) =>
       c.json(await admin.updateSolver(c.req.valid('param').id, c.req.valid('json'))),

@@ -13,8 +13,8 @@ import { sessions } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
-import { getAdminSession } from '../sessions/session-views.ts';
-import { findSolverById, insertSolver, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
+import { getAdminSession, listSessionsForAdmin } from '../sessions/session-views.ts';
+import { findSolverById, insertSolver, listSolverRows, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
 
 const ADMIN = 'admin';
 const emailTaken = (email: string) => new ApiError(409, ERROR_CODES.conflict, `A solver with email ${email} already exists.`);
@@ -94,5 +94,8 @@ export function createAdminService(deps: AdminServiceDeps) {
     return getSession(id);
   }
 
-  return { createSolver, updateSolver, createSession, getSession, endSession };
+  const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toSolver);
+  const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => listSessionsForAdmin(deps.db, filter);
+
+  return { createSolver, updateSolver, listSolvers, createSession, getSession, listSessions, endSession };
 }

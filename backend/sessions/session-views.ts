@@ -47,6 +47,28 @@ export async function listActiveSessions(db: Queryable, solverId: string): Promi
   return rows.map((row) => toSummary(row, sms.get(row.id)));
 }
 
+/** Sessions for the admin's list: active ones by default, newest first. */
+export async function listSessionsForAdmin(
+  db: Queryable,
+  filter: { solverId?: string; includeEnded?: boolean; limit?: number } = {},
+): Promise<(SessionSummary & { solverId: string })[]> {
+  const conditions = [
+    ...(filter.solverId ? [eq(sessions.solverId, filter.solverId)] : []),
+    ...(filter.includeEnded ? [] : [eq(sessions.status, 'active' as const)]),
+  ];
+  const rows = await db
+    .select()
+    .from(sessions)
+    .where(and(...conditions))
+    .orderBy(desc(sessions.createdAt))
+    .limit(filter.limit ?? 200);
+  const sms = await latestSms(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({ ...toSummary(row, sms.get(row.id)), solverId: row.solverId }));
+}
+
 /** One session with everything an admin may want to see. */
 export async function getAdminSession(db: Queryable, sessionId: string): Promise<AdminSession | undefined> {
   const [row] = await db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);

@@ -1,4 +1,4 @@
-import { eq, or } from 'drizzle-orm';
+import { asc, eq, or } from 'drizzle-orm';
 import type { CreateSolverRequest, Solver, UpdateSolverRequest } from '../../shared/index.ts';
 import type { Queryable } from '../db/client.ts';
 import { solvers } from '../db/schema.ts';
@@ -47,4 +47,8 @@ export async function updateSolverRow(db: Queryable, id: string, input: UpdateSo
     .where(eq(solvers.id, id))
     .returning();
   return row;
+}
+
+export async function listSolverRows(db: Queryable): Promise<SolverRow[]> {
+  return db.select().from(solvers).orderBy(asc(solvers.name));
 }

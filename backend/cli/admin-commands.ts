@@ -1,0 +1,101 @@
+import { createSessionRequestSchema, createSolverRequestSchema, updateSolverRequestSchema, type Solver } from '../../shared/index.ts';
+import type { AdminService } from '../admin/service.ts';
+import { ApiError } from '../http/errors.ts';
+import { parseOrThrow } from '../http/validate.ts';
+import { z } from 'zod';
+import { formatTable } from './table.ts';
+
+export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
+
+  solvers list
+  solvers add --name <name> --email <email> --employment employed|contract [--google-email <email>]
+  solvers update <solver-id> [--name …] [--email …] [--employment …] [--google-email <email>|none]
+  sessions list [--all] [--solver <solver-id>]
+  sessions add --solver <solver-id> --customer-name <name> --customer-phone <E.164>
+  sessions show <session-id>
+  sessions end <session-id>
+
+Uses DATABASE_URL, or the embedded database in PGLITE_DATA_DIR (default .data/pglite; stop \`npm start\` first,
+PGlite allows one process at a time).`;
+
+export type Flags = Record<string, string | boolean | undefined>;
+const id = z.uuid('the id must be a UUID');
+
+const solverRows = (solvers: Solver[]) =>
+  formatTable(
+    solvers.map((solver) => ({
+      id: solver.id,
+      name: solver.name,
+      email: solver.email,
+      employment: solver.employment,
+      'google email': solver.googleEmail,
+    })),
+    ['id', 'name', 'email', 'employment', 'google email'],
+  );
+
+const text = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+
+/** Runs one admin command with the same validation and messages as the admin API; returns what to print. */
+export async function runAdminCommand(admin: AdminService, words: string[], flags: Flags): Promise<string> {
+  const [noun, verb, target] = words;
+  switch (`${noun} ${verb}`) {
+    case 'solvers list':
+      return solverRows(await admin.listSolvers());
+    case 'solvers add': {
+      const input = parseOrThrow(createSolverRequestSchema, {
+        name: text(flags, 'name'),
+        email: text(flags, 'email'),
+        employment: text(flags, 'employment'),
+        googleEmail: text(flags, 'google-email'),
+      });
+      return `Added solver:\n${solverRows([await admin.createSolver(input)])}`;
+    }
+    case 'solvers update': {
+      const googleEmail = text(flags, 'google-email');
+      const changes = Object.fromEntries(
+        Object.entries({
+          name: text(flags, 'name'),
+          email: text(flags, 'email'),
+          employment: text(flags, 'employment'),
+          googleEmail: googleEmail === 'none' ? null : googleEmail,
+        }).filter(([, value]) => value !== undefined),
+      );
+      const solver = await admin.updateSolver(parseOrThrow(id, target), parseOrThrow(updateSolverRequestSchema, changes));
+      return `Updated solver:\n${solverRows([solver])}`;
+    }
+    case 'sessions list': {
+      const solverId = text(flags, 'solver');
+      const sessions = await admin.listSessions({
+        includeEnded: flags.all === true,
+        solverId: solverId ? parseOrThrow(id, solverId) : undefined,
+      });
+      return formatTable(
+        sessions.map((session) => ({
+          id: session.id,
+          status: session.status,
+          customer: session.customerName,
+          'meet link': session.meetLink,
+          source: session.meetLinkSource,
+          sms: session.sms ? `${session.sms.status}${session.sms.error ? ` (${session.sms.error})` : ''}` : null,
+        })),
+        ['id', 'status', 'customer', 'meet link', 'source', 'sms'],
+      );
+    }
+    case 'sessions add': {
+      const input = parseOrThrow(createSessionRequestSchema, {
+        solverId: text(flags, 'solver'),
+        customerName: text(flags, 'customer-name'),
+        customerPhone: text(flags, 'customer-phone'),
+      });
+      return `Added session ${(await admin.createSession(input)).id}`;
+    }
+    case 'sessions show':
+      return JSON.stringify(await admin.getSession(parseOrThrow(id, target)), null, 2);
+    case 'sessions end': {
+      const session = await admin.endSession(parseOrThrow(id, target));
+      return `Session ${session.id} is ${session.status}${session.calendarEventId ? '; its Calendar event will be ended by the next running backend' : ''}.`;
+    }
+    default:
+      throw new ApiError(400, 'invalid_request', `Unknown command "${words.join(' ')}".\n\n${ADMIN_USAGE}`);
+  }
+}

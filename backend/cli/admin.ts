@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { createAdminService } from '../admin/service.ts';
+import { openDatabase } from '../db/client.ts';
+import { ConfigError, loadConfig } from '../env.ts';
+import { ApiError } from '../http/errors.ts';
+import { startJobQueue } from '../jobs/job-queue.ts';
+import { createLogger } from '../logger.ts';
+import { createRealtimeOutbox } from '../realtime/outbox.ts';
+import { ADMIN_USAGE, runAdminCommand } from './admin-commands.ts';
+
+// `npm run admin -- …`: what an admin does, without writing HTTP by hand.
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    email: { type: 'string' },
+    employment: { type: 'string' },
+    'google-email': { type: 'string' },
+    solver: { type: 'string' },
+    'customer-name': { type: 'string' },
+    'customer-phone': { type: 'string' },
+    all: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help || positionals.length === 0) {
+  console.log(ADMIN_USAGE);
+  process.exit(0);
+}
+
+try {
+  const config = loadConfig(process.env);
+  // Errors only: the CLI's own output is the answer.
+  const log = { ...createLogger(), info: () => {} };
+  const database = await openDatabase(config.database);
+  const queue = await startJobQueue(database, log);
+  try {
+    const admin = createAdminService({ db: database.db, queue, realtime: createRealtimeOutbox(queue, Boolean(config.ably)) });
+    console.log(await runAdminCommand(admin, positionals, values));
+  } finally {
+    await queue.stop();
+    await database.close();
+  }
+} catch (error) {
+  if (error instanceof ApiError || error instanceof ConfigError) {
+    console.error(`Error: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
