@@ -1,0 +1,87 @@
+import { createServer } from 'node:net';
+import { loadConfig } from '../../backend/env.ts';
+import { createMemoryLogger } from '../../backend/logger.ts';
+import { startBackend, type RunningBackend } from '../../backend/start.ts';
+import { startEmulators, type Emulators } from '../emulators/index.ts';
+import { backendClient, type BackendClient } from '../support/backend-client.ts';
+import { createScratchDatabase } from '../support/postgres.ts';
+
+export type DatabaseChoice = 'pglite' | 'postgres';
+
+export const OAUTH_CLIENT_ID = 'savvysolve-ext.apps.googleusercontent.com';
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+export const SESSION_SECRET = 'session-secret-for-tests-0123456789abcdef';
+export const WORKSPACE_DOMAIN = 'example.com';
+
+export type Stack = {
+  emulators: Emulators;
+  backend: RunningBackend;
+  api: BackendClient;
+  logs: string[];
+  /** Signs in through the real flow: a Google access token from the emulator, exchanged at the backend. */
+  signIn(email: string): Promise<string>;
+  close(): Promise<void>;
+};
+
+/** Emulators + the real backend over real HTTP on the chosen database, with short job retry delays. */
+export async function startStack(database: DatabaseChoice, extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const emulators = await startEmulators({ delegatedUsers: ['ada@example.com', 'bob@example.com'] });
+  const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
+  // A known port, so PUBLIC_BASE_URL (and the Twilio status callbacks signed against it) point at this backend.
+  const port = await freePort();
+  const config = loadConfig({
+    ...emulators.backendEnv,
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: 'memory://' }),
+    ADMIN_API_TOKEN: ADMIN_TOKEN,
+    SESSION_SECRET,
+    GOOGLE_OAUTH_CLIENT_IDS: OAUTH_CLIENT_ID,
+    WORKSPACE_DOMAINS: WORKSPACE_DOMAIN,
+    ...extraEnv,
+  });
+  const { logger, lines } = createMemoryLogger();
+  const backend = await startBackend(config, {
+    log: logger,
+    jobs: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1 },
+    calendar: { retryBaseDelayMs: 20, pendingPollIntervalMs: 20 },
+  });
+  const api = backendClient(backend.url, ADMIN_TOKEN);
+  return {
+    emulators,
+    backend,
+    api,
+    logs: lines,
+    signIn: (email) => api.signIn(emulators.google.issueAccessToken({ email, audience: OAUTH_CLIENT_ID })),
+    async close() {
+      await backend.close();
+      await emulators.close();
+      await scratch?.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined/false) or the deadline passes. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
