@@ -1,0 +1,120 @@
+import { createPublicKey } from 'node:crypto';
+import { compactVerify, decodeJwt, type JWTPayload } from 'jose';
+import type { EmulatorApp } from './emulator-app.ts';
+import { oauthError } from './google-errors.ts';
+import { googleUserId, type TokenStore } from './google-tokens.ts';
+
+export type EmulatedServiceAccount = { clientEmail: string; publicKeyPem: string; clientId: string };
+
+export type OAuthOptions = {
+  serviceAccounts: EmulatedServiceAccount[];
+  /** Per service-account email, the users (subjects) domain-wide delegation is granted for. */
+  delegations: Record<string, string[]>;
+  tokens: TokenStore;
+  /** The browser's signed-in Google user for the authorize endpoint. */
+  signedInUser(): string | undefined;
+};
+
+export type OAuthRoute = 'token' | 'tokeninfo' | 'authorize';
+
+const TOKEN_AUDIENCE = 'https://oauth2.googleapis.com/token';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const TOKEN_LIFETIME_SEC = 3599;
+const BAD_SIGNATURE = 'Invalid JWT Signature.';
+const BAD_TIMES =
+  'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.';
+const NOT_DELEGATED =
+  'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.';
+
+/** `POST /token` (JWT-bearer exchange), `GET|POST /tokeninfo` and `GET /o/oauth2/v2/auth` (implicit flow). */
+export function registerOAuthRoutes({ app, route }: Pick<EmulatorApp<OAuthRoute>, 'app' | 'route'>, options: OAuthOptions): void {
+  app.post('/token', route('token'), async (c) => {
+    const form = (c.get('body') ?? {}) as Record<string, string>;
+    if (form.grant_type !== JWT_BEARER) return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${form.grant_type ?? ''}`);
+    const claims = await verifyAssertion(form.assertion ?? '', options.serviceAccounts);
+    if (claims instanceof Response) return claims;
+    const account = options.serviceAccounts.find((entry) => entry.clientEmail === claims.iss)!;
+    const subject = typeof claims.sub === 'string' && claims.sub !== account.clientEmail ? claims.sub.toLowerCase() : undefined;
+    if (subject && !(options.delegations[account.clientEmail] ?? []).some((user) => user.toLowerCase() === subject)) {
+      return oauthError(401, 'unauthorized_client', NOT_DELEGATED);
+    }
+    const accessToken = options.tokens.issue(
+      {
+        email: subject ?? account.clientEmail,
+        audience: account.clientId,
+        scopes: String(claims.scope).split(/\s+/),
+        emailVerified: true,
+        serviceAccount: { clientEmail: account.clientEmail, delegated: Boolean(subject) },
+      },
+      TOKEN_LIFETIME_SEC,
+    );
+    return c.json({ access_token: accessToken, expires_in: TOKEN_LIFETIME_SEC, token_type: 'Bearer' });
+  });
+
+  // google-auth-library 11 POSTs with `Authorization: Bearer`; older clients send `?access_token=`.
+  app.on(['GET', 'POST'], '/tokeninfo', route('tokeninfo'), (c) => {
+    const form = c.get('body') as Record<string, string> | undefined;
+    const accessToken =
+      c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? c.req.query('access_token') ?? form?.access_token ?? '';
+    const token = options.tokens.lookup(accessToken);
+    if (!token) return oauthError(400, 'invalid_token', 'Invalid Value');
+    const expiresIn = Math.floor((token.expiresAt - Date.now()) / 1000);
+    return c.json({
+      azp: token.audience,
+      aud: token.audience,
+      sub: googleUserId(token.email),
+      scope: token.scopes.join(' '),
+      exp: String(Math.floor(token.expiresAt / 1000)),
+      expires_in: String(expiresIn),
+      email: token.email,
+      email_verified: String(token.emailVerified),
+      access_type: 'online',
+    });
+  });
+
+  // Implicit flow, as chrome.identity.launchWebAuthFlow drives it: answer at once with a token in the fragment.
+  app.get('/o/oauth2/v2/auth', route('authorize'), (c) => {
+    const { client_id: clientId, redirect_uri: redirectUri, response_type: responseType, scope = '', state, login_hint } = c.req.query();
+    if (!clientId || !redirectUri) return c.text('Error 400: invalid_request\nMissing required parameter: client_id or redirect_uri', 400);
+    const email = login_hint || options.signedInUser();
+    const fragment = new URLSearchParams();
+    if (responseType !== 'token') fragment.set('error', 'unsupported_response_type');
+    else if (!email) fragment.set('error', 'interaction_required');
+    else {
+      const scopes = scope.split(/\s+/).filter(Boolean);
+      fragment.set('access_token', options.tokens.issue({ email, audience: clientId, scopes, emailVerified: true }, TOKEN_LIFETIME_SEC));
+      fragment.set('token_type', 'Bearer');
+      fragment.set('expires_in', String(TOKEN_LIFETIME_SEC));
+      fragment.set('scope', scopes.join(' '));
+    }
+    if (state) fragment.set('state', state);
+    // Spaces as %20 (not +), as Google writes them, so decodeURIComponent-based parsers read the scope right.
+    return c.redirect(`${redirectUri}#${fragment.toString().replaceAll('+', '%20')}`, 302);
+  });
+}
+
+/** Checks the assertion as Google does; answers Google's error Response when it fails. */
+async function verifyAssertion(assertion: string, accounts: EmulatedServiceAccount[]): Promise<JWTPayload | Response> {
+  let claims: JWTPayload;
+  try {
+    claims = decodeJwt(assertion);
+  } catch {
+    return oauthError(400, 'invalid_grant', BAD_SIGNATURE);
+  }
+  const account = accounts.find((entry) => entry.clientEmail === claims.iss);
+  if (!account) return oauthError(400, 'invalid_grant', BAD_SIGNATURE);
+  try {
+    await compactVerify(assertion, createPublicKey(account.publicKeyPem), { algorithms: ['RS256'] });
+  } catch {
+    return oauthError(400, 'invalid_grant', BAD_SIGNATURE);
+  }
+  if (claims.aud !== TOKEN_AUDIENCE) return oauthError(400, 'invalid_grant', 'Invalid JWT: Failed audience check.');
+  const now = Date.now() / 1000;
+  const { iat, exp } = claims;
+  if (typeof iat !== 'number' || typeof exp !== 'number' || exp <= now || iat > now + 300 || exp <= iat || exp - iat > 3600) {
+    return oauthError(400, 'invalid_grant', BAD_TIMES);
+  }
+  if (typeof claims.scope !== 'string' || !claims.scope.trim())
+    return oauthError(400, 'invalid_scope', 'Empty or missing scope not allowed.');
+  return claims;
+}

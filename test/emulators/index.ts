@@ -1,0 +1,94 @@
+import { startAblyEmulator, type AblyEmulator } from './ably-emulator.ts';
+import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions } from './google-emulator.ts';
+import { createTestServiceAccount, type TestServiceAccount } from './service-account.ts';
+import { startTwilioEmulator, type TwilioEmulator, type TwilioEmulatorOptions } from './twilio-emulator.ts';
+
+export { startAblyEmulator, type AblyEmulator } from './ably-emulator.ts';
+export { startGoogleEmulator, type GoogleEmulator } from './google-emulator.ts';
+export { createTestServiceAccount, type TestServiceAccount } from './service-account.ts';
+export { startTwilioEmulator, type TwilioEmulator } from './twilio-emulator.ts';
+export type { Fault } from './faults.ts';
+export type { RecordedRequest } from './recorder.ts';
+
+export const TEST_TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+export const TEST_TWILIO_AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
+/** Twilio's magic test sender that always works. */
+export const TEST_TWILIO_FROM_NUMBER = '+15005550006';
+export const TEST_ABLY_KEY = 'emu.test:secret';
+
+/** The environment a backend needs to use the emulators. */
+export type BackendEnv = {
+  GOOGLE_SERVICE_ACCOUNT_KEY: string;
+  GOOGLE_OAUTH_URL: string;
+  GOOGLE_API_URL: string;
+  TWILIO_ACCOUNT_SID: string;
+  TWILIO_AUTH_TOKEN: string;
+  TWILIO_FROM_NUMBER: string;
+  TWILIO_API_URL: string;
+  ABLY_API_KEY: string;
+  ABLY_REST_URL: string;
+};
+
+export type EmulatorsOptions = {
+  /** Users the generated service account has domain-wide delegation for (default `solver@example.com`). */
+  delegatedUsers?: string[];
+  ports?: { google?: number; twilio?: number; ably?: number };
+  google?: Pick<GoogleEmulatorOptions, 'meetBaseUrl' | 'signedInUser' | 'conferenceTypeAllowed'>;
+  twilio?: Omit<TwilioEmulatorOptions, 'accountSid' | 'authToken' | 'port'>;
+};
+
+export type Emulators = {
+  google: GoogleEmulator;
+  twilio: TwilioEmulator;
+  ably: AblyEmulator;
+  serviceAccount: TestServiceAccount;
+  backendEnv: BackendEnv;
+  /** Clears injected faults on all three. */
+  clearFaults(): void;
+  /** Clears faults, records and stored state on all three. */
+  reset(): void;
+  close(): Promise<void>;
+};
+
+/** Starts the Google, Twilio and Ably emulators with a fresh service account and fixed test credentials. */
+export async function startEmulators(options: EmulatorsOptions = {}): Promise<Emulators> {
+  const serviceAccount = createTestServiceAccount();
+  const delegatedUsers = options.delegatedUsers ?? ['solver@example.com'];
+  const [google, twilio, ably] = await Promise.all([
+    startGoogleEmulator({
+      serviceAccounts: [serviceAccount],
+      delegations: { [serviceAccount.clientEmail]: delegatedUsers },
+      signedInUser: delegatedUsers[0],
+      ...options.google,
+      port: options.ports?.google,
+    }),
+    startTwilioEmulator({
+      accountSid: TEST_TWILIO_ACCOUNT_SID,
+      authToken: TEST_TWILIO_AUTH_TOKEN,
+      ...options.twilio,
+      port: options.ports?.twilio,
+    }),
+    startAblyEmulator({ key: TEST_ABLY_KEY, port: options.ports?.ably }),
+  ]);
+  const all = [google, twilio, ably];
+  return {
+    google,
+    twilio,
+    ably,
+    serviceAccount,
+    backendEnv: {
+      GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccount.base64,
+      GOOGLE_OAUTH_URL: google.url,
+      GOOGLE_API_URL: google.url,
+      TWILIO_ACCOUNT_SID: TEST_TWILIO_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
+      TWILIO_FROM_NUMBER: TEST_TWILIO_FROM_NUMBER,
+      TWILIO_API_URL: twilio.url,
+      ABLY_API_KEY: TEST_ABLY_KEY,
+      ABLY_REST_URL: ably.url,
+    },
+    clearFaults: () => all.forEach((emulator) => emulator.faults.clear()),
+    reset: () => all.forEach((emulator) => emulator.reset()),
+    close: async () => void (await Promise.all(all.map((emulator) => emulator.close()))),
+  };
+}
