@@ -79,6 +79,7 @@ const envSchema = z.object({
   TWILIO_API_URL: url('https://api.twilio.com'),
   ABLY_REST_URL: url(),
   EXTENSION_ORIGINS: list,
+  JOB_WORKERS: z.enum(['true', 'false'], 'must be true or false').default('true'),
   NODE_ENV: optionalText,
 });
 
@@ -114,6 +115,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     publicBaseUrl: env.PUBLIC_BASE_URL,
     /** Browser origins allowed by CORS (the extension's `chrome-extension://<id>`); none by default. */
     corsOrigins: env.EXTENSION_ORIGINS,
+    /** `false`: this instance serves HTTP only and leaves the job queue to the others. */
+    jobWorkers: env.JOB_WORKERS === 'true',
   };
 }
 

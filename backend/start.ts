@@ -28,7 +28,7 @@ export type StartOptions = {
   calendar?: Partial<Omit<GoogleCalendarOptions, 'serviceAccount' | 'oauthUrl' | 'apiUrl'>>;
   /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
   overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier };
-  /** Skip the job workers (a process that only serves HTTP). */
+  /** Run the job workers in this process; defaults to JOB_WORKERS. */
   workers?: boolean;
 };
 
@@ -86,7 +86,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     };
   };
 
-  if (options.workers !== false) {
+  if (options.workers ?? config.jobWorkers) {
     if (config.twilio) {
       const sender = createTwilioSender(config.twilio);
       const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;

@@ -1,5 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { PgBoss, fromDrizzle, fromPglite, type DrizzleTransactionLike, type JobWithMetadata, type QueueOptions } from 'pg-boss';
+import {
+  PgBoss,
+  fromDrizzle,
+  fromPglite,
+  type DrizzleTransactionLike,
+  type JobResult,
+  type JobWithMetadata,
+  type QueueOptions,
+} from 'pg-boss';
 import type { DatabaseHandle, Transaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 
@@ -33,7 +41,10 @@ export type JobQueue = {
 
 export type JobQueueOptions = {
   pollingIntervalSeconds?: number;
+  /** Batches in flight per queue in this process. */
   concurrency?: number;
+  /** Jobs per batch, worked concurrently. */
+  batchSize?: number;
   /** Overrides every queue's first retry delay (tests shorten it). */
   retryDelaySeconds?: number;
 };
@@ -63,15 +74,25 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
         name,
         {
           includeMetadata: true,
-          batchSize: 1,
-          localConcurrency: options.concurrency ?? 4,
+          // Batches worked concurrently, fetched back to back while they come back full: a backlog drains
+          // at the speed of the outside service, not one job per polling interval.
+          batchSize: options.batchSize ?? 10,
+          burstWhenBatchFull: true,
+          perJobResults: true,
+          localConcurrency: options.concurrency ?? 2,
           pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
         },
-        async (jobs: JobWithMetadata<JobPayloads[typeof name]>[]) => {
-          for (const job of jobs) {
-            await handler(job.data, { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit });
-          }
-        },
+        (jobs: JobWithMetadata<JobPayloads[typeof name]>[]) =>
+          Promise.all(
+            jobs.map(async (job): Promise<JobResult> => {
+              try {
+                await handler(job.data, { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit });
+                return { id: job.id, status: 'completed' };
+              } catch (error) {
+                return { id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } };
+              }
+            }),
+          ),
       );
       workerIds.set(name, id);
     },

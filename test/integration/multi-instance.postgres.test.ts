@@ -1,0 +1,176 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { meetSmsBody, sessionChannel } from '../../shared/index.ts';
+import { startEmulators, type Emulators } from '../emulators/index.ts';
+import { backendClient, type BackendClient } from '../support/backend-client.ts';
+import { startBackendProcess, type BackendProcess } from '../support/backend-process.ts';
+import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../support/postgres.ts';
+import { ADMIN_TOKEN, OAUTH_CLIENT_ID, SESSION_SECRET, eventually } from './stack.ts';
+
+// Exactly once across instances and crashes: separate backend processes (as `npm start` runs them) on one real
+// Postgres server, SIGKILLed at the worst moments.
+const SOLVERS = 20;
+const SESSIONS_PER_SOLVER = 10;
+const solverEmail = (index: number) => `solver${index}@example.com`;
+
+if (!(await postgresAvailable())) {
+  warnPostgresSkipped('exactly once across instances and crashes');
+  describe.skip('exactly once across instances and crashes (no Postgres server reachable)', () => it('needs Postgres', () => {}));
+} else {
+  describe('exactly once across instances and crashes (real Postgres, separate processes)', () => {
+    let emulators: Emulators;
+    let database: { url: string; drop(): Promise<void> };
+    let env: Record<string, string>;
+    const processes: BackendProcess[] = [];
+    let a: BackendClient;
+    let b: BackendClient;
+    const tokens: string[] = [];
+    const solverIds: string[] = [];
+
+    const start = async (extra: Record<string, string> = {}) => {
+      const backend = await startBackendProcess({ ...env, ...extra });
+      processes.push(backend);
+      return backend;
+    };
+    const createLink = (api: BackendClient, sessionId: string, token: string) =>
+      api.call('POST', '/api/meet/links', { json: { sessionId }, token });
+    const eventsFor = (sessionId: string) =>
+      emulators.google.calendar.events().filter((event) => event.description === `Support session ID: ${sessionId}`);
+    const smsTo = (phone: string) => emulators.twilio.messages().filter((message) => message.to === phone);
+    const phoneFor = (index: number) => `+1415${String(5_000_000 + index).padStart(7, '0')}`;
+    let phoneCounter = 0;
+    const newSession = async (solver = 0) => {
+      const phone = phoneFor(phoneCounter++);
+      const id = await a.createSession({ solverId: solverIds[solver]!, customerName: `Customer ${phone}`, customerPhone: phone });
+      return { id, phone };
+    };
+
+    beforeAll(async () => {
+      emulators = await startEmulators({ delegatedUsers: Array.from({ length: SOLVERS }, (_, index) => solverEmail(index)) });
+      database = await createScratchDatabase();
+      env = {
+        ...emulators.backendEnv,
+        DATABASE_URL: database.url,
+        ADMIN_API_TOKEN: ADMIN_TOKEN,
+        SESSION_SECRET,
+        GOOGLE_OAUTH_CLIENT_IDS: OAUTH_CLIENT_ID,
+      };
+      // Both start at once: migrations and the job queue's schema must cope with that.
+      const [first, second] = await Promise.all([start(), start()]);
+      a = backendClient(first.url, ADMIN_TOKEN);
+      b = backendClient(second.url, ADMIN_TOKEN);
+      for (let index = 0; index < SOLVERS; index++) {
+        solverIds.push(
+          await a.createSolver({
+            name: `Solver ${index}`,
+            email: solverEmail(index),
+            employment: 'employed',
+            googleEmail: solverEmail(index),
+          }),
+        );
+        // Signed in on one instance, accepted by the other: the session secret is shared.
+        tokens.push(await b.signIn(emulators.google.issueAccessToken({ email: solverEmail(index), audience: OAUTH_CLIENT_ID })));
+      }
+    }, 120_000);
+
+    afterAll(async () => {
+      await Promise.all(processes.map((backend) => backend.stop()));
+      await emulators?.close();
+      await database?.drop();
+    });
+
+    it('gives 50 concurrent clicks on one session, spread over two instances, one event, one link and one SMS', async () => {
+      const session = await newSession();
+      const results = await Promise.all(Array.from({ length: 50 }, (_, index) => createLink(index % 2 ? a : b, session.id, tokens[0]!)));
+      expect(results.map((result) => result.status)).toEqual(Array(50).fill(200));
+      expect(new Set(results.map((result) => result.body.meetLink)).size).toBe(1);
+      expect(results.some((result) => result.body.usedFallback)).toBe(false);
+      expect(results.filter((result) => !result.body.isExisting)).toHaveLength(1);
+      expect(eventsFor(session.id)).toHaveLength(1);
+      await eventually(() => smsTo(session.phone).length === 1, 'the SMS');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(smsTo(session.phone)).toHaveLength(1);
+      expect(emulators.ably.messages(sessionChannel(session.id))).toHaveLength(1);
+    });
+
+    it(`gives ${SOLVERS * SESSIONS_PER_SOLVER} sessions × 3 clicks over two instances one event and one SMS each`, async () => {
+      const sessions: { id: string; phone: string; solver: number }[] = [];
+      for (let solver = 0; solver < SOLVERS; solver++) {
+        for (let n = 0; n < SESSIONS_PER_SOLVER; n++) sessions.push({ ...(await newSession(solver)), solver });
+      }
+      const clicks = sessions.flatMap((session) => [a, b, a].map((api) => createLink(api, session.id, tokens[session.solver]!)));
+      const results = await Promise.all(clicks);
+      expect(results.filter((result) => result.status !== 200 || result.body.usedFallback)).toEqual([]);
+      for (const session of sessions) expect(eventsFor(session.id)).toHaveLength(1);
+      await eventually(() => sessions.every((session) => smsTo(session.phone).length >= 1), 'every SMS', 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(sessions.filter((session) => smsTo(session.phone).length !== 1)).toEqual([]);
+    }, 120_000);
+
+    it('still makes one event and one SMS when an instance dies after the Calendar insert, before storing the link', async () => {
+      const victim = await start();
+      const session = await newSession();
+      // Hold the session row so the victim's UPDATE waits right after Google created the event.
+      const locker = postgres(database.url, { max: 1, onnotice: () => {} });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holding = locker.begin(async (sql) => {
+        await sql`select id from sessions where id = ${session.id} for update`;
+        locked();
+        await released;
+      });
+      await isLocked;
+      const doomed = createLink(backendClient(victim.url, ADMIN_TOKEN), session.id, tokens[0]!).catch((error: Error) => error);
+      await eventually(() => eventsFor(session.id).length === 1, 'the Calendar insert');
+      await victim.crash();
+      release();
+      await holding;
+      await locker.end();
+      expect(await doomed).toBeInstanceOf(Error);
+
+      const retry = await createLink(a, session.id, tokens[0]!);
+      expect(retry.body).toMatchObject({ success: true, usedFallback: false, isExisting: false });
+      expect(eventsFor(session.id)).toHaveLength(1);
+      const entryPoint = eventsFor(session.id)[0]!.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video');
+      expect(retry.body.meetLink).toBe(entryPoint?.uri);
+      await eventually(() => smsTo(session.phone).length === 1, 'the SMS after the retry');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(smsTo(session.phone)).toHaveLength(1);
+    }, 60_000);
+
+    it('delivers the queued SMS once when the instance dies after storing the link, before its jobs ran', async () => {
+      const apiOnly = await start({ JOB_WORKERS: 'false' });
+      const [onlyA, onlyB] = processes.slice(0, 2);
+      // Leave the queue to a fresh instance alone: stop the two workers that would otherwise pick the job up.
+      await Promise.all([onlyA!.stop(), onlyB!.stop()]);
+      const session = await newSessionVia(apiOnly);
+      const result = await createLink(backendClient(apiOnly.url, ADMIN_TOKEN), session.id, tokens[1]!);
+      expect(result.body).toMatchObject({ success: true, usedFallback: false, isExisting: false });
+      await apiOnly.crash();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(smsTo(session.phone)).toHaveLength(0);
+
+      const survivor = await start();
+      await eventually(() => smsTo(session.phone).length === 1, 'the SMS from the surviving queue', 30_000);
+      expect(smsTo(session.phone)[0]!.body).toBe(meetSmsBody('Solver 1', result.body.meetLink));
+      await eventually(() => emulators.ably.messages(sessionChannel(session.id)).length === 1, 'the system message', 30_000);
+      const again = await createLink(backendClient(survivor.url, ADMIN_TOKEN), session.id, tokens[1]!);
+      expect(again.body).toMatchObject({ isExisting: true, meetLink: result.body.meetLink });
+      expect(eventsFor(session.id)).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(smsTo(session.phone)).toHaveLength(1);
+    }, 90_000);
+
+    async function newSessionVia(backend: BackendProcess) {
+      const phone = phoneFor(phoneCounter++);
+      const id = await backendClient(backend.url, ADMIN_TOKEN).createSession({
+        solverId: solverIds[1]!,
+        customerName: 'Crash Test',
+        customerPhone: phone,
+      });
+      return { id, phone };
+    }
+  });
+}
