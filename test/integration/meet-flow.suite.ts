@@ -2,7 +2,7 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessions } from '../../backend/db/schema.ts';
 import { FALLBACK_MEET_LINK, meetSmsBody, sessionChannel } from '../../shared/index.ts';
-import { eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
+import { ADMIN_TOKEN, SESSION_SECRET, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
 const CUSTOMER_PHONE = '+14155550123';
 
@@ -361,6 +361,28 @@ export function describeMeetFlow(database: DatabaseChoice) {
       expect((await createLink(sessionId)).body.isExisting).toBe(true);
       const rows = await stack.backend.database.db.select().from(sessions).where(eq(sessions.id, sessionId));
       expect(rows[0]?.endedAt).toBeInstanceOf(Date);
+    });
+
+    it('never writes a secret or token into a log line (this suite ran with faults and failures)', () => {
+      const env = stack.emulators.backendEnv;
+      const privateKeyBody = stack.emulators.serviceAccount.json.private_key.split('\n')[1]!;
+      const secrets = {
+        'service-account key': privateKeyBody,
+        'service-account key (base64)': env.GOOGLE_SERVICE_ACCOUNT_KEY.slice(0, 40),
+        'Twilio auth token': env.TWILIO_AUTH_TOKEN,
+        'Ably key': env.ABLY_API_KEY,
+        'session secret': SESSION_SECRET,
+        'admin token': ADMIN_TOKEN,
+        "a solver's session token": ada.token,
+      };
+      expect(stack.logs.length).toBeGreaterThan(100);
+      const leaks = Object.entries(secrets).filter(([, secret]) => stack.logs.some((line) => line.includes(secret)));
+      expect(leaks.map(([name]) => name)).toEqual([]);
+      const googleTokens = stack.emulators.google
+        .requests('tokeninfo')
+        .map((request) => request.headers.authorization?.replace(/^Bearer /, ''));
+      expect(googleTokens.length).toBeGreaterThan(3);
+      expect(googleTokens.filter((token) => token && stack.logs.some((line) => line.includes(token)))).toEqual([]);
     });
   });
 }
