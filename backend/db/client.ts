@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -32,16 +32,32 @@ const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url))
 // Any fixed number: several instances starting at once take turns migrating.
 const MIGRATION_LOCK_ID = 727_2026;
 
-/** Opens the database (embedded PGlite by default, postgres.js for a server) and applies migrations. */
-export function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
-  return target.kind === 'pglite' ? openPglite(target.dataDir) : openPostgres(target.url);
+/**
+ * Opens the database (embedded PGlite by default, postgres.js for a server) and applies pending migrations,
+ * unless `migrate: false` (the doctor only looks).
+ */
+export function openDatabase(target: DatabaseTarget, { migrate = true } = {}): Promise<DatabaseHandle> {
+  return target.kind === 'pglite' ? openPglite(target.dataDir, migrate) : openPostgres(target.url, migrate);
 }
 
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+/** How many of the app's migrations the database has not applied yet. */
+export async function countPendingMigrations(db: Database): Promise<number> {
+  const journal = JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+  const applied = await db
+    .execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)
+    .then((result) => Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0))
+    .catch(() => 0);
+  return journal.entries.length - applied;
+}
+
+/** postgres.js answers an array of rows, PGlite `{ rows }`. */
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
+
+async function openPglite(dataDir: string, migrate: boolean): Promise<DatabaseHandle> {
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
   const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
-  await migratePglite(db as never, { migrationsFolder });
+  if (migrate) await migratePglite(db as never, { migrationsFolder });
   return {
     kind: 'pglite',
     db,
@@ -51,9 +67,10 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   };
 }
 
-async function openPostgresMigrated(url: string) {
+async function openPostgresClient(url: string, migrate: boolean) {
   const client = postgres(url, { max: 10, onnotice: () => {} });
   const db = drizzlePostgres({ client, schema }) as unknown as Database;
+  if (!migrate) return { client, db };
   const lock = await client.reserve();
   try {
     await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
@@ -65,8 +82,8 @@ async function openPostgresMigrated(url: string) {
   return { client, db };
 }
 
-function openPostgres(url: string): Promise<DatabaseHandle> {
-  return openPostgresMigrated(url).then(({ client, db }) => ({
+function openPostgres(url: string, migrate: boolean): Promise<DatabaseHandle> {
+  return openPostgresClient(url, migrate).then(({ client, db }) => ({
     kind: 'postgres' as const,
     db,
     url,

@@ -19,6 +19,10 @@ export type MeetCalendar = {
   createMeetEvent(input: CreateMeetEventInput): Promise<{ meetLink: string }>;
   /** Ends the event now; an event already gone counts as ended. */
   endEvent(input: { subject: string; eventId: string; at: Date }): Promise<void>;
+  /** Mints a delegated token for the subject (the doctor's check); throws CalendarFailure. */
+  checkDelegation(subject: string): Promise<void>;
+  /** Deletes the event (the doctor's throwaway check); an event already gone counts as deleted. */
+  deleteEvent(input: { subject: string; eventId: string }): Promise<void>;
 };
 
 export type GoogleCalendarOptions = {
@@ -42,14 +46,15 @@ export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalend
   const timeout = options.requestTimeoutMs ?? 8_000;
   const maxAttempts = options.maxAttempts ?? 3;
   const baseDelay = options.retryBaseDelayMs ?? 250;
-  const clients = new Map<string, calendar_v3.Calendar>();
+  const clients = new Map<string, { auth: JWT; calendar: calendar_v3.Calendar }>();
   // google-auth-library hard-codes the token URL; route it to GOOGLE_OAUTH_URL (emulators, proxies).
   const fetchImplementation: typeof fetch = (input, init) =>
     fetch(String(input instanceof Request ? input.url : input) === GOOGLE_TOKEN_URL ? `${options.oauthUrl}/token` : input, init);
 
-  const clientFor = (subject: string) => {
-    let client = clients.get(subject);
-    if (!client) {
+  // One JWT client per solver: google-auth-library caches each one's access token until it expires.
+  const connectionFor = (subject: string) => {
+    let connection = clients.get(subject);
+    if (!connection) {
       const auth = new JWT({
         email: options.serviceAccount.client_email,
         key: options.serviceAccount.private_key,
@@ -57,11 +62,12 @@ export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalend
         subject,
         transporterOptions: { fetchImplementation, timeout },
       });
-      client = new calendar_v3.Calendar({ auth, rootUrl: `${options.apiUrl}/` });
-      clients.set(subject, client);
+      connection = { auth, calendar: new calendar_v3.Calendar({ auth, rootUrl: `${options.apiUrl}/` }) };
+      clients.set(subject, connection);
     }
-    return client;
+    return connection;
   };
+  const clientFor = (subject: string) => connectionFor(subject).calendar;
 
   const withRetries = async <T>(subject: string, call: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
@@ -136,22 +142,31 @@ export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalend
       return { meetLink };
     },
 
-    async endEvent({ subject, eventId, at }) {
-      const calendar = clientFor(subject);
-      await withRetries(subject, async () => {
-        try {
-          await calendar.events.patch(
+    endEvent: ({ subject, eventId, at }) =>
+      withRetries(subject, () =>
+        ignoreGone(
+          clientFor(subject).events.patch(
             { calendarId: subject, eventId, conferenceDataVersion: 1, requestBody: { end: { dateTime: at.toISOString() } } },
             request,
-          );
-        } catch (error) {
-          const status = (error as { status?: number }).status;
-          if (status === 404 || status === 410) return;
-          throw error;
-        }
-      });
-    },
+          ),
+        ),
+      ),
+
+    checkDelegation: (subject) => withRetries(subject, async () => void (await connectionFor(subject).auth.authorize())),
+
+    deleteEvent: ({ subject, eventId }) =>
+      withRetries(subject, () => ignoreGone(clientFor(subject).events.delete({ calendarId: subject, eventId }, request))),
   };
+}
+
+/** 404 / 410: the event is already gone, which is what ending or deleting wanted. */
+async function ignoreGone(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status !== 404 && status !== 410) throw error;
+  }
 }
 
 function conferenceStatus(event: calendar_v3.Schema$Event) {

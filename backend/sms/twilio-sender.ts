@@ -35,10 +35,24 @@ export type TwilioSenderOptions = {
   timeoutMs?: number;
 };
 
-/** Sends SMS with the twilio SDK, classifying its errors as permanent or transient. */
-export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
+function createClient(options: TwilioSenderOptions) {
   const client = twilio(options.accountSid, options.authToken, { timeout: options.timeoutMs ?? 10_000 });
   client.api.baseUrl = options.apiUrl;
+  return client;
+}
+
+/** Fetches the account (the doctor's credentials check; sends nothing). */
+export async function fetchTwilioAccountStatus(options: TwilioSenderOptions): Promise<string> {
+  try {
+    return (await createClient(options).api.v2010.accounts(options.accountSid).fetch()).status;
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
+/** Sends SMS with the twilio SDK, classifying its errors as permanent or transient. */
+export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
+  const client = createClient(options);
   return {
     async send({ to, body, statusCallbackUrl }) {
       try {

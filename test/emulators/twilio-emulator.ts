@@ -6,8 +6,8 @@ import { postStatusCallback, type StatusCallbackResult } from './twilio-callback
 import { inboxPage } from './twilio-inbox.ts';
 import { messageResource, newMessage, twilioError, validateMessageForm, type EmulatedSms } from './twilio-messages.ts';
 
-export type TwilioRoute = 'messages.create';
-export const TWILIO_ROUTES: readonly TwilioRoute[] = ['messages.create'];
+export type TwilioRoute = 'messages.create' | 'accounts.fetch';
+export const TWILIO_ROUTES: readonly TwilioRoute[] = ['messages.create', 'accounts.fetch'];
 
 export type TwilioEmulatorOptions = {
   accountSid: string;
@@ -112,6 +112,21 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
       });
     }
     return c.json(messageResource(message, options.accountSid), 201);
+  });
+  // What `client.api.v2010.accounts(sid).fetch()` asks: a credentials check that sends nothing.
+  kit.app.get('/2010-04-01/Accounts/:file', kit.route('accounts.fetch'), (c) => {
+    if (c.req.header('authorization') !== expectedAuth) return c.json(twilioError(401, 20003, 'Authenticate'), 401);
+    if (c.req.param('file') !== `${options.accountSid}.json`) {
+      return c.json(twilioError(404, 20404, `The requested resource ${c.req.path} was not found`), 404);
+    }
+    return c.json({
+      sid: options.accountSid,
+      friendly_name: 'Emulated account',
+      status: 'active',
+      type: 'Full',
+      date_created: new Date(0).toUTCString(),
+      uri: `/2010-04-01/Accounts/${options.accountSid}.json`,
+    });
   });
   kit.app.get('/__emulator/inbox', (c) => c.html(inboxPage(messages)));
 

@@ -22,6 +22,8 @@ export function stubCalendar() {
       };
     },
     async endEvent() {},
+    async deleteEvent() {},
+    async checkDelegation() {},
   };
   return calendar;
 }
