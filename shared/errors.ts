@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   notFound: 'not_found',
   conflict: 'conflict',
   payloadTooLarge: 'payload_too_large',
+  unsupportedMediaType: 'unsupported_media_type',
   rateLimited: 'rate_limited',
   notConfigured: 'not_configured',
   internal: 'internal_error',

@@ -6,6 +6,8 @@ export type AuditAction =
   | 'meet_link.fallback'
   | 'meet_link.captured'
   | 'sms.resent'
+  | 'sms.accepted'
+  | 'sms.failed'
   | 'session.created'
   | 'session.ended'
   | 'solver.created'

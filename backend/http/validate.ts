@@ -15,8 +15,14 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.
   throw new ApiError(400, ERROR_CODES.invalidRequest, problems.join('; '));
 }
 
-/** Hono validator for a JSON body (Hono itself answers 400 for a wrong content type or malformed JSON). */
-export const jsonBody = <T extends z.ZodType>(schema: T) => validator('json', (value) => parseOrThrow(schema, value));
+/** Hono validator for a JSON body: 415 for another content type, 400 for malformed JSON or a bad shape. */
+export const jsonBody = <T extends z.ZodType>(schema: T) =>
+  validator('json', (value, c) => {
+    if (!/^application\/([a-z.+-]*\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
+      throw new ApiError(415, ERROR_CODES.unsupportedMediaType, 'Send the body as JSON (Content-Type: application/json).');
+    }
+    return parseOrThrow(schema, value);
+  });
 
 /** Hono validator for path parameters. */
 export const pathParams = <T extends z.ZodType>(schema: T) => validator('param', (value) => parseOrThrow(schema, value));

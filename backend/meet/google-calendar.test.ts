@@ -88,6 +88,17 @@ describe('Google Calendar adapter', () => {
     expect(google.requests('events.insert')).toHaveLength(3);
   });
 
+  it('gives up on a persistent 429 after its attempts, and never retries a refusal', async () => {
+    google.faults.set('events.insert', { status: 429 });
+    const limited = await failureOf(calendar.createMeetEvent(input()));
+    expect(limited.kind).toBe('rate_limited');
+    expect(google.requests('events.insert')).toHaveLength(3);
+    google.reset();
+    google.setConferenceTypeAllowed(false);
+    await failureOf(calendar.createMeetEvent(input()));
+    expect(google.requests('events.insert')).toHaveLength(1);
+  });
+
   it('names the failure when delegation is missing or Meet is not allowed', async () => {
     const stranger = { ...input(), subject: 'mallory@example.com' };
     const delegation = await failureOf(calendar.createMeetEvent(stranger));

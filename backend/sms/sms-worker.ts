@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { recordAudit } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import { sessions, smsDeliveries } from '../db/schema.ts';
 import type { JobHandler } from '../jobs/job-queue.ts';
@@ -27,7 +28,20 @@ export function createSmsWorker({ db, sender, realtime, log, statusCallbackUrl }
         .where(eq(smsDeliveries.id, deliveryId))
         .returning({ sessionId: smsDeliveries.sessionId });
       const [session] = row ? await tx.select({ solverId: sessions.solverId }).from(sessions).where(eq(sessions.id, row.sessionId)) : [];
-      if (row && session) await realtime.sessionUpdated(tx, { solverId: session.solverId, sessionId: row.sessionId });
+      if (!row || !session) return;
+      await realtime.sessionUpdated(tx, { solverId: session.solverId, sessionId: row.sessionId });
+      await recordAudit(tx, {
+        action: change.status === 'failed' ? 'sms.failed' : 'sms.accepted',
+        actor: 'system',
+        sessionId: row.sessionId,
+        solverId: session.solverId,
+        details: {
+          deliveryId,
+          twilioSid: change.twilioSid ?? null,
+          errorCode: change.errorCode ?? null,
+          reason: change.errorMessage ?? null,
+        },
+      });
     });
   };
 
