@@ -66,4 +66,13 @@ describe('Ably REST publish', () => {
       expect(Math.abs((await rest({ useBinaryProtocol }).time()) - Date.now())).toBeLessThan(5_000);
     }
   });
+
+  it('lists received messages on the inbox page, escaped', async () => {
+    await rest().channels.get('session:demo').publish('system', { text: '<b>Join</b> https://meet.google.com/abc-defg-hij' });
+    const page = await (await fetch(`${ably.url}/__emulator/inbox`)).text();
+    expect(page).toContain('Emulated Ably messages (1)');
+    expect(page).toContain('session:demo');
+    expect(page).toContain('&lt;b&gt;Join&lt;/b&gt;');
+    expect(page).not.toContain('<b>Join</b>');
+  });
 });

@@ -1,3 +1,4 @@
+import { inboxPage } from './inbox-page.ts';
 import { randomBytes } from 'node:crypto';
 import { encode as encodeMsgpack } from '@ably/msgpack-js';
 import { createEmulatorApp } from './emulator-app.ts';
@@ -55,6 +56,20 @@ export async function startAblyEmulator(options: AblyEmulatorOptions): Promise<A
     resetState: () => void (messages = []),
   });
 
+  kit.app.get('/__emulator/inbox', (c) =>
+    c.html(
+      inboxPage(
+        'Emulated Ably messages',
+        ['Received', 'Channel', 'Name', 'Data'],
+        messages.map((message) => [
+          new Date(message.receivedAt).toISOString(),
+          message.channel,
+          message.name ?? '',
+          JSON.stringify(message.data),
+        ]),
+      ),
+    ),
+  );
   kit.app.get('/time', kit.route('time'), (c) => reply(c.req.header('accept'), [Date.now()]));
 
   kit.app.post('/channels/:channel/messages', kit.route('publish'), (c) => {

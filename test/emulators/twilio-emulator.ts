@@ -3,7 +3,7 @@ import type { Faults } from './faults.ts';
 import { listen, type Listening } from './listen.ts';
 import type { RecordedRequest } from './recorder.ts';
 import { postStatusCallback, type StatusCallbackResult } from './twilio-callbacks.ts';
-import { inboxPage } from './twilio-inbox.ts';
+import { inboxPage } from './inbox-page.ts';
 import { messageResource, newMessage, twilioError, validateMessageForm, type EmulatedSms } from './twilio-messages.ts';
 
 export type TwilioRoute = 'messages.create' | 'accounts.fetch';
@@ -128,7 +128,15 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
       uri: `/2010-04-01/Accounts/${options.accountSid}.json`,
     });
   });
-  kit.app.get('/__emulator/inbox', (c) => c.html(inboxPage(messages)));
+  kit.app.get('/__emulator/inbox', (c) =>
+    c.html(
+      inboxPage(
+        'Emulated SMS inbox',
+        ['Received', 'To', 'From', 'Status', 'Body'],
+        messages.map((sms) => [sms.dateCreated.toISOString(), sms.to, sms.from ?? sms.messagingServiceSid ?? '', sms.status, sms.body]),
+      ),
+    ),
+  );
 
   const server = await listen(kit.app.fetch, options.port);
   return {
