@@ -13,6 +13,7 @@ import { sessions } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
+import { recordSessionChange } from '../sessions/session-change.ts';
 import { getAdminSession, listSessionsForAdmin } from '../sessions/session-views.ts';
 import { findSolverById, insertSolver, listSolverRows, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
 
@@ -55,8 +56,12 @@ export function createAdminService(deps: AdminServiceDeps) {
     }
     return deps.db.transaction(async (tx) => {
       const [row] = await tx.insert(sessions).values(input).returning({ id: sessions.id });
-      await recordAudit(tx, { action: 'session.created', actor: ADMIN, sessionId: row!.id, solverId: input.solverId });
-      await deps.realtime.sessionUpdated(tx, { solverId: input.solverId, sessionId: row!.id });
+      await recordSessionChange(tx, deps.realtime, {
+        action: 'session.created',
+        actor: ADMIN,
+        sessionId: row!.id,
+        solverId: input.solverId,
+      });
       return row!;
     });
   }
@@ -81,14 +86,13 @@ export function createAdminService(deps: AdminServiceDeps) {
         return; // already ended: ending twice is harmless
       }
       if (ended.calendarEventId) await deps.queue.enqueue(tx, 'calendar.end-event', { sessionId: id });
-      await recordAudit(tx, {
+      await recordSessionChange(tx, deps.realtime, {
         action: 'session.ended',
         actor: ADMIN,
         sessionId: id,
         solverId: ended.solverId,
         details: { calendarEvent: ended.calendarEventId ? 'ending' : 'none' },
       });
-      await deps.realtime.sessionUpdated(tx, { solverId: ended.solverId, sessionId: id });
     });
     deps.queue.wake(['calendar.end-event', 'realtime.publish']);
     return getSession(id);

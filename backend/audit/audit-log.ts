@@ -8,6 +8,7 @@ export type AuditAction =
   | 'sms.resent'
   | 'sms.accepted'
   | 'sms.failed'
+  | 'sms.status_changed'
   | 'session.created'
   | 'session.ended'
   | 'solver.created'

@@ -79,7 +79,7 @@ export const auditEvents = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     sessionId: uuid('session_id').references(() => sessions.id),
     solverId: uuid('solver_id').references(() => solvers.id),
-    /** `solver:<id>`, `admin` or `system`. */
+    /** `solver:<id>`, `admin`, `system` (workers) or `twilio` (status callbacks). */
     actor: varchar('actor', { length: 64 }).notNull(),
     action: varchar('action', { length: 64 }).notNull(),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),

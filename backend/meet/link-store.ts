@@ -1,9 +1,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { meetSmsBody } from '../../shared/index.ts';
-import { recordAudit, solverActor } from '../audit/audit-log.ts';
+import { solverActor } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import { sessions } from '../db/schema.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
+import { recordSessionChange } from '../sessions/session-change.ts';
 import type { SmsOutbox } from '../sms/sms-outbox.ts';
 import type { SolverRow } from '../solvers/solver-store.ts';
 
@@ -37,8 +38,7 @@ export function createLinkStore(deps: { db: Database; sms: SmsOutbox; realtime: 
           body: meetSmsBody(solver.name, meetLink),
         });
         await deps.realtime.meetLinkMessage(tx, { sessionId: session.id, solverName: solver.name, meetLink });
-        await deps.realtime.sessionUpdated(tx, { solverId: solver.id, sessionId: session.id });
-        await recordAudit(tx, {
+        await recordSessionChange(tx, deps.realtime, {
           action: source === 'calendar' ? 'meet_link.created' : 'meet_link.captured',
           actor: solverActor(solver.id),
           solverId: solver.id,

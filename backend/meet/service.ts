@@ -8,7 +8,7 @@ import {
   type CreateMeetLinkResponse,
   type ResendSmsResponse,
 } from '../../shared/index.ts';
-import { recordAudit, solverActor } from '../audit/audit-log.ts';
+import { solverActor } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import { sessions } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
@@ -17,6 +17,7 @@ import type { Logger } from '../logger.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SMS_NOT_CONFIGURED, type SmsOutbox } from '../sms/sms-outbox.ts';
+import { recordSessionChange } from '../sessions/session-change.ts';
 import type { SolverRow } from '../solvers/solver-store.ts';
 import { CalendarFailure } from './calendar-failure.ts';
 import { calendarEventIdFor } from './event-id.ts';
@@ -149,8 +150,7 @@ export function createMeetService(deps: MeetServiceDeps) {
         .update(sessions)
         .set({ meetLinkSource: 'fallback' })
         .where(and(eq(sessions.id, sessionId), isNull(sessions.meetLink)));
-      await deps.realtime.sessionUpdated(tx, { solverId: solver.id, sessionId });
-      await recordAudit(tx, {
+      await recordSessionChange(tx, deps.realtime, {
         action: 'meet_link.fallback',
         actor: solverActor(solver.id),
         solverId: solver.id,
@@ -171,8 +171,7 @@ export function createMeetService(deps: MeetServiceDeps) {
     const meetLink = session.meetLink;
     const sms = await deps.db.transaction(async (tx) => {
       const queued = await deps.sms.queue(tx, { sessionId, to: session.customerPhone, body: meetSmsBody(solver.name, meetLink) });
-      await deps.realtime.sessionUpdated(tx, { solverId: solver.id, sessionId });
-      await recordAudit(tx, {
+      await recordSessionChange(tx, deps.realtime, {
         action: 'sms.resent',
         actor: solverActor(solver.id),
         solverId: solver.id,

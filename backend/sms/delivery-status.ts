@@ -3,6 +3,7 @@ import type { SmsStatus } from '../../shared/index.ts';
 import type { Database } from '../db/client.ts';
 import { sessions, smsDeliveries } from '../db/schema.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
+import { recordSessionChange } from '../sessions/session-change.ts';
 
 /** Twilio's message statuses mapped onto ours; states Twilio reports before `sent` all mean "accepted". */
 const FROM_TWILIO: Record<string, SmsStatus> = {
@@ -50,7 +51,15 @@ export async function applyTwilioStatus(db: Database, realtime: RealtimeOutbox, 
       .returning({ sessionId: smsDeliveries.sessionId });
     if (!row) return false;
     const [session] = await tx.select({ solverId: sessions.solverId }).from(sessions).where(eq(sessions.id, row.sessionId));
-    if (session) await realtime.sessionUpdated(tx, { solverId: session.solverId, sessionId: row.sessionId });
+    if (session) {
+      await recordSessionChange(tx, realtime, {
+        action: 'sms.status_changed',
+        actor: 'twilio',
+        sessionId: row.sessionId,
+        solverId: session.solverId,
+        details: { status: next, errorCode: callback.errorCode ?? null },
+      });
+    }
     return true;
   });
 }

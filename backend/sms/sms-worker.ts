@@ -1,10 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { recordAudit } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import { sessions, smsDeliveries } from '../db/schema.ts';
 import type { JobHandler } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
+import { recordSessionChange } from '../sessions/session-change.ts';
 import { SmsSendError, type SmsSender } from './twilio-sender.ts';
 
 export type SmsWorkerDeps = {
@@ -29,8 +29,7 @@ export function createSmsWorker({ db, sender, realtime, log, statusCallbackUrl }
         .returning({ sessionId: smsDeliveries.sessionId });
       const [session] = row ? await tx.select({ solverId: sessions.solverId }).from(sessions).where(eq(sessions.id, row.sessionId)) : [];
       if (!row || !session) return;
-      await realtime.sessionUpdated(tx, { solverId: session.solverId, sessionId: row.sessionId });
-      await recordAudit(tx, {
+      await recordSessionChange(tx, realtime, {
         action: change.status === 'failed' ? 'sms.failed' : 'sms.accepted',
         actor: 'system',
         sessionId: row.sessionId,
