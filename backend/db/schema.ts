@@ -62,6 +62,8 @@ export const smsDeliveries = pgTable(
     errorCode: varchar('error_code', { length: 32 }),
     errorMessage: text('error_message'),
     attempts: integer('attempts').notNull().default(0),
+    /** Set while a worker hands the SMS to Twilio; still set on a later run means that worker died mid-call. */
+    handingOverAt: timestamp('handing_over_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -128,7 +128,7 @@ describe('npm run doctor', () => {
     const empty = await createScratchDatabase();
     try {
       const results = await doctor({ ...healthyEnv(), DATABASE_URL: empty.url });
-      expect(find(results, 'database')).toMatchObject({ status: 'fail', detail: 'Postgres reachable, 2 migration(s) not applied' });
+      expect(find(results, 'database')).toMatchObject({ status: 'fail', detail: 'Postgres reachable, 3 migration(s) not applied' });
     } finally {
       await empty.drop();
     }

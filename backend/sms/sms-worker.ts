@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { sessions, smsDeliveries } from '../db/schema.ts';
 import type { JobHandler } from '../jobs/job-queue.ts';
@@ -14,6 +14,9 @@ export type SmsWorkerDeps = {
   log: Logger;
   statusCallbackUrl?: string;
 };
+
+export const INTERRUPTED =
+  'The backend stopped while handing this SMS to Twilio, so it may or may not have been sent. Resend it if the customer did not get it.';
 
 /**
  * Hands one queued SMS to Twilio. Permanent errors fail it at once with the reason; transient ones are
@@ -47,11 +50,22 @@ export function createSmsWorker({ db, sender, realtime, log, statusCallbackUrl }
   return async ({ deliveryId }, { attempt, isLastAttempt }) => {
     const [delivery] = await db
       .update(smsDeliveries)
-      .set({ attempts: sql`${smsDeliveries.attempts} + 1` })
-      .where(and(eq(smsDeliveries.id, deliveryId), eq(smsDeliveries.status, 'queued')))
+      .set({ attempts: sql`${smsDeliveries.attempts} + 1`, handingOverAt: new Date() })
+      .where(and(eq(smsDeliveries.id, deliveryId), eq(smsDeliveries.status, 'queued'), isNull(smsDeliveries.handingOverAt)))
       .returning();
-    // Already handed over (or failed) by an earlier run of this job: never send twice.
-    if (!delivery) return;
+    if (!delivery) {
+      // Either handed over (or failed) by an earlier run, or an earlier run died while Twilio had the request:
+      // it may have been sent, so sending again could text the customer twice. Say so instead.
+      const interrupted = await db
+        .select({ id: smsDeliveries.id })
+        .from(smsDeliveries)
+        .where(and(eq(smsDeliveries.id, deliveryId), eq(smsDeliveries.status, 'queued'), isNotNull(smsDeliveries.handingOverAt)));
+      if (interrupted.length > 0) {
+        await setState(deliveryId, { status: 'failed', errorCode: 'interrupted', errorMessage: INTERRUPTED });
+        log.error('sms state unknown after an interrupted send', { deliveryId });
+      }
+      return;
+    }
 
     try {
       const { sid } = await sender.send({ to: delivery.toNumber, body: delivery.body, statusCallbackUrl });
@@ -65,9 +79,10 @@ export function createSmsWorker({ db, sender, realtime, log, statusCallbackUrl }
         log.error('sms failed', { deliveryId, sessionId: delivery.sessionId, code: failure.code, reason });
         return;
       }
+      // Twilio answered with an error (or never got it): safe to try again.
       await db
         .update(smsDeliveries)
-        .set({ errorCode: failure.code, errorMessage: failure.message, updatedAt: new Date() })
+        .set({ handingOverAt: null, errorCode: failure.code, errorMessage: failure.message, updatedAt: new Date() })
         .where(eq(smsDeliveries.id, deliveryId));
       log.warn('sms attempt failed, will retry', { deliveryId, attempt, code: failure.code, reason: failure.message });
       throw failure;

@@ -1,0 +1,1 @@
+ALTER TABLE "sms_deliveries" ADD COLUMN "handing_over_at" timestamp with time zone;
