@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Ably channel carrying a session's chat, where the customer sees the system message. */
 export const sessionChannel = (sessionId: string) => `session:${sessionId}`;
 
@@ -30,3 +32,15 @@ export const meetSmsBody = (solverName: string, meetLink: string) =>
 /** The system message posted to the session channel. */
 export const meetSystemMessageText = (solverName: string, meetLink: string) =>
   `${solverName} started a Google Meet video call. Join here: ${meetLink}`;
+
+/** `GET /api/realtime/token`: an Ably token request, signed by the backend, that the extension hands to Ably. */
+export const realtimeTokenRequestSchema = z.looseObject({
+  keyName: z.string(),
+  timestamp: z.number(),
+  nonce: z.string(),
+  mac: z.string(),
+  capability: z.string().optional(),
+  clientId: z.string().optional(),
+  ttl: z.number().optional(),
+});
+export type RealtimeTokenRequest = z.infer<typeof realtimeTokenRequestSchema>;

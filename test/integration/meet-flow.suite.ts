@@ -1,7 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessions } from '../../backend/db/schema.ts';
-import { FALLBACK_MEET_LINK, meetSmsBody, sessionChannel } from '../../shared/index.ts';
+import { FALLBACK_MEET_LINK, meetSmsBody, realtimeTokenRequestSchema, sessionChannel } from '../../shared/index.ts';
 import { ADMIN_TOKEN, SESSION_SECRET, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
 const CUSTOMER_PHONE = '+14155550123';
@@ -339,6 +339,7 @@ export function describeMeetFlow(database: DatabaseChoice) {
     it('mints an Ably token request that may only subscribe to the solver’s own channel', async () => {
       const result = await stack.api.call('GET', '/api/realtime/token', { token: ada.token });
       expect(result.status).toBe(200);
+      expect(realtimeTokenRequestSchema.safeParse(result.body).success).toBe(true);
       expect(result.body).toMatchObject({ keyName: 'emu.test', clientId: `solver:${ada.id}` });
       expect(JSON.parse(result.body.capability)).toEqual({ [`solver:${ada.id}`]: ['subscribe'] });
       expect(result.body.mac).toEqual(expect.any(String));

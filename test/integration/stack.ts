@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { loadConfig } from '../../backend/env.ts';
 import { createMemoryLogger } from '../../backend/logger.ts';
 import { startBackend, type RunningBackend } from '../../backend/start.ts';
-import { startEmulators, type Emulators } from '../emulators/index.ts';
+import { startEmulators, type Emulators, type EmulatorsOptions } from '../emulators/index.ts';
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
 
@@ -24,8 +24,12 @@ export type Stack = {
 };
 
 /** Emulators + the real backend over real HTTP on the chosen database, with short job retry delays. */
-export async function startStack(database: DatabaseChoice, extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const emulators = await startEmulators({ delegatedUsers: ['ada@example.com', 'bob@example.com'] });
+export async function startStack(
+  database: DatabaseChoice,
+  extraEnv: Record<string, string> = {},
+  emulatorOptions: EmulatorsOptions = {},
+): Promise<Stack> {
+  const emulators = await startEmulators({ delegatedUsers: ['ada@example.com', 'bob@example.com'], ...emulatorOptions });
   const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
   // A known port, so PUBLIC_BASE_URL (and the Twilio status callbacks signed against it) point at this backend.
   const port = await freePort();
