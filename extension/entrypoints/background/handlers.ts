@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { BackendClient } from '../../lib/backend-client.ts';
+import type { Handlers, MessageSender } from '../../lib/messages.ts';
+import type { AuthManager } from '../../features/sign-in/auth-manager.ts';
+import type { MeetCalls, OpenedFrom } from '../../features/meet-call/meet-calls.ts';
+
+export type HandlerDeps = {
+  auth: Pick<AuthManager, 'state' | 'signIn' | 'signOut' | 'withToken'>;
+  client: Pick<BackendClient, 'canUseMeet' | 'listSessions' | 'realtimeTokenRequest'>;
+  meetCalls: Pick<MeetCalls, 'start' | 'open' | 'resendSms'>;
+  /** Called with every fresh session list (the toolbar badge). */
+  onSessions: (sessions: Awaited<ReturnType<BackendClient['listSessions']>>['sessions']) => void;
+};
+
+const sessionIdSchema = z.object({ sessionId: z.uuid() });
+const openSchema = z.object({ sessionId: z.uuid(), url: z.url({ protocol: /^https?$/ }) });
+const signInSchema = z.object({ interactive: z.boolean() });
+
+/** Messages come from our own pages and content scripts, but a content script lives in a web page: check inputs. */
+function parse<T>(schema: z.ZodType<T>, payload: unknown): T {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw Object.assign(new Error('Invalid request.'), { code: 'bad_request' });
+  return parsed.data;
+}
+
+const openedFrom = (sender: MessageSender): OpenedFrom => (sender.tab ? { index: sender.tab.index, windowId: sender.tab.windowId } : {});
+
+/** What the background answers to each message of the protocol. */
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { auth, client } = deps;
+  const listSessions = async () => {
+    const result = await auth.withToken((token) => client.listSessions(token));
+    deps.onSessions(result.sessions);
+    return result;
+  };
+  return {
+    'auth.get': () => auth.state(),
+    'auth.signIn': async (payload) => auth.signIn(parse(signInSchema, payload)),
+    'auth.signOut': () => auth.signOut(),
+    'meet.canUse': () => auth.withToken((token) => client.canUseMeet(token)),
+    'meet.start': async (payload, sender) => deps.meetCalls.start(parse(sessionIdSchema, payload).sessionId, openedFrom(sender)),
+    'meet.open': async (payload, sender) => {
+      const { url } = parse(openSchema, payload);
+      await deps.meetCalls.open(url, openedFrom(sender));
+      return undefined;
+    },
+    'meet.resendSms': async (payload) => deps.meetCalls.resendSms(parse(sessionIdSchema, payload).sessionId),
+    'sessions.list': listSessions,
+    'sessions.get': async (payload) => {
+      const { sessionId } = parse(sessionIdSchema, payload);
+      return (await listSessions()).sessions.find((session) => session.id === sessionId) ?? null;
+    },
+    'realtime.tokenRequest': () => auth.withToken((token) => client.realtimeTokenRequest(token)),
+  };
+}

@@ -1,0 +1,115 @@
+import { browser } from 'wxt/browser';
+import { defineBackground } from 'wxt/utils/define-background';
+import { storage } from 'wxt/utils/storage';
+import { createMeetCalls } from '../../features/meet-call/meet-calls.ts';
+import { injectIntoOpenTabs, syncSessionScript } from '../../features/session-pages/register-session-script.ts';
+import { createAuthManager, type StoredAuth } from '../../features/sign-in/auth-manager.ts';
+import { countLiveMeets, showLiveMeetCount } from '../../features/toolbar/badge.ts';
+import { createBackendClient } from '../../lib/backend-client.ts';
+import { createGoogleIdentity } from '../../lib/identity.ts';
+import { broadcast, serveMessages } from '../../lib/messages.ts';
+import { loadSettings, watchSettings } from '../../lib/settings.ts';
+import { createHandlers } from './handlers.ts';
+
+const REFRESH_ALARM = 'savvysolve.refresh';
+const RENEW_ALARM = 'savvysolve.renew';
+
+/** Kept in memory only (storage.session), which content scripts cannot read. */
+const authItem = storage.defineItem<StoredAuth | null>('session:auth', { fallback: null });
+const meetCapturesItem = storage.defineItem<Record<string, string>>('session:meetCaptures', { fallback: {} });
+const lastEmailItem = storage.defineItem<string>('local:lastSignInEmail', { fallback: '' });
+
+export default defineBackground(() => {
+  const settings = async () => (await loadSettings()).values;
+  const client = createBackendClient({ baseUrl: async () => (await settings()).backendUrl });
+  const identity = createGoogleIdentity({
+    identity: browser.identity,
+    settings,
+    manifestOAuthClientId: browser.runtime.getManifest().oauth2?.client_id,
+    loginHint: async () => (await lastEmailItem.getValue()) || undefined,
+  });
+
+  /** Recounts live Meet calls; `signInIfNeeded` allows a silent sign-in first (at start-up). */
+  const refreshBadge = async (signInIfNeeded: boolean) => {
+    if (!signInIfNeeded && (await auth.state()).status !== 'signed_in') return showLiveMeetCount(browser.action, undefined);
+    const { sessions } = await auth.withToken((token) => client.listSessions(token));
+    await showLiveMeetCount(browser.action, countLiveMeets(sessions));
+  };
+  const refreshBadgeQuietly = (signInIfNeeded = false) =>
+    void refreshBadge(signInIfNeeded).catch(() => showLiveMeetCount(browser.action, undefined));
+
+  const scheduleRenewal = async () => {
+    const renewAt = await auth.renewAt();
+    if (renewAt === undefined) await browser.alarms.clear(RENEW_ALARM);
+    else await browser.alarms.create(RENEW_ALARM, { when: Math.max(renewAt, Date.now() + 30_000) });
+  };
+
+  const auth = createAuthManager({
+    identity,
+    signIn: (googleAccessToken) => client.signIn(googleAccessToken),
+    store: { get: () => authItem.getValue(), set: (value) => authItem.setValue(value) },
+    rememberEmail: (email) => (email ? lastEmailItem.setValue(email) : lastEmailItem.removeValue()),
+    onChange: (state) => {
+      void broadcast({ event: 'auth.changed', state });
+      void scheduleRenewal();
+      refreshBadgeQuietly();
+    },
+  });
+
+  const meetCalls = createMeetCalls({
+    api: {
+      createMeetLink: (sessionId) => auth.withToken((token) => client.createMeetLink(token, sessionId)),
+      captureMeetLink: (sessionId, meetLink) => auth.withToken((token) => client.captureMeetLink(token, sessionId, meetLink)),
+      resendSms: (sessionId) => auth.withToken((token) => client.resendSms(token, sessionId)),
+    },
+    tabs: browser.tabs,
+    captures: { get: () => meetCapturesItem.getValue(), set: (value) => meetCapturesItem.setValue(value) },
+    onSessionsChanged: () => {
+      void broadcast({ event: 'sessions.changed' });
+      refreshBadgeQuietly();
+    },
+    log: (message, details) => console.warn(`[SavvySolve Meet] ${message}`, details),
+  });
+
+  serveMessages(
+    createHandlers({
+      auth,
+      client,
+      meetCalls,
+      onSessions: (sessions) => void showLiveMeetCount(browser.action, countLiveMeets(sessions)),
+    }),
+  );
+
+  // Listeners are registered synchronously so events that wake the worker reach them.
+  browser.tabs.onUpdated.addListener((tabId, changeInfo) => {
+    if (changeInfo.url) void meetCalls.tabUpdated(tabId, changeInfo.url);
+  });
+  browser.tabs.onRemoved.addListener((tabId) => void meetCalls.tabRemoved(tabId));
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === REFRESH_ALARM) refreshBadgeQuietly();
+    if (alarm.name === RENEW_ALARM) void auth.signIn({ interactive: false });
+  });
+  // One registration at a time, each with the settings as they are when it runs, so the last change wins.
+  let registration = Promise.resolve();
+  const syncRegistration = () => {
+    registration = registration
+      .then(async () => void (await syncSessionScript(browser.scripting, (await settings()).sessionUrlPatterns)))
+      .catch(reportError);
+  };
+  watchSettings(syncRegistration);
+  browser.runtime.onInstalled.addListener(() => {
+    void settings()
+      .then((values) => injectIntoOpenTabs(browser.scripting, browser.tabs, values.sessionUrlPatterns))
+      .catch(reportError);
+  });
+
+  // The toolbar button opens the side panel.
+  void browser.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(reportError);
+  void browser.alarms.create(REFRESH_ALARM, { periodInMinutes: 1 });
+  syncRegistration();
+  refreshBadgeQuietly(true);
+});
+
+function reportError(error: unknown) {
+  console.warn('[SavvySolve Meet]', error instanceof Error ? error.message : error);
+}

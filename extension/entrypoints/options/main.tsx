@@ -1,0 +1,11 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import '../../lib/ui/base.css';
+import { OptionsApp } from './options-app.tsx';
+import './style.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <OptionsApp />
+  </StrictMode>,
+);

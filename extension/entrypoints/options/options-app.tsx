@@ -1,0 +1,31 @@
+import { useEffect, useState } from 'react';
+import { browser } from 'wxt/browser';
+import { SettingsForm, type SettingsFormApi } from '../../features/settings-form/settings-form.tsx';
+import { missingOrigins, requestOrigins } from '../../lib/host-permissions.ts';
+import { loadSettings, saveSettings, watchSettings, type ResolvedSettings } from '../../lib/settings.ts';
+import { Logo } from '../../lib/ui/logo.tsx';
+
+const api: SettingsFormApi = {
+  save: saveSettings,
+  requestOrigins: (origins) => requestOrigins(browser.permissions, origins),
+  missingOrigins: (origins) => missingOrigins(browser.permissions, origins),
+};
+
+/** The options page: settings from storage, live-updated when the page or Chrome policy changes them. */
+export function OptionsApp() {
+  const [resolved, setResolved] = useState<ResolvedSettings>();
+  useEffect(() => {
+    void loadSettings().then(setResolved);
+    return watchSettings(setResolved);
+  }, []);
+
+  return (
+    <div className="options">
+      <header className="options__bar">
+        <Logo className="options__logo" />
+        <h1>SavvySolve Meet settings</h1>
+      </header>
+      {resolved ? <SettingsForm resolved={resolved} api={api} /> : <p className="muted">Loading…</p>}
+    </div>
+  );
+}

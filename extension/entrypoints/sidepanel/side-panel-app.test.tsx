@@ -1,0 +1,189 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { SessionSummary } from '../../../shared/index.ts';
+import type { ConnectRealtime } from '../../features/session-list/live-updates.ts';
+import { broadcast, serveMessages, type AuthState, type Handlers } from '../../lib/messages.ts';
+import { SidePanelApp } from './side-panel-app.tsx';
+
+const SOLVER = {
+  id: '6f1d2c3b-4a59-4e68-8f7a-9b0c1d2e3f40',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  employment: 'employed' as const,
+  googleEmail: 'ada@example.com',
+};
+const SIGNED_IN: AuthState = { status: 'signed_in', solver: SOLVER, expiresAt: '2030-01-01T00:00:00.000Z' };
+
+const session = (overrides: Partial<SessionSummary>): SessionSummary => ({
+  id: '3f2c1a9e-8b7d-4c6e-9f01-23456789abcd',
+  customerName: 'Grace Hopper',
+  customerPhone: '+14155550123',
+  status: 'active',
+  meetLink: null,
+  meetLinkSource: null,
+  sms: null,
+  createdAt: '2030-01-01T00:00:00.000Z',
+  ...overrides,
+});
+
+/** A background stand-in answering the side panel's messages through WXT's fake browser. */
+function fakeBackground(overrides: Partial<Handlers>) {
+  const unused = async () => {
+    throw new Error('not used');
+  };
+  const handlers: Handlers = {
+    'auth.get': async () => SIGNED_IN,
+    'auth.signIn': async () => SIGNED_IN,
+    'auth.signOut': async () => ({ status: 'signed_out' }),
+    'meet.canUse': async () => ({ canUse: true }),
+    'meet.start': unused,
+    'meet.open': async () => undefined,
+    'meet.resendSms': unused,
+    'sessions.list': async () => ({ sessions: [] }),
+    'sessions.get': async () => null,
+    'realtime.tokenRequest': async () => null,
+    ...overrides,
+  };
+  serveMessages(handlers);
+  return handlers;
+}
+
+const neverConnect: ConnectRealtime = () => {
+  throw new Error('no realtime in this test');
+};
+
+function renderPanel(connect: ConnectRealtime = neverConnect) {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={client}>
+      <SidePanelApp connect={connect} />
+    </QueryClientProvider>,
+  );
+}
+
+describe('side panel', () => {
+  it('lists active sessions with masked phone, link, source and SMS state', async () => {
+    fakeBackground({
+      'sessions.list': async () => ({
+        sessions: [
+          session({
+            meetLink: 'https://meet.google.com/abc-defg-hij',
+            meetLinkSource: 'calendar',
+            sms: { status: 'delivered', error: null, updatedAt: '2030-01-01T00:00:00.000Z' },
+          }),
+          session({
+            id: '0b9f6c52-1111-4abc-8def-0123456789ab',
+            customerName: 'Alan Turing',
+            customerPhone: '+442071234567',
+            sms: { status: 'failed', error: 'The number is not a mobile number', updatedAt: '2030-01-01T00:00:00.000Z' },
+            meetLink: 'https://meet.google.com/xyz-abcd-efg',
+            meetLinkSource: 'captured',
+          }),
+        ],
+      }),
+    });
+    renderPanel();
+    expect(await screen.findByTestId('account-name')).toHaveProperty('textContent', 'Ada Lovelace');
+    const cards = await screen.findAllByTestId('session-card');
+    expect(cards).toHaveLength(2);
+    const grace = within(cards[0]!);
+    expect(grace.getByText('Grace Hopper')).toBeTruthy();
+    expect(grace.getByLabelText('Phone number ending 0123').textContent).toBe('••• ••• 0123');
+    expect(cards[0]!.textContent).not.toContain('4155550123');
+    expect(grace.getByTestId('session-link').textContent).toContain('meet.google.com/abc-defg-hij');
+    expect(grace.getByTestId('session-source').textContent).toBe('Calendar');
+    expect(grace.getByTestId('session-sms').textContent).toBe('SMS delivered');
+    expect(within(cards[1]!).getByTestId('session-sms').textContent).toBe('SMS failed: The number is not a mobile number');
+    expect(within(cards[1]!).getByTestId('session-source').textContent).toBe('Captured room');
+    expect(screen.getByRole('heading', { name: 'Active sessions (2)' })).toBeTruthy();
+  });
+
+  it('starts a Meet from a session without a link and says so when Calendar fell back', async () => {
+    const start = vi.fn(async () => ({ success: true, meetLink: 'https://meet.google.com/new', isExisting: false, usedFallback: true }));
+    fakeBackground({ 'sessions.list': async () => ({ sessions: [session({})] }), 'meet.start': start });
+    renderPanel();
+    fireEvent.click(await screen.findByRole('button', { name: 'Start Google Meet' }));
+    expect(await screen.findByText('Calendar unavailable — a new Meet was opened; the customer was not texted')).toBeTruthy();
+    expect(start).toHaveBeenCalledWith({ sessionId: session({}).id }, expect.anything());
+  });
+
+  it('offers Open and Copy link for a session with a link', async () => {
+    const open = vi.fn(async () => undefined);
+    fakeBackground({
+      'sessions.list': async () => ({
+        sessions: [session({ meetLink: 'https://meet.google.com/abc-defg-hij', meetLinkSource: 'calendar' })],
+      }),
+      'meet.open': open,
+    });
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    renderPanel();
+    fireEvent.click(await screen.findByRole('button', { name: 'Open' }));
+    await waitFor(() =>
+      expect(open).toHaveBeenCalledWith({ sessionId: session({}).id, url: 'https://meet.google.com/abc-defg-hij' }, expect.anything()),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Copy link' }));
+    await screen.findByRole('button', { name: 'Copied' });
+    expect(writeText).toHaveBeenCalledWith('https://meet.google.com/abc-defg-hij');
+  });
+
+  it('explains why Meet is not available and offers no Start', async () => {
+    fakeBackground({
+      'meet.canUse': async () => ({ canUse: false, reason: 'Google Meet is only available for employed solvers' }),
+      'sessions.list': async () => ({ sessions: [session({})] }),
+    });
+    renderPanel();
+    expect((await screen.findByTestId('not-eligible')).textContent).toContain('Google Meet is only available for employed solvers');
+    await screen.findByTestId('session-card');
+    expect(screen.queryByRole('button', { name: 'Start Google Meet' })).toBeNull();
+  });
+
+  it('shows why sign-in failed and signs in on request', async () => {
+    const signIn = vi.fn(async () => SIGNED_IN);
+    fakeBackground({
+      'auth.get': async () => ({
+        status: 'signed_out',
+        problem: { code: 'forbidden', message: 'No SavvySolve solver is registered for eve@example.com. Ask your admin to add you.' },
+      }),
+      'auth.signIn': signIn,
+    });
+    renderPanel();
+    expect(await screen.findByRole('heading', { name: 'This account can’t use SavvySolve Meet' })).toBeTruthy();
+    expect(screen.getByTestId('sign-in-problem').textContent).toContain('No SavvySolve solver is registered for eve@example.com');
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in with Google' }));
+    expect(await screen.findByTestId('account-name')).toBeTruthy();
+    expect(signIn).toHaveBeenCalledWith({ interactive: true }, expect.anything());
+  });
+
+  it('refreshes the list when the background says sessions changed', async () => {
+    let sessions = [session({})];
+    fakeBackground({ 'sessions.list': async () => ({ sessions }) });
+    renderPanel();
+    await screen.findByTestId('session-card');
+    sessions = [...sessions, session({ id: '0b9f6c52-1111-4abc-8def-0123456789ab', customerName: 'Alan Turing' })];
+    await broadcast(
+      { event: 'sessions.changed' },
+      { runtime: fakeBrowser.runtime, tabs: { query: async () => [], sendMessage: async () => undefined } },
+    );
+    expect(await screen.findByText('Alan Turing')).toBeTruthy();
+  });
+
+  it('says "Auto-refresh" without realtime and "Live" with it', async () => {
+    fakeBackground({});
+    const first = renderPanel();
+    await waitFor(() => expect(screen.getByTestId('live-mode').dataset.mode).toBe('polling'));
+    first.unmount();
+    fakeBrowser.reset();
+
+    fakeBackground({ 'realtime.tokenRequest': async () => ({ keyName: 'a.b', timestamp: 1, nonce: 'n', mac: 'm' }) });
+    const connect: ConnectRealtime = () => ({
+      subscribe: async () => {},
+      onStateChange: (listener) => setTimeout(() => listener('connected'), 0),
+      close: () => {},
+    });
+    renderPanel(connect);
+    await waitFor(() => expect(screen.getByTestId('live-mode').textContent).toBe('Live'));
+  });
+});

@@ -1,0 +1,108 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import type { CreateMeetLinkResponse, SessionSummary } from '../../../shared/index.ts';
+import { FALLBACK_NOTICE } from '../../lib/wording.ts';
+
+/** What the button asks the background for; the content script passes runtime-message calls. */
+export type MeetButtonApi = {
+  getSession(sessionId: string): Promise<SessionSummary | null>;
+  /** Creates (or finds) the session's link and opens it in a new tab. */
+  start(sessionId: string): Promise<CreateMeetLinkResponse>;
+  /** Opens the known link in a new tab. */
+  open(sessionId: string, url: string): Promise<void>;
+};
+
+export const SESSION_QUERY_ROOT = 'session';
+export const sessionQueryKey = (sessionId: string) => [SESSION_QUERY_ROOT, sessionId] as const;
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function CameraIcon() {
+  return (
+    <svg className="ssm-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path
+        fill="currentColor"
+        d="M4 6.5A2.5 2.5 0 0 1 6.5 4h7A2.5 2.5 0 0 1 16 6.5v1.38l3.3-2.2A1.1 1.1 0 0 1 21 6.6v10.8a1.1 1.1 0 0 1-1.7.92L16 16.12v1.38A2.5 2.5 0 0 1 13.5 20h-7A2.5 2.5 0 0 1 4 17.5z"
+      />
+    </svg>
+  );
+}
+
+/**
+ * "Start Google Meet" in the session header. The first click creates the link and opens it; once a link exists
+ * the button reads "Open Meet" and reopens that same link. A Calendar fallback is said plainly, errors in words.
+ */
+export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetButtonApi }) {
+  const queryClient = useQueryClient();
+  const statusId = useId();
+  const [fallbackUsed, setFallbackUsed] = useState(false);
+
+  const session = useQuery({
+    queryKey: sessionQueryKey(sessionId),
+    queryFn: () => api.getSession(sessionId),
+    retry: false,
+  });
+  const start = useMutation({
+    mutationFn: () => api.start(sessionId),
+    onSuccess: (result) => {
+      setFallbackUsed(result.usedFallback);
+      if (!result.usedFallback) {
+        queryClient.setQueryData<SessionSummary | null>(sessionQueryKey(sessionId), (current) =>
+          current ? { ...current, meetLink: result.meetLink } : current,
+        );
+      }
+    },
+  });
+  const open = useMutation({ mutationFn: (url: string) => api.open(sessionId, url) });
+
+  const createdLink = start.data && !start.data.usedFallback ? start.data.meetLink : undefined;
+  const link = createdLink ?? session.data?.meetLink ?? undefined;
+  const busy = start.isPending || open.isPending;
+  const error = start.error ?? open.error;
+  const state = start.isPending ? 'starting' : link ? 'open' : 'start';
+
+  const onClick = () => {
+    if (busy) return;
+    start.reset();
+    open.reset();
+    if (link) open.mutate(link);
+    else start.mutate();
+  };
+
+  return (
+    <div className="ssm-root">
+      <button
+        type="button"
+        className="ssm-button"
+        data-testid="savvysolve-meet-button"
+        data-state={state}
+        aria-disabled={busy ? 'true' : undefined}
+        aria-busy={busy ? 'true' : undefined}
+        aria-describedby={statusId}
+        title={link ? 'Open this session’s Google Meet in a new tab' : 'Start a Google Meet for this session'}
+        onClick={onClick}
+      >
+        {state === 'starting' ? <span className="ssm-spinner" aria-hidden="true" /> : <CameraIcon />}
+        <span>{state === 'starting' ? 'Starting Google Meet…' : link ? 'Open Meet' : 'Start Google Meet'}</span>
+        {state === 'open' && <span className="ssm-live" aria-hidden="true" />}
+        {link && <span className="ssm-visually-hidden"> (opens in a new tab)</span>}
+      </button>
+      <p
+        id={statusId}
+        role="status"
+        aria-live="polite"
+        className="ssm-note ssm-note-warning"
+        data-testid="savvysolve-meet-notice"
+        hidden={!(fallbackUsed && !link)}
+      >
+        {fallbackUsed && !link ? FALLBACK_NOTICE : ''}
+      </p>
+      {error && (
+        <p role="alert" className="ssm-note ssm-note-error" data-testid="savvysolve-meet-error">
+          {start.error ? 'Couldn’t start Google Meet: ' : 'Couldn’t open the Meet: '}
+          {errorText(error)}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it, vi } from 'vitest';
+import { FALLBACK_MEET_LINK } from '../../../shared/index.ts';
+import { createMeetCalls, meetRoomOf, type MeetApi } from './meet-calls.ts';
+
+const SESSION = '3f2c1a9e-8b7d-4c6e-9f01-23456789abcd';
+const ROOM = 'https://meet.google.com/abc-defg-hij';
+
+function setup(createResult: { meetLink: string; usedFallback: boolean }) {
+  let captures: Record<string, string> = {};
+  const api = {
+    createMeetLink: vi.fn(async () => ({ success: true, isExisting: false, ...createResult })),
+    captureMeetLink: vi.fn(async (_sessionId: string, meetLink: string) => ({
+      success: true,
+      meetLink,
+      isExisting: false,
+      usedFallback: false,
+    })),
+    resendSms: vi.fn(async () => ({ sms: { status: 'queued' as const, error: null, updatedAt: '2030-01-01T00:00:00.000Z' } })),
+  } satisfies MeetApi;
+  let nextTab = 40;
+  const tabs = { create: vi.fn(async () => ({ id: nextTab++ })) };
+  const onSessionsChanged = vi.fn();
+  const calls = createMeetCalls({
+    api,
+    tabs,
+    captures: { get: async () => captures, set: async (value) => void (captures = value) },
+    onSessionsChanged,
+  });
+  return { calls, api, tabs, onSessionsChanged, captures: () => captures };
+}
+
+describe('Meet calls (background)', () => {
+  it('creates the link and opens it in a new active tab right after the session tab', async () => {
+    const { calls, tabs, onSessionsChanged, captures } = setup({ meetLink: ROOM, usedFallback: false });
+    const result = await calls.start(SESSION, { index: 3, windowId: 2 });
+    expect(result.meetLink).toBe(ROOM);
+    expect(tabs.create).toHaveBeenCalledWith({ url: ROOM, active: true, index: 4, windowId: 2 });
+    expect(onSessionsChanged).toHaveBeenCalled();
+    expect(captures()).toEqual({});
+  });
+
+  it('after a fallback, watches the tab and hands the real room to the backend once', async () => {
+    const { calls, api, captures, onSessionsChanged } = setup({ meetLink: FALLBACK_MEET_LINK, usedFallback: true });
+    await calls.start(SESSION);
+    expect(captures()).toEqual({ '40': SESSION });
+
+    await calls.tabUpdated(40, 'https://meet.google.com/new');
+    await calls.tabUpdated(99, `${ROOM}?authuser=0`);
+    expect(api.captureMeetLink).not.toHaveBeenCalled();
+
+    onSessionsChanged.mockClear();
+    await calls.tabUpdated(40, `${ROOM}?authuser=0&hs=179`);
+    expect(api.captureMeetLink).toHaveBeenCalledWith(SESSION, ROOM);
+    expect(onSessionsChanged).toHaveBeenCalledTimes(1);
+    expect(captures()).toEqual({});
+
+    await calls.tabUpdated(40, 'https://meet.google.com/xyz-abcd-efg');
+    expect(api.captureMeetLink).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops watching a fallback tab that is closed', async () => {
+    const { calls, api, captures } = setup({ meetLink: FALLBACK_MEET_LINK, usedFallback: true });
+    await calls.start(SESSION);
+    await calls.tabRemoved(40);
+    expect(captures()).toEqual({});
+    await calls.tabUpdated(40, ROOM);
+    expect(api.captureMeetLink).not.toHaveBeenCalled();
+  });
+
+  it('opens only web links', async () => {
+    const { calls, tabs } = setup({ meetLink: ROOM, usedFallback: false });
+    await calls.open(ROOM);
+    expect(tabs.create).toHaveBeenCalledWith({ url: ROOM, active: true });
+    await expect(calls.open('javascript:alert(1)')).rejects.toThrow('Only web links can be opened.');
+    await expect(calls.open('chrome://settings')).rejects.toThrow('Only web links can be opened.');
+  });
+
+  it('announces a resent SMS', async () => {
+    const { calls, api, onSessionsChanged } = setup({ meetLink: ROOM, usedFallback: false });
+    expect((await calls.resendSms(SESSION)).sms.status).toBe('queued');
+    expect(api.resendSms).toHaveBeenCalledWith(SESSION);
+    expect(onSessionsChanged).toHaveBeenCalled();
+  });
+});
+
+describe('meetRoomOf', () => {
+  it.each([
+    [ROOM, ROOM],
+    [`${ROOM}?authuser=1#x`, ROOM],
+    ['https://meet.google.com/new', undefined],
+    ['https://meet.google.com/landing', undefined],
+    ['https://evil.com/abc-defg-hij', undefined],
+    ['http://meet.google.com/abc-defg-hij', undefined],
+    [undefined, undefined],
+  ])('%s → %s', (url, room) => {
+    expect(meetRoomOf(url)).toBe(room);
+  });
+});

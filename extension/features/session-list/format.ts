@@ -1,0 +1,47 @@
+import type { MeetLinkSource, SmsState } from '../../../shared/index.ts';
+
+/** `+14155550123` → `••• ••• 0123`: enough to tell customers apart, not enough to call them. */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  return digits.length <= 4 ? '••••' : `••• ••• ${digits.slice(-4)}`;
+}
+
+export const phoneLabel = (phone: string) => {
+  const digits = phone.replace(/\D/g, '');
+  return digits.length <= 4 ? 'Phone number hidden' : `Phone number ending ${digits.slice(-4)}`;
+};
+
+export type Tone = 'neutral' | 'pending' | 'success' | 'warning' | 'error';
+
+export const SOURCE_LABELS: Record<MeetLinkSource, { text: string; tone: Tone; hint: string }> = {
+  calendar: { text: 'Calendar', tone: 'success', hint: 'Created on your Google Calendar' },
+  captured: { text: 'Captured room', tone: 'success', hint: 'The room you opened after a Calendar fallback' },
+  fallback: { text: 'Fallback', tone: 'warning', hint: 'Calendar was unavailable: a new Meet was opened and the customer was not texted' },
+};
+
+/** The customer SMS in plain words. */
+export function smsStateText(sms: SmsState | null, hasLink: boolean): { text: string; tone: Tone } {
+  if (!sms) return { text: hasLink ? 'Not sent yet' : 'Not sent (no Meet link yet)', tone: 'neutral' };
+  const reason = sms.error ? `: ${sms.error}` : '';
+  switch (sms.status) {
+    case 'queued':
+      return { text: 'SMS queued', tone: 'pending' };
+    case 'accepted':
+      return { text: 'SMS sending', tone: 'pending' };
+    case 'sent':
+      return { text: 'SMS sent', tone: 'success' };
+    case 'delivered':
+      return { text: 'SMS delivered', tone: 'success' };
+    case 'undelivered':
+      return { text: `SMS not delivered${reason}`, tone: 'error' };
+    case 'failed':
+      return { text: `SMS failed${reason}`, tone: 'error' };
+    case 'skipped':
+      return { text: `SMS not sent${reason || ': SMS is not configured'}`, tone: 'warning' };
+  }
+}
+
+/** `https://meet.google.com/abc-defg-hij` → `meet.google.com/abc-defg-hij`. */
+export function displayLink(link: string): string {
+  return link.replace(/^https?:\/\//, '').replace(/\/$/, '');
+}

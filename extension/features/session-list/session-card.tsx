@@ -1,0 +1,146 @@
+import { useEffect, useState } from 'react';
+import type { SessionSummary } from '../../../shared/index.ts';
+import { displayLink, maskPhone, phoneLabel, smsStateText, SOURCE_LABELS } from './format.ts';
+import { useOpenMeet, useResendSms, useStartMeet } from './use-sessions.ts';
+import { FALLBACK_NOTICE } from '../../lib/wording.ts';
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function copyText(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // Clipboard API refused (panel not focused): the classic way still works from a click.
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.append(area);
+    area.select();
+    const copied = document.execCommand('copy');
+    area.remove();
+    if (!copied) throw new Error('The browser did not allow copying.');
+  }
+}
+
+function useCopy(text: string | null) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  useEffect(() => {
+    if (state === 'idle') return;
+    const timer = setTimeout(() => setState('idle'), 2_000);
+    return () => clearTimeout(timer);
+  }, [state]);
+  const copy = () => {
+    if (text)
+      copyText(text).then(
+        () => setState('copied'),
+        () => setState('failed'),
+      );
+  };
+  return { state, copy };
+}
+
+/** One active session: customer, Meet link and where it came from, SMS state, and what can be done. */
+export function SessionCard({ session, canStart }: { session: SessionSummary; canStart: boolean }) {
+  const start = useStartMeet();
+  const open = useOpenMeet();
+  const resend = useResendSms();
+  const { state: copyState, copy } = useCopy(session.meetLink);
+  const source = session.meetLinkSource ? SOURCE_LABELS[session.meetLinkSource] : undefined;
+  const sms = smsStateText(session.sms, session.meetLink !== null);
+  const fallbackJustUsed = start.data?.usedFallback === true && session.meetLink === null;
+  const error = start.error ?? open.error ?? resend.error;
+  const titleId = `session-${session.id}`;
+
+  return (
+    <li className="session" aria-labelledby={titleId} data-testid="session-card" data-session-id={session.id}>
+      <div className="session__head">
+        <h3 id={titleId} className="session__customer">
+          {session.customerName}
+        </h3>
+        <span className="session__phone" aria-label={phoneLabel(session.customerPhone)}>
+          {maskPhone(session.customerPhone)}
+        </span>
+      </div>
+
+      <dl className="session__facts">
+        <div>
+          <dt>Meet</dt>
+          <dd data-testid="session-link">
+            {session.meetLink ? (
+              <span className="session__link" title={session.meetLink}>
+                {displayLink(session.meetLink)}
+              </span>
+            ) : (
+              <span className="muted">No link yet</span>
+            )}
+            {source && (
+              <span className={`chip chip--${source.tone}`} title={source.hint} data-testid="session-source">
+                {source.text}
+              </span>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>SMS</dt>
+          <dd>
+            <span className={`status status--${sms.tone}`} data-testid="session-sms">
+              {sms.text}
+            </span>
+          </dd>
+        </div>
+      </dl>
+
+      {fallbackJustUsed && (
+        <p className="notice notice--warning" role="status">
+          {FALLBACK_NOTICE}
+        </p>
+      )}
+      {error && (
+        <p className="notice notice--error" role="alert">
+          {errorText(error)}
+        </p>
+      )}
+
+      <div className="session__actions">
+        {session.meetLink ? (
+          <>
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => open.mutate({ sessionId: session.id, url: session.meetLink! })}
+              disabled={open.isPending}
+            >
+              Open
+            </button>
+            <button type="button" className="button" onClick={copy} aria-live="polite">
+              {copyState === 'copied' ? 'Copied' : copyState === 'failed' ? 'Copy failed' : 'Copy link'}
+            </button>
+            <button
+              type="button"
+              className="button button--quiet"
+              onClick={() => resend.mutate(session.id)}
+              disabled={resend.isPending}
+              title="Text the link to the customer again"
+            >
+              {resend.isPending ? 'Sending…' : 'Resend SMS'}
+            </button>
+          </>
+        ) : (
+          canStart && (
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => start.mutate(session.id)}
+              disabled={start.isPending}
+              aria-busy={start.isPending || undefined}
+            >
+              {start.isPending ? 'Starting…' : session.meetLinkSource === 'fallback' ? 'Try Calendar again' : 'Start Google Meet'}
+            </button>
+          )
+        )}
+      </div>
+    </li>
+  );
+}

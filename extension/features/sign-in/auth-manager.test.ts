@@ -1,0 +1,163 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { AuthSession } from '../../../shared/index.ts';
+import { BackendError } from '../../lib/backend-client.ts';
+import type { GoogleAccessToken } from '../../lib/identity.ts';
+import { createAuthManager, type StoredAuth } from './auth-manager.ts';
+
+const NOW = Date.parse('2030-01-01T12:00:00.000Z');
+const SOLVER = {
+  id: '6f1d2c3b-4a59-4e68-8f7a-9b0c1d2e3f40',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  employment: 'employed' as const,
+  googleEmail: 'ada@example.com',
+};
+
+const session = (token: string, minutesLeft = 60): AuthSession => ({
+  token,
+  expiresAt: new Date(NOW + minutesLeft * 60_000).toISOString(),
+  solver: SOLVER,
+});
+
+function setup(
+  options: { signIn?: (googleToken: string) => Promise<AuthSession>; method?: GoogleAccessToken['method']; stored?: StoredAuth } = {},
+) {
+  let stored: StoredAuth | null = options.stored ?? null;
+  let googleTokens = 0;
+  const forget = vi.fn(async () => {});
+  const identity = {
+    getAccessToken: vi.fn(
+      async () => ({ token: `google-${++googleTokens}`, method: options.method ?? 'launchWebAuthFlow', forget }) as GoogleAccessToken,
+    ),
+  };
+  let issued = 0;
+  const signIn = vi.fn(options.signIn ?? (async () => session(`backend-${++issued}`)));
+  const onChange = vi.fn();
+  const rememberEmail = vi.fn(async (_email: string | undefined) => {});
+  const now = vi.fn(() => NOW);
+  const auth = createAuthManager({
+    identity,
+    signIn,
+    store: { get: async () => stored, set: async (value) => void (stored = value) },
+    rememberEmail,
+    onChange,
+    now,
+  });
+  return { auth, identity, signIn, onChange, rememberEmail, forget, now, stored: () => stored };
+}
+
+describe('auth manager', () => {
+  it('exchanges a Google token for a backend session, keeps it and announces the change', async () => {
+    const { auth, signIn, onChange, rememberEmail, stored } = setup();
+    const state = await auth.signIn({ interactive: true });
+    expect(state).toEqual({ status: 'signed_in', solver: SOLVER, expiresAt: session('x').expiresAt });
+    expect(signIn).toHaveBeenCalledWith('google-1');
+    expect(stored()?.session?.token).toBe('backend-1');
+    expect(onChange).toHaveBeenCalledWith(state);
+    expect(rememberEmail).toHaveBeenCalledWith('ada@example.com');
+  });
+
+  it('keeps the reason when the backend refuses the account', async () => {
+    const { auth } = setup({
+      signIn: async () => {
+        throw new BackendError(403, 'forbidden', 'No SavvySolve solver is registered for eve@example.com. Ask your admin to add you.');
+      },
+    });
+    expect(await auth.signIn({ interactive: true })).toEqual({
+      status: 'signed_out',
+      problem: { code: 'forbidden', message: 'No SavvySolve solver is registered for eve@example.com. Ask your admin to add you.' },
+    });
+    expect(await auth.state()).toMatchObject({ status: 'signed_out', problem: { code: 'forbidden' } });
+  });
+
+  it('signs in silently the first time a backend call needs a token', async () => {
+    const { auth, identity } = setup();
+    expect(await auth.withToken(async (token) => `called with ${token}`)).toBe('called with backend-1');
+    expect(identity.getAccessToken).toHaveBeenCalledWith({ interactive: false });
+  });
+
+  it('shares one sign-in between concurrent calls', async () => {
+    const { auth, signIn } = setup();
+    const tokens = await Promise.all([1, 2, 3].map(() => auth.withToken(async (token) => token)));
+    expect(tokens).toEqual(['backend-1', 'backend-1', 'backend-1']);
+    expect(signIn).toHaveBeenCalledTimes(1);
+  });
+
+  it('renews the session before it expires', async () => {
+    const { auth, now, signIn } = setup();
+    await auth.signIn({ interactive: true });
+    expect(await auth.renewAt()).toBe(NOW + 55 * 60_000);
+    now.mockReturnValue(NOW + 56 * 60_000);
+    expect(await auth.withToken(async (token) => token)).toBe('backend-2');
+    expect(signIn).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps a still-valid session when a silent renewal fails', async () => {
+    const { auth, now, signIn } = setup();
+    await auth.signIn({ interactive: true });
+    signIn.mockRejectedValueOnce(new BackendError(0, 'network', 'The backend could not be reached.'));
+    now.mockReturnValue(NOW + 56 * 60_000);
+    expect(await auth.withToken(async (token) => token)).toBe('backend-1');
+  });
+
+  it('signs in again and retries once when the backend answers 401', async () => {
+    const { auth, signIn } = setup();
+    await auth.signIn({ interactive: true });
+    const call = vi.fn(async (token: string) => {
+      if (token === 'backend-1') throw new BackendError(401, 'unauthorized', 'Your session token is invalid or expired. Sign in again.');
+      return 'ok';
+    });
+    expect(await auth.withToken(call)).toBe('ok');
+    expect(call.mock.calls.map(([token]) => token)).toEqual(['backend-1', 'backend-2']);
+    expect(signIn).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not loop when the fresh token is refused too', async () => {
+    const { auth } = setup();
+    const call = vi.fn(async () => {
+      throw new BackendError(401, 'unauthorized', 'Your session token is invalid or expired.');
+    });
+    await expect(auth.withToken(call)).rejects.toMatchObject({ status: 401 });
+    expect(call).toHaveBeenCalledTimes(2);
+  });
+
+  it('drops a stale cached Chrome token and tries a fresh one', async () => {
+    let attempts = 0;
+    const { auth, forget, signIn } = setup({
+      method: 'getAuthToken',
+      signIn: async (googleToken) => {
+        if (++attempts === 1) throw new BackendError(401, 'unauthorized', 'Google did not accept this access token.');
+        return session(`for-${googleToken}`);
+      },
+    });
+    expect(await auth.signIn({ interactive: false })).toMatchObject({ status: 'signed_in' });
+    expect(forget).toHaveBeenCalledTimes(1);
+    expect(signIn.mock.calls.map(([token]) => token)).toEqual(['google-1', 'google-2']);
+  });
+
+  it('stays signed out after the solver signs out, until they sign in again', async () => {
+    const { auth, identity, rememberEmail } = setup();
+    await auth.signIn({ interactive: true });
+    expect(await auth.signOut()).toEqual({ status: 'signed_out' });
+    expect(rememberEmail).toHaveBeenLastCalledWith(undefined);
+    identity.getAccessToken.mockClear();
+    await expect(auth.withToken(async () => 'never')).rejects.toMatchObject({
+      code: 'signed_out',
+      message: expect.stringMatching(/Sign in/),
+    });
+    expect(identity.getAccessToken).not.toHaveBeenCalled();
+    expect(await auth.signIn({ interactive: true })).toMatchObject({ status: 'signed_in' });
+  });
+
+  it('explains why a call cannot be made when silent sign-in fails', async () => {
+    const { auth } = setup({
+      signIn: async () => {
+        throw new BackendError(0, 'network', 'The SavvySolve Meet backend at http://localhost:8787 it could not be reached.');
+      },
+    });
+    await expect(auth.withToken(async () => 'never')).rejects.toMatchObject({
+      code: 'signed_out',
+      message: expect.stringMatching(/could not be reached/),
+    });
+  });
+});

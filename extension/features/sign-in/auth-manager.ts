@@ -1,0 +1,145 @@
+import type { AuthSession } from '../../../shared/index.ts';
+import { BackendError } from '../../lib/backend-client.ts';
+import type { GoogleIdentity } from '../../lib/identity.ts';
+import { ExtensionError, type AuthProblem, type AuthState } from '../../lib/messages.ts';
+
+/** Where the backend session lives: `storage.session` in the extension (memory only, background-only access). */
+export type SessionStore = {
+  get(): Promise<StoredAuth | null>;
+  set(value: StoredAuth | null): Promise<void>;
+};
+
+export type StoredAuth = { session: AuthSession | null; problem: AuthProblem | null; signedOutByUser: boolean };
+
+export type AuthManagerDeps = {
+  identity: Pick<GoogleIdentity, 'getAccessToken'>;
+  signIn: (googleAccessToken: string) => Promise<AuthSession>;
+  store: SessionStore;
+  /** Remembers the account for `login_hint` next time; `undefined` forgets it (after signing out, to switch accounts). */
+  rememberEmail?: (email: string | undefined) => Promise<void>;
+  onChange?: (state: AuthState) => void;
+  now?: () => number;
+  /** Renew this long before the backend session expires. */
+  renewMarginMs?: number;
+};
+
+export const RENEW_MARGIN_MS = 5 * 60_000;
+
+const toState = (stored: StoredAuth | null): AuthState =>
+  stored?.session
+    ? { status: 'signed_in', solver: stored.session.solver, expiresAt: stored.session.expiresAt }
+    : { status: 'signed_out', ...(stored?.problem ? { problem: stored.problem } : {}) };
+
+function toProblem(error: unknown): AuthProblem {
+  if (error instanceof BackendError || error instanceof ExtensionError) return { code: error.code, message: error.message };
+  if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
+    return { code: String((error as { code: unknown }).code), message: String((error as { message: unknown }).message) };
+  }
+  return { code: 'identity', message: error instanceof Error ? error.message : String(error) };
+}
+
+export const SIGNED_OUT_MESSAGE = 'Sign in to SavvySolve Meet from its side panel (the toolbar button).';
+
+/**
+ * Signs the solver in (Google token → backend session), keeps the backend session, renews it before it expires
+ * and signs in again when the backend answers 401. Concurrent callers share one sign-in.
+ */
+export function createAuthManager(deps: AuthManagerDeps) {
+  const now = deps.now ?? Date.now;
+  const renewMarginMs = deps.renewMarginMs ?? RENEW_MARGIN_MS;
+  let running: Promise<AuthState> | undefined;
+
+  async function save(stored: StoredAuth): Promise<AuthState> {
+    const before = toState(await deps.store.get());
+    await deps.store.set(stored);
+    const after = toState(stored);
+    if (JSON.stringify(before) !== JSON.stringify(after)) deps.onChange?.(after);
+    return after;
+  }
+
+  async function exchange(interactive: boolean): Promise<AuthSession> {
+    const google = await deps.identity.getAccessToken({ interactive });
+    try {
+      return await deps.signIn(google.token);
+    } catch (error) {
+      // A cached Google token can be stale: drop it and try once more with a fresh one.
+      if (error instanceof BackendError && error.status === 401 && google.method === 'getAuthToken') {
+        await google.forget();
+        return deps.signIn((await deps.identity.getAccessToken({ interactive })).token);
+      }
+      throw error;
+    }
+  }
+
+  async function runSignIn(interactive: boolean): Promise<AuthState> {
+    const previous = await deps.store.get();
+    try {
+      const session = await exchange(interactive);
+      await deps.rememberEmail?.(session.solver.email);
+      return await save({ session, problem: null, signedOutByUser: false });
+    } catch (error) {
+      // A silent renewal that fails keeps a session that is still valid.
+      const stillValid = previous?.session && Date.parse(previous.session.expiresAt) > now() ? previous.session : null;
+      return save({
+        session: interactive ? null : stillValid,
+        problem: toProblem(error),
+        signedOutByUser: previous?.signedOutByUser ?? false,
+      });
+    }
+  }
+
+  function signIn({ interactive }: { interactive: boolean }): Promise<AuthState> {
+    // An interactive sign-in does not wait behind a silent one: it is what the user just asked for.
+    if (running && !interactive) return running;
+    const attempt = runSignIn(interactive).finally(() => {
+      if (running === attempt) running = undefined;
+    });
+    running = attempt;
+    return attempt;
+  }
+
+  /** The backend token, renewed silently when it is about to expire; throws when signed out. */
+  async function currentToken(): Promise<string> {
+    let stored = await deps.store.get();
+    const expiresAt = stored?.session ? Date.parse(stored.session.expiresAt) : 0;
+    if (!stored?.session || expiresAt - now() < renewMarginMs) {
+      if (stored?.signedOutByUser) throw new ExtensionError('signed_out', SIGNED_OUT_MESSAGE);
+      await signIn({ interactive: false });
+      stored = await deps.store.get();
+    }
+    if (!stored?.session || Date.parse(stored.session.expiresAt) <= now()) {
+      throw new ExtensionError('signed_out', stored?.problem?.message ?? SIGNED_OUT_MESSAGE);
+    }
+    return stored.session.token;
+  }
+
+  return {
+    async state(): Promise<AuthState> {
+      return toState(await deps.store.get());
+    },
+    signIn,
+    async signOut(): Promise<AuthState> {
+      await deps.rememberEmail?.(undefined);
+      return save({ session: null, problem: null, signedOutByUser: true });
+    },
+    /** When the session should be renewed (epoch ms), for the renewal alarm; `undefined` when signed out. */
+    async renewAt(): Promise<number | undefined> {
+      const stored = await deps.store.get();
+      return stored?.session ? Date.parse(stored.session.expiresAt) - renewMarginMs : undefined;
+    },
+    /** Runs a backend call with the session token; on 401 signs in again (silently) and retries once. */
+    async withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
+      const token = await currentToken();
+      try {
+        return await call(token);
+      } catch (error) {
+        if (!(error instanceof BackendError) || error.status !== 401) throw error;
+        const stored = await deps.store.get();
+        if (stored?.session?.token === token) await deps.store.set({ ...stored, session: null });
+        return call(await currentToken());
+      }
+    },
+  };
+}
+
+export type AuthManager = ReturnType<typeof createAuthManager>;

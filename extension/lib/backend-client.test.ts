@@ -1,0 +1,112 @@
+import { describe, expect, it, vi } from 'vitest';
+import { BackendError, createBackendClient } from './backend-client.ts';
+
+const SOLVER = {
+  id: '6f1d2c3b-4a59-4e68-8f7a-9b0c1d2e3f40',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  employment: 'employed',
+  googleEmail: 'ada@example.com',
+};
+
+function fakeFetch(answer: (url: string, init: RequestInit) => { status: number; body?: unknown } | Promise<never>) {
+  return vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const result = await answer(String(input), init ?? {});
+    return new Response(result.body === undefined ? null : JSON.stringify(result.body), {
+      status: result.status,
+      headers: { 'content-type': 'application/json' },
+    });
+  });
+}
+
+describe('backend client', () => {
+  it('exchanges a Google token at POST /api/auth/session and validates the answer', async () => {
+    const fetch = fakeFetch(() => ({ status: 200, body: { token: 'jwt', expiresAt: '2030-01-01T00:00:00.000Z', solver: SOLVER } }));
+    const client = createBackendClient({ baseUrl: () => 'http://127.0.0.1:8787', fetch });
+    expect((await client.signIn('ya29.token')).solver.name).toBe('Ada Lovelace');
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('http://127.0.0.1:8787/api/auth/session');
+    expect(init).toMatchObject({ method: 'POST', body: JSON.stringify({ googleAccessToken: 'ya29.token' }) });
+  });
+
+  it('sends the session token as a bearer token', async () => {
+    const fetch = fakeFetch(() => ({ status: 200, body: { canUse: true } }));
+    const client = createBackendClient({ baseUrl: async () => 'https://api.example.com', fetch });
+    await client.canUseMeet('session-jwt');
+    expect(fetch.mock.calls[0]![0]).toBe('https://api.example.com/api/meet/can-use');
+    expect((fetch.mock.calls[0]![1]!.headers as Record<string, string>).authorization).toBe('Bearer session-jwt');
+  });
+
+  it('posts capture and resend to the session link routes', async () => {
+    const fetch = fakeFetch((url) =>
+      url.endsWith('/capture')
+        ? { status: 200, body: { success: true, meetLink: 'https://meet.google.com/abc-defg-hij', isExisting: false, usedFallback: false } }
+        : { status: 200, body: { sms: { status: 'queued', error: null, updatedAt: '2030-01-01T00:00:00.000Z' } } },
+    );
+    const client = createBackendClient({ baseUrl: () => 'http://b', fetch });
+    await client.captureMeetLink('t', 'sid', 'https://meet.google.com/abc-defg-hij');
+    await client.resendSms('t', 'sid');
+    expect(fetch.mock.calls.map(([url]) => url)).toEqual(['http://b/api/meet/links/sid/capture', 'http://b/api/meet/links/sid/resend']);
+  });
+
+  it("raises the backend's error code and message", async () => {
+    const client = createBackendClient({
+      baseUrl: () => 'http://b',
+      fetch: fakeFetch(() => ({
+        status: 403,
+        body: { error: { code: 'forbidden', message: 'Google Meet is only available for employed solvers' } },
+      })),
+    });
+    await expect(client.createMeetLink('t', 'sid')).rejects.toEqual(
+      new BackendError(403, 'forbidden', 'Google Meet is only available for employed solvers'),
+    );
+  });
+
+  it('says the backend cannot be reached, naming it', async () => {
+    const client = createBackendClient({
+      baseUrl: () => 'http://127.0.0.1:1',
+      fetch: fakeFetch(() => Promise.reject(new TypeError('Failed to fetch'))),
+    });
+    await expect(client.listSessions('t')).rejects.toMatchObject({
+      status: 0,
+      code: 'network',
+      message: expect.stringContaining('http://127.0.0.1:1 it could not be reached'),
+    });
+  });
+
+  it('refuses an answer that does not fit the contract', async () => {
+    const client = createBackendClient({
+      baseUrl: () => 'http://b',
+      fetch: fakeFetch(() => ({ status: 200, body: { sessions: 'nope' } })),
+    });
+    await expect(client.listSessions('t')).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
+  it('returns null for the realtime token when Ably is not configured, the token request otherwise', async () => {
+    const notConfigured = createBackendClient({
+      baseUrl: () => 'http://b',
+      fetch: fakeFetch(() => ({
+        status: 404,
+        body: { error: { code: 'not_configured', message: 'Realtime updates are not configured' } },
+      })),
+    });
+    expect(await notConfigured.realtimeTokenRequest('t')).toBeNull();
+
+    const tokenRequest = {
+      keyName: 'app.key',
+      timestamp: 1,
+      nonce: 'n',
+      mac: 'm',
+      capability: '{"solver:x":["subscribe"]}',
+      clientId: 'solver:x',
+    };
+    const configured = createBackendClient({ baseUrl: () => 'http://b', fetch: fakeFetch(() => ({ status: 200, body: tokenRequest })) });
+    expect(await configured.realtimeTokenRequest('t')).toEqual(tokenRequest);
+
+    const missingRoute = createBackendClient({
+      baseUrl: () => 'http://b',
+      fetch: fakeFetch(() => ({ status: 404, body: { error: { code: 'not_found', message: 'No route' } } })),
+    });
+    await expect(missingRoute.realtimeTokenRequest('t')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

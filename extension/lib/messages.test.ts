@@ -1,0 +1,91 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { broadcast, ExtensionError, onBroadcast, sendMessage, serveMessages, type Handlers } from './messages.ts';
+
+const unused = () => Promise.reject(new Error('not used in this test'));
+const handlers = (overrides: Partial<Handlers>): Handlers => ({
+  'auth.get': unused,
+  'auth.signIn': unused,
+  'auth.signOut': unused,
+  'meet.canUse': unused,
+  'meet.start': unused,
+  'meet.open': unused,
+  'meet.resendSms': unused,
+  'sessions.list': unused,
+  'sessions.get': unused,
+  'realtime.tokenRequest': unused,
+  ...overrides,
+});
+
+describe('runtime messages', () => {
+  it('carries a request to its handler and the answer back', async () => {
+    const canUse = vi.fn(async () => ({ canUse: false, reason: 'Google Meet is only available for employed solvers' }));
+    const start = vi.fn(async (payload: { sessionId: string }) => ({
+      success: true,
+      meetLink: `https://meet.google.com/abc-defg-hij?for=${payload.sessionId}`,
+      isExisting: false,
+      usedFallback: false,
+    }));
+    serveMessages(handlers({ 'meet.canUse': canUse, 'meet.start': start }));
+
+    expect(await sendMessage('meet.canUse')).toEqual({ canUse: false, reason: 'Google Meet is only available for employed solvers' });
+    expect((await sendMessage('meet.start', { sessionId: 's1' })).meetLink).toBe('https://meet.google.com/abc-defg-hij?for=s1');
+    expect(start).toHaveBeenCalledWith({ sessionId: 's1' }, expect.anything());
+  });
+
+  it('turns a handler error into an ExtensionError with its code and message', async () => {
+    serveMessages(
+      handlers({
+        'meet.start': async () => {
+          throw Object.assign(new Error('Session not found'), { code: 'not_found', status: 404 });
+        },
+      }),
+    );
+    const error = await sendMessage('meet.start', { sessionId: 'x' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ExtensionError);
+    expect(error).toMatchObject({ code: 'not_found', message: 'Session not found', status: 404 });
+  });
+
+  it('says so in words when nothing answers', async () => {
+    await expect(sendMessage('auth.get')).rejects.toMatchObject({ code: 'unreachable' });
+  });
+
+  it('leaves messages that are not ours to other listeners', async () => {
+    serveMessages(handlers({}));
+    const other = vi.fn((_message: unknown, _sender: unknown, sendResponse: (value: unknown) => void) => {
+      sendResponse('theirs');
+      return true;
+    });
+    fakeBrowser.runtime.onMessage.addListener(other);
+    expect(await fakeBrowser.runtime.sendMessage({ hello: 'world' })).toBe('theirs');
+  });
+
+  it('delivers broadcasts to listeners, ignoring requests', async () => {
+    const seen = vi.fn();
+    onBroadcast(seen);
+    serveMessages(handlers({ 'auth.get': async () => ({ status: 'signed_out' }) }));
+    await sendMessage('auth.get');
+    expect(seen).not.toHaveBeenCalled();
+
+    const tabsSend = vi.fn(async () => undefined);
+    await broadcast(
+      { event: 'sessions.changed' },
+      { runtime: fakeBrowser.runtime, tabs: { query: async () => [{ id: 7 }, { id: 9 }] as never, sendMessage: tabsSend } },
+    );
+    expect(seen).toHaveBeenCalledWith({ event: 'sessions.changed' });
+    expect(tabsSend).toHaveBeenCalledTimes(2);
+  });
+
+  it('broadcasts even when no page listens and a tab has no content script', async () => {
+    const failing = vi.fn(async () => {
+      throw new Error('Could not establish connection. Receiving end does not exist.');
+    });
+    await expect(
+      broadcast(
+        { event: 'sessions.changed' },
+        { runtime: { sendMessage: failing }, tabs: { query: async () => [{ id: 1 }] as never, sendMessage: failing } },
+      ),
+    ).resolves.toBeUndefined();
+    expect(failing).toHaveBeenCalledTimes(2);
+  });
+});

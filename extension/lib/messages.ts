@@ -1,0 +1,165 @@
+import { browser, type Browser } from 'wxt/browser';
+import type {
+  CanUseMeetResponse,
+  CreateMeetLinkResponse,
+  ListSessionsResponse,
+  RealtimeTokenRequest,
+  ResendSmsResponse,
+  SessionSummary,
+  Solver,
+} from '../../shared/index.ts';
+
+/** Why the extension is signed out (or why the last sign-in failed), in words a solver can act on. */
+export type AuthProblem = {
+  /** `forbidden` (e.g. no solver for this account), `unauthorized`, `network`, `identity`, `not_configured`, … */
+  code: string;
+  message: string;
+};
+
+export type AuthState = { status: 'signed_in'; solver: Solver; expiresAt: string } | { status: 'signed_out'; problem?: AuthProblem };
+
+/**
+ * Every request the content script, side panel and options page send to the background — the only context that
+ * talks to the backend. `request` is what the sender passes, `response` what it gets back.
+ */
+export type Protocol = {
+  'auth.get': { request: undefined; response: AuthState };
+  'auth.signIn': { request: { interactive: boolean }; response: AuthState };
+  'auth.signOut': { request: undefined; response: AuthState };
+  'meet.canUse': { request: undefined; response: CanUseMeetResponse };
+  /** Creates (or finds) the session's link and opens it in a new tab. */
+  'meet.start': { request: { sessionId: string }; response: CreateMeetLinkResponse };
+  /** Opens a session's known link in a new tab. */
+  'meet.open': { request: { sessionId: string; url: string }; response: undefined };
+  'meet.resendSms': { request: { sessionId: string }; response: ResendSmsResponse };
+  'sessions.list': { request: undefined; response: ListSessionsResponse };
+  'sessions.get': { request: { sessionId: string }; response: SessionSummary | null };
+  /** An Ably token request for the solver's own channel, or `null` when realtime is not configured. */
+  'realtime.tokenRequest': { request: undefined; response: RealtimeTokenRequest | null };
+};
+
+export type MessageType = keyof Protocol;
+export type RequestOf<T extends MessageType> = Protocol[T]['request'];
+export type ResponseOf<T extends MessageType> = Protocol[T]['response'];
+
+/** Events the background pushes to every extension page and content script. */
+export type Broadcast = { event: 'auth.changed'; state: AuthState } | { event: 'sessions.changed' };
+
+type RequestEnvelope = { kind: 'savvysolve.request'; type: MessageType; payload: unknown };
+type BroadcastEnvelope = { kind: 'savvysolve.broadcast'; broadcast: Broadcast };
+type Reply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; status?: number } };
+
+/** An error answered by the background, carried across the message boundary. */
+export class ExtensionError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ExtensionError';
+  }
+}
+
+type Runtime = Pick<typeof browser.runtime, 'sendMessage' | 'onMessage'>;
+
+const isRequest = (message: unknown): message is RequestEnvelope =>
+  typeof message === 'object' && message !== null && (message as RequestEnvelope).kind === 'savvysolve.request';
+
+const isBroadcast = (message: unknown): message is BroadcastEnvelope =>
+  typeof message === 'object' && message !== null && (message as BroadcastEnvelope).kind === 'savvysolve.broadcast';
+
+/** Asks the background; resolves with its answer or rejects with an {@link ExtensionError}. */
+export async function sendMessage<T extends MessageType>(
+  type: T,
+  ...[payload]: RequestOf<T> extends undefined ? [] : [RequestOf<T>]
+): Promise<ResponseOf<T>> {
+  const envelope: RequestEnvelope = { kind: 'savvysolve.request', type, payload };
+  let reply: Reply | undefined;
+  try {
+    reply = (await browser.runtime.sendMessage(envelope)) as Reply | undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/context invalidated/i.test(message)) {
+      throw new ExtensionError('context_invalidated', 'SavvySolve Meet was updated or reloaded: reload this page.');
+    }
+    throw new ExtensionError('unreachable', `SavvySolve Meet's background did not answer (${message}).`);
+  }
+  if (!reply) throw new ExtensionError('no_answer', 'SavvySolve Meet did not answer. Try again.');
+  if (!reply.ok) throw new ExtensionError(reply.error.code, reply.error.message, reply.error.status);
+  return reply.value as ResponseOf<T>;
+}
+
+export type MessageSender = Browser.runtime.MessageSender;
+export type Handlers = { [T in MessageType]: (payload: RequestOf<T>, sender: MessageSender) => Promise<ResponseOf<T>> };
+
+/** Turns anything thrown by a handler into the `{ code, message }` a sender can show. */
+export function toErrorReply(error: unknown): Reply {
+  if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
+    const { code, message, status } = error as { code: unknown; message: unknown; status?: unknown };
+    return {
+      ok: false,
+      error: { code: String(code), message: String(message), ...(typeof status === 'number' ? { status } : {}) },
+    };
+  }
+  return { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } };
+}
+
+/**
+ * Serves the protocol in the background. Answers through `sendResponse` + `return true`, which every Chromium and
+ * WXT's fake browser understand.
+ */
+export function serveMessages(handlers: Handlers, runtime: Runtime = browser.runtime): () => void {
+  const listener = (message: unknown, sender: MessageSender, sendResponse: (reply: Reply) => void) => {
+    if (!isRequest(message)) return false;
+    const handler = handlers[message.type] as ((payload: unknown, sender: MessageSender) => Promise<unknown>) | undefined;
+    if (!handler) {
+      sendResponse({ ok: false, error: { code: 'unknown_message', message: `Unknown request ${String(message.type)}` } });
+      return false;
+    }
+    // A handler that throws synchronously still answers with an error.
+    Promise.resolve()
+      .then(() => handler(message.payload, sender))
+      .then(
+        (value) => sendResponse({ ok: true, value }),
+        (error: unknown) => sendResponse(toErrorReply(error)),
+      );
+    return true;
+  };
+  runtime.onMessage.addListener(listener);
+  return () => runtime.onMessage.removeListener(listener);
+}
+
+/** Listens for background broadcasts (in an extension page or a content script). */
+export function onBroadcast(callback: (broadcast: Broadcast) => void, runtime: Runtime = browser.runtime): () => void {
+  const listener = (message: unknown) => {
+    if (isBroadcast(message)) callback(message.broadcast);
+    return false;
+  };
+  runtime.onMessage.addListener(listener);
+  return () => runtime.onMessage.removeListener(listener);
+}
+
+type BroadcastTargets = {
+  runtime: Pick<typeof browser.runtime, 'sendMessage'>;
+  tabs: Pick<typeof browser.tabs, 'query' | 'sendMessage'>;
+};
+
+/** Sends a broadcast to extension pages and to every tab (content scripts); nobody listening is fine. */
+export async function broadcast(message: Broadcast, targets: BroadcastTargets = browser): Promise<void> {
+  const envelope: BroadcastEnvelope = { kind: 'savvysolve.broadcast', broadcast: message };
+  const ignore = () => undefined;
+  const tabs = await targets.tabs.query({}).catch(() => []);
+  await Promise.all([
+    Promise.resolve()
+      .then(() => targets.runtime.sendMessage(envelope))
+      .catch(ignore),
+    ...tabs.map((tab) =>
+      tab.id === undefined
+        ? undefined
+        : Promise.resolve()
+            .then(() => targets.tabs.sendMessage(tab.id!, envelope))
+            .catch(ignore),
+    ),
+  ]);
+}

@@ -1,0 +1,41 @@
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+
+/** The fixture SavvySolve session page, and the Meet button the extension adds to it. */
+export class SessionPage {
+  constructor(readonly page: Page) {}
+
+  static async open(context: BrowserContext, fixtureUrl: string, sessionId: string, others: string[] = []): Promise<SessionPage> {
+    const page = await context.newPage();
+    const query = others.length > 0 ? `?others=${others.join(',')}` : '';
+    await page.goto(`${fixtureUrl}/sessions/${sessionId}${query}`);
+    return new SessionPage(page);
+  }
+
+  get header(): Locator {
+    return this.page.locator('[data-savvysolve-session-header]');
+  }
+
+  /** Inside the shadow root (open), which Playwright's locators pierce. */
+  get meetButton(): Locator {
+    return this.page.getByTestId('savvysolve-meet-button');
+  }
+
+  get notice(): Locator {
+    return this.page.getByTestId('savvysolve-meet-notice');
+  }
+
+  /** Shadow hosts of the button anywhere on the page (to prove there is one). */
+  hostCount(): Promise<number> {
+    return this.page.locator('savvysolve-meet-button').count();
+  }
+
+  /** SPA navigation: the fixture's queue link does `history.pushState` and re-renders. */
+  async goToSession(sessionId: string): Promise<void> {
+    await this.page.locator(`a[data-session-link="${sessionId}"]`).click();
+    await this.page.waitForURL(`**/sessions/${sessionId}**`);
+  }
+
+  async buttonText(): Promise<string> {
+    return (await this.meetButton.textContent())?.trim() ?? '';
+  }
+}

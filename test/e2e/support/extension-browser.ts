@@ -1,0 +1,141 @@
+/// <reference types="chrome" />
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+
+export const EXTENSION_DIR = fileURLToPath(new URL('../../../.output/chrome-mv3', import.meta.url));
+export const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts', import.meta.url));
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Pinned by the manifest `key` (wxt.config.ts). */
+export const EXTENSION_ID = 'nnidkclgcoenlalbflknijieocjmigjl';
+
+export type ExtensionBrowser = {
+  context: BrowserContext;
+  worker: Worker;
+  extensionId: string;
+  /** Runs in the extension's service worker (chrome.* available). */
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  extensionPage(path: string, viewport?: { width: number; height: number }): Promise<Page>;
+  close(): Promise<void>;
+};
+
+/** Where Debian's Chromium reads machine policy (JSON files, as root). */
+export const POLICY_DIR = '/etc/chromium/policies/managed';
+const POLICY_PREFIX = 'savvysolve-meet-e2e-';
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Removes policy files an earlier run left behind (a crashed run must not steer this one). */
+function sweepStalePolicies() {
+  if (!existsSync(POLICY_DIR)) return;
+  for (const name of readdirSync(POLICY_DIR)) {
+    const pid = Number(/^savvysolve-meet-e2e-(\d+)\.json$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !isAlive(pid)) rmSync(`${POLICY_DIR}/${name}`, { force: true });
+  }
+}
+
+/** Writes the extension's managed storage policy as an admin would; returns the function that removes it. */
+function writeExtensionPolicy(values: Record<string, unknown>): () => void {
+  const file = `${POLICY_DIR}/${POLICY_PREFIX}${process.pid}.json`;
+  try {
+    mkdirSync(POLICY_DIR, { recursive: true });
+    writeFileSync(file, JSON.stringify({ '3rdparty': { extensions: { [EXTENSION_ID]: values } } }, null, 2));
+  } catch (error) {
+    throw new Error(`Cannot write the test policy ${file} (run the e2e tests as root): ${(error as Error).message}`);
+  }
+  const remove = () => rmSync(file, { force: true });
+  process.once('exit', remove);
+  return remove;
+}
+
+export type LaunchOptions = {
+  /** Chrome policy for the extension (storage.managed), written before launch and removed on close. */
+  policy?: Record<string, unknown>;
+};
+
+/** Headless Debian Chromium with the built extension loaded, in a fresh profile; no traffic leaves loopback. */
+export async function launchExtensionBrowser(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
+  if (!existsSync(`${EXTENSION_DIR}/manifest.json`)) {
+    throw new Error(`No built extension at ${EXTENSION_DIR}: run \`npm run build\` first (npm test does).`);
+  }
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+  }
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  sweepStalePolicies();
+  const removePolicy = options.policy ? writeExtensionPolicy(options.policy) : () => {};
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext('', {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      viewport: { width: 1200, height: 760 },
+      args: [
+        `--disable-extensions-except=${EXTENSION_DIR}`,
+        `--load-extension=${EXTENSION_DIR}`,
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+      ],
+    });
+  } catch (error) {
+    removePolicy();
+    throw error;
+  }
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const extensionId = new URL(worker.url()).host;
+  const currentWorker = () =>
+    context.serviceWorkers().find((candidate) => candidate.url().startsWith(`chrome-extension://${extensionId}/`)) ?? worker;
+  return {
+    context,
+    worker,
+    extensionId,
+    evaluate: (fn, arg) => currentWorker().evaluate(fn as never, arg) as never,
+    async extensionPage(path, viewport) {
+      const page = await context.newPage();
+      if (viewport) await page.setViewportSize(viewport);
+      await page.goto(`chrome-extension://${extensionId}/${path}`);
+      return page;
+    },
+    async close() {
+      try {
+        await context.close();
+      } finally {
+        removePolicy();
+      }
+    },
+  };
+}
+
+/** Writes settings as the options page would, and waits until the content script runs on the session pages. */
+export async function configureExtension(
+  browser: ExtensionBrowser,
+  settings: { backendUrl: string; sessionUrlPatterns: string[]; oauthClientId: string; authorizationEndpoint: string },
+  expectedMatch: string,
+): Promise<void> {
+  await browser.evaluate((values) => chrome.storage.local.set(values), settings);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const matches = await browser.evaluate(async () => {
+      const scripts = await chrome.scripting.getRegisteredContentScripts();
+      return scripts.flatMap((script) => script.matches ?? []);
+    }, undefined);
+    if (matches.includes(expectedMatch)) return;
+    if (Date.now() > deadline) throw new Error(`content script not registered for ${expectedMatch} (have ${matches.join(', ')})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Resolves with the next tab the extension opens. */
+export const nextTab = (context: BrowserContext) => context.waitForEvent('page', { timeout: 15_000 });

@@ -1,0 +1,41 @@
+import { defineConfig } from 'wxt';
+
+/**
+ * Public key of the development/test signing key: it pins the extension id to
+ * `nnidkclgcoenlalbflknijieocjmigjl` so OAuth redirect URIs, policies and tests can name it.
+ * Replace (or drop) it for the Chrome Web Store listing — see README, "Publishing".
+ */
+const DEV_EXTENSION_KEY =
+  'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAzwXoPnHkjv83N/LNOS5+dDTiFp+z3AZn0uq+/3bXhGnNcnW9UuFalUMtaz6eQpnbMUgjnpBDE6YMCML2lFxXffIDZNdCN106f32mtQXsfLKJxPkkuH2PkUZY17zeQp4cJbcXBln7I/hqlTxawTvMHxj5e55i0BukP1ur440PQ6tlCkBAzc8NoBIwLJA5PSutZWs7NqO6riavoUFRvQAGOpynmGiLlNMopG5FX2MUfOJJ32xo2SOYA5yx11PNfxKUddZmy1uJdXXxOa/3vyDKyMPcAnUen15+7waeZR6R+dLnbSDdp+zaoTuaJ38oce++XuB9kEXT0Mx8gKchYzCpFQIDAQAB';
+
+/** Build-time knobs (all optional): see README, "Building for your organization". */
+const extensionKey = process.env.SAVVYSOLVE_EXTENSION_KEY ?? DEV_EXTENSION_KEY;
+const chromeOAuthClientId = process.env.SAVVYSOLVE_CHROME_OAUTH_CLIENT_ID;
+/** Extra origins granted at install (e.g. `https://meet-api.example.com/*,https://console.example.com/*`). */
+const extraHostPermissions = (process.env.SAVVYSOLVE_HOST_PERMISSIONS ?? '')
+  .split(',')
+  .map((origin) => origin.trim())
+  .filter(Boolean);
+
+export default defineConfig({
+  srcDir: 'extension',
+  publicDir: 'extension/public',
+  modules: ['@wxt-dev/module-react'],
+  // Every import is written out, so a reader can follow any name.
+  imports: false,
+  manifest: {
+    name: 'SavvySolve Meet',
+    description: 'Start a Google Meet video call from a SavvySolve support session in one click.',
+    ...(extensionKey ? { key: extensionKey } : {}),
+    minimum_chrome_version: '116',
+    action: { default_title: 'SavvySolve Meet' },
+    permissions: ['storage', 'identity', 'sidePanel', 'scripting', 'alarms'],
+    // The default backend (localhost:8787) and the Meet tab watched after a Calendar fallback. Session page
+    // origins come from the content script's default matches; other origins are requested at runtime.
+    host_permissions: ['http://localhost/*', 'http://127.0.0.1/*', 'https://meet.google.com/*', ...extraHostPermissions],
+    optional_host_permissions: ['https://*/*', 'http://*/*'],
+    storage: { managed_schema: 'managed_schema.json' },
+    // chrome.identity.getAuthToken needs a "Chrome extension" OAuth client bound to this extension id.
+    ...(chromeOAuthClientId ? { oauth2: { client_id: chromeOAuthClientId, scopes: ['openid', 'email', 'profile'] } } : {}),
+  },
+});
