@@ -19,6 +19,8 @@ const extraHostPermissions = (process.env.SAVVYSOLVE_HOST_PERMISSIONS ?? '')
 
 export default defineConfig({
   srcDir: 'extension',
+  // `npm run demo` builds into its own folder so it never touches the build the tests load.
+  outDir: process.env.SAVVYSOLVE_OUT_DIR ?? '.output',
   publicDir: 'extension/public',
   modules: ['@wxt-dev/module-react'],
   // Every import is written out, so a reader can follow any name.

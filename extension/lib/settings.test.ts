@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { DEFAULT_SETTINGS, loadSettings, mergeSettings, saveSettings, SETTING_KEYS, validateSettings, watchSettings } from './settings.ts';
+import {
+  DEFAULT_SETTINGS,
+  loadSettings,
+  mergeSettings,
+  saveSettings,
+  SETTING_KEYS,
+  validateSettings,
+  watchSettings,
+  withBuildDefaults,
+} from './settings.ts';
 
 describe('mergeSettings', () => {
   it('uses the defaults when nothing is set', () => {
@@ -100,5 +109,15 @@ describe('managed_schema.json', () => {
     for (const key of SETTING_KEYS) {
       expect(schema.properties[key]!.type).toBe(Array.isArray(DEFAULT_SETTINGS[key]) ? 'array' : 'string');
     }
+  });
+});
+
+describe('build-time defaults', () => {
+  it('take valid values from WXT_DEFAULT_SETTINGS and ignore invalid ones', () => {
+    const defaults = withBuildDefaults(
+      JSON.stringify({ backendUrl: 'https://meet-api.example.com/', sessionHeaderSelector: '', oauthClientId: 'demo.apps', unknown: 1 }),
+    );
+    expect(defaults).toEqual({ ...DEFAULT_SETTINGS, backendUrl: 'https://meet-api.example.com', oauthClientId: 'demo.apps' });
+    expect(withBuildDefaults('not json')).toEqual(DEFAULT_SETTINGS);
   });
 });

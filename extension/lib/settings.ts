@@ -26,17 +26,6 @@ export type SettingKey = keyof Settings;
 
 export const GOOGLE_AUTHORIZATION_ENDPOINT = 'https://accounts.google.com/o/oauth2/v2/auth';
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  backendUrl: 'http://localhost:8787',
-  sessionUrlPatterns: ['https://app.savvysolve.com/sessions/:sessionId'],
-  sessionHeaderSelector: '[data-savvysolve-session-header]',
-  oauthClientId: '',
-  authorizationEndpoint: GOOGLE_AUTHORIZATION_ENDPOINT,
-  workspaceDomain: '',
-});
-
-export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[];
-
 const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
 
 const webUrl = (what: string) =>
@@ -74,6 +63,39 @@ export const SETTING_SCHEMAS: { [K in SettingKey]: z.ZodType<Settings[K], unknow
     .toLowerCase()
     .regex(/^$|^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'The Workspace domain must look like example.com'),
 };
+
+const BUILT_IN_DEFAULTS: Readonly<Settings> = Object.freeze({
+  backendUrl: 'http://localhost:8787',
+  sessionUrlPatterns: ['https://app.savvysolve.com/sessions/:sessionId'],
+  sessionHeaderSelector: '[data-savvysolve-session-header]',
+  oauthClientId: '',
+  authorizationEndpoint: GOOGLE_AUTHORIZATION_ENDPOINT,
+  workspaceDomain: '',
+});
+
+export const SETTING_KEYS = Object.keys(BUILT_IN_DEFAULTS) as SettingKey[];
+
+/**
+ * Defaults baked in at build time (`WXT_DEFAULT_SETTINGS='{"backendUrl":"…"}' npm run build`): how an
+ * organization ships a build that needs no configuration, and how `npm run demo` points at its local stack.
+ * Invalid values are ignored, as policy values are.
+ */
+export function withBuildDefaults(json: string | undefined): Readonly<Settings> {
+  let overrides: Record<string, unknown> = {};
+  try {
+    overrides = json ? (JSON.parse(json) as Record<string, unknown>) : {};
+  } catch {
+    overrides = {};
+  }
+  const values: Record<SettingKey, unknown> = { ...BUILT_IN_DEFAULTS };
+  for (const key of SETTING_KEYS) {
+    const parsed = overrides[key] === undefined ? undefined : SETTING_SCHEMAS[key].safeParse(overrides[key]);
+    if (parsed?.success) values[key] = parsed.data;
+  }
+  return Object.freeze(values as Settings);
+}
+
+export const DEFAULT_SETTINGS = withBuildDefaults(import.meta.env.WXT_DEFAULT_SETTINGS as string | undefined);
 
 /** Every setting declared once, in storage.local under its own name. */
 export const settingItems = {

@@ -58,12 +58,15 @@ function writeExtensionPolicy(values: Record<string, unknown>): () => void {
 export type LaunchOptions = {
   /** Chrome policy for the extension (storage.managed), written before launch and removed on close. */
   policy?: Record<string, unknown>;
+  /** Another build of the extension (the demo's); default the one `npm run build` makes. */
+  extensionDir?: string;
 };
 
 /** Headless Debian Chromium with the built extension loaded, in a fresh profile; no traffic leaves loopback. */
 export async function launchExtensionBrowser(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
-  if (!existsSync(`${EXTENSION_DIR}/manifest.json`)) {
-    throw new Error(`No built extension at ${EXTENSION_DIR}: run \`npm run build\` first (npm test does).`);
+  const extensionDir = options.extensionDir ?? EXTENSION_DIR;
+  if (!existsSync(`${extensionDir}/manifest.json`)) {
+    throw new Error(`No built extension at ${extensionDir}: run \`npm run build\` first (npm test does).`);
   }
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
@@ -78,8 +81,8 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
       headless: true,
       viewport: { width: 1200, height: 760 },
       args: [
-        `--disable-extensions-except=${EXTENSION_DIR}`,
-        `--load-extension=${EXTENSION_DIR}`,
+        `--disable-extensions-except=${extensionDir}`,
+        `--load-extension=${extensionDir}`,
         '--no-sandbox',
         '--disable-gpu',
         '--disable-background-networking',

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../backend/logger.ts';
+import { startDemo } from './start-demo.ts';
+
+// `npm run demo`: the whole product on this machine, then what to do next.
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const quiet = { ...createLogger(), info: () => {} };
+
+console.log('Starting the SavvySolve Meet demo (emulated Google, Twilio and Ably; embedded database)…');
+const demo = await startDemo(
+  {
+    backend: port('DEMO_BACKEND_PORT', 8787),
+    google: port('DEMO_GOOGLE_PORT', 4010),
+    twilio: port('DEMO_TWILIO_PORT', 4011),
+    ably: port('DEMO_ABLY_PORT', 4012),
+    fixture: port('DEMO_PAGE_PORT', 4020),
+  },
+  quiet,
+  process.env.DEMO_OUT_DIR,
+);
+
+console.log(`
+Demo ready.
+
+  Backend            ${demo.backendUrl}/health
+  Extension (built)  ${demo.extensionDir}
+  Session pages      ${demo.sessionUrl(demo.sessions.grace)}   (Grace Hopper, solver Ada — employed)
+                     ${demo.sessionUrl(demo.sessions.alan)}   (Alan Turing, solver Ada)
+                     ${demo.sessionUrl(demo.sessions.edsger)}   (Edsger Dijkstra, solver Carl — contract)
+  SMS the customer got     ${demo.smsInbox}
+  Realtime messages        ${demo.ablyInbox}
+
+Next:
+  1. In Chrome or Chromium open chrome://extensions, switch on Developer mode, "Load unpacked" and pick
+     ${demo.extensionDir}
+  2. Click the SavvySolve Meet toolbar button: the side panel opens. Click "Sign in" — the emulated Google
+     signs you in as ada@example.com at once.
+  3. Open Grace Hopper's session page above and click "Start Google Meet" in its header: an emulated Meet room
+     opens in a new tab, and the SMS inbox shows the text Grace received.
+
+Press Ctrl+C to stop.`);
+
+if (process.env.DISPLAY && existsSync('/usr/bin/chromium') && process.env.DEMO_OPEN_BROWSER !== 'false') {
+  const profile = mkdtempSync(join(tmpdir(), 'savvysolve-demo-'));
+  spawn(
+    '/usr/bin/chromium',
+    [`--user-data-dir=${profile}`, `--load-extension=${demo.extensionDir}`, '--no-first-run', demo.sessionUrl(demo.sessions.grace)],
+    { stdio: 'ignore', detached: true },
+  ).unref();
+  console.log('\nA display was found: Chromium was opened with the extension loaded.');
+}
+
+const stop = async () => {
+  await demo.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());

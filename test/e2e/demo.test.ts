@@ -1,0 +1,93 @@
+/// <reference types="chrome" />
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionPage } from './pages/session-page.ts';
+import { SidePanel } from './pages/side-panel.ts';
+import { eventually } from './support/e2e-stack.ts';
+import { launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
+
+// `npm run demo` as a newcomer runs it, then the README's next steps in Chromium: from nothing to a Meet link.
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+describe('npm run demo', () => {
+  let demo: ChildProcess;
+  let output = '';
+  let outDir: string;
+  let browser: ExtensionBrowser | undefined;
+  const line = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output)?.[1] ?? '';
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'ssm-demo-'));
+    const [backend, google, twilio, ably, page] = await Promise.all(Array.from({ length: 5 }, freePort));
+    demo = spawn(process.execPath, ['--import', 'tsx', 'test/demo/cli.ts'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DEMO_BACKEND_PORT: String(backend),
+        DEMO_GOOGLE_PORT: String(google),
+        DEMO_TWILIO_PORT: String(twilio),
+        DEMO_ABLY_PORT: String(ably),
+        DEMO_PAGE_PORT: String(page),
+        DEMO_OUT_DIR: outDir,
+        DEMO_OPEN_BROWSER: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    demo.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    demo.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    await eventually(() => output.includes('Press Ctrl+C to stop.'), `the demo to start:\n${output}`, 90_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (demo && demo.exitCode === null) {
+      demo.kill('SIGTERM');
+      await new Promise((resolve) => demo.once('exit', resolve));
+    }
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('serves the backend with every emulated integration and prints what to do next', async () => {
+    const health = await (await fetch(line('Backend'))).json();
+    expect(health).toMatchObject({ status: 'ok', database: { kind: 'pglite' } });
+    expect(Object.values(health.integrations)).toEqual(Array(5).fill('configured'));
+    expect(output).toContain('Load unpacked');
+    expect(line('Extension \\(built\\)')).toBe(`${outDir}/chrome-mv3`);
+  });
+
+  it('gets a newcomer from the demo to a Meet link and the customer SMS, with no configuration', async () => {
+    browser = await launchExtensionBrowser({ extensionDir: `${outDir}/chrome-mv3` });
+    const panel = await SidePanel.open(browser);
+    await panel.signIn();
+    expect(await panel.accountName.textContent()).toBe('Ada Lovelace');
+
+    const session = await SessionPage.open(
+      browser.context,
+      new URL(line('Session pages')).origin,
+      line('Session pages').split('/').at(-1)!,
+    );
+    await session.meetButton.waitFor({ timeout: 20_000 });
+    const meetTab = nextTab(browser.context);
+    await session.meetButton.click();
+    const tab = await meetTab;
+    await tab.waitForLoadState();
+    expect(tab.url()).toMatch(/\/meet\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
+
+    const inbox = line('SMS the customer got');
+    const page = await eventually(async () => {
+      const html = await (await fetch(inbox)).text();
+      return html.includes(tab.url()) && html;
+    }, 'the SMS in the emulated inbox');
+    expect(page).toContain('Ada Lovelace has started a video call for your support session. Join here:');
+  });
+});
