@@ -109,4 +109,22 @@ describe('backend client', () => {
     });
     await expect(missingRoute.realtimeTokenRequest('t')).rejects.toMatchObject({ code: 'not_found' });
   });
+
+  it('reads /health, also when it answers 503 with the database down', async () => {
+    const degraded = {
+      status: 'degraded',
+      database: { kind: 'postgres', ok: false },
+      integrations: {
+        googleCalendar: 'configured',
+        googleSignIn: 'configured',
+        twilio: 'configured',
+        ably: 'configured',
+        adminApi: 'not_configured',
+      },
+    };
+    const fetch = fakeFetch(() => ({ status: 503, body: degraded }));
+    const client = createBackendClient({ baseUrl: () => 'http://b', fetch });
+    expect(await client.health()).toEqual(degraded);
+    expect(fetch.mock.calls[0]![0]).toBe('http://b/health');
+  });
 });

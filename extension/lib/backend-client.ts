@@ -15,6 +15,8 @@ import {
   type ListSessionsResponse,
   type RealtimeTokenRequest,
   type ResendSmsResponse,
+  healthResponseSchema,
+  type HealthResponse,
 } from '../../shared/index.ts';
 
 /** A failed backend call: the backend's `{ error: { code, message } }`, or `network` when it could not be reached. */
@@ -50,7 +52,7 @@ export function createBackendClient(options: BackendClientOptions) {
     schema: z.ZodType<T>,
     method: 'GET' | 'POST',
     path: string,
-    init: { token?: string; json?: unknown } = {},
+    init: { token?: string; json?: unknown; acceptStatus?: number } = {},
   ): Promise<T> {
     const base = await options.baseUrl();
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -69,7 +71,7 @@ export function createBackendClient(options: BackendClientOptions) {
       throw new BackendError(0, 'network', `The SavvySolve Meet backend at ${base} ${reason}. Check the backend URL in Options.`);
     }
     const body: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
+    if (!response.ok && response.status !== init.acceptStatus) {
       const parsed = apiErrorSchema.safeParse(body);
       if (parsed.success) throw new BackendError(response.status, parsed.data.error.code, parsed.data.error.message);
       throw new BackendError(response.status, ERROR_CODES.internal, `The backend answered HTTP ${response.status}.`);
@@ -95,6 +97,8 @@ export function createBackendClient(options: BackendClientOptions) {
       call(createMeetLinkResponseSchema, 'POST', meetLinkPath(sessionId, 'capture'), { token, json: { meetLink } }),
     resendSms: (token: string, sessionId: string): Promise<ResendSmsResponse> =>
       call(resendSmsResponseSchema, 'POST', meetLinkPath(sessionId, 'resend'), { token }),
+    /** `GET /health` (503 still carries the states when the database is down). */
+    health: (): Promise<HealthResponse> => call(healthResponseSchema, 'GET', API_PATHS.health, { acceptStatus: 503 }),
     listSessions: (token: string): Promise<ListSessionsResponse> => call(listSessionsResponseSchema, 'GET', API_PATHS.sessions, { token }),
     /** `null` when the backend has no Ably configured: the caller polls instead. */
     async realtimeTokenRequest(token: string): Promise<RealtimeTokenRequest | null> {

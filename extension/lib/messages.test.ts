@@ -14,6 +14,7 @@ const handlers = (overrides: Partial<Handlers>): Handlers => ({
   'sessions.list': unused,
   'sessions.get': unused,
   'realtime.tokenRequest': unused,
+  'backend.health': unused,
   ...overrides,
 });
 

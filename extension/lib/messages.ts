@@ -2,6 +2,7 @@ import { browser, type Browser } from 'wxt/browser';
 import type {
   CanUseMeetResponse,
   CreateMeetLinkResponse,
+  HealthResponse,
   ListSessionsResponse,
   RealtimeTokenRequest,
   ResendSmsResponse,
@@ -36,6 +37,8 @@ export type Protocol = {
   'sessions.get': { request: { sessionId: string }; response: SessionSummary | null };
   /** An Ably token request for the solver's own channel, or `null` when realtime is not configured. */
   'realtime.tokenRequest': { request: undefined; response: RealtimeTokenRequest | null };
+  /** The backend's database and integration states, as its `/health` reports them. */
+  'backend.health': { request: undefined; response: HealthResponse };
 };
 
 export type MessageType = keyof Protocol;

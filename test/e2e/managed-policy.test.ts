@@ -63,6 +63,13 @@ describe('Chrome policy (managed storage) in real Chromium', () => {
       sessionHeaderSelector: '[data-savvysolve-session-header]',
     });
     expect(await header.inputValue()).toBe(POLICY_HEADER);
+    // The backend's own states, as /health reports them: this e2e stack runs without Ably.
+    await eventually(
+      async () => (await options.page.getByTestId('status-ably').textContent()) === 'Ably (live updates): not configured',
+      'the backend status',
+    );
+    expect(await options.page.getByTestId('status-googleCalendar').textContent()).toBe('Google Calendar (Meet links): configured');
+    expect(await options.page.getByTestId('status-database').textContent()).toBe('Database (embedded PGlite): reachable');
     await options.page.screenshot({ path: `${ARTIFACTS_DIR}/options-managed.png`, fullPage: true });
     await options.page.close();
   });

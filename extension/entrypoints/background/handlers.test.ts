@@ -26,6 +26,17 @@ function setup() {
       canUseMeet: vi.fn(async () => ({ canUse: true })),
       listSessions: vi.fn(async () => ({ sessions: [summary] })),
       realtimeTokenRequest: vi.fn(async () => null),
+      health: vi.fn(async () => ({
+        status: 'ok' as const,
+        database: { kind: 'pglite' as const, ok: true },
+        integrations: {
+          googleCalendar: 'configured' as const,
+          googleSignIn: 'configured' as const,
+          twilio: 'configured' as const,
+          ably: 'not_configured' as const,
+          adminApi: 'configured' as const,
+        },
+      })),
     },
     meetCalls: {
       start: vi.fn(async () => ({ success: true, meetLink: summary.meetLink!, isExisting: false, usedFallback: false })),
@@ -78,5 +89,12 @@ describe('background message handlers', () => {
     expect(await handlers['realtime.tokenRequest'](undefined, {})).toBeNull();
     expect(deps.client.canUseMeet).toHaveBeenCalledWith('backend-token');
     expect(deps.client.realtimeTokenRequest).toHaveBeenCalledWith('backend-token');
+  });
+
+  it('answers backend.health with the backend client, without a sign-in', async () => {
+    const { deps, handlers } = setup();
+    expect((await handlers['backend.health'](undefined, fromTab)).integrations.ably).toBe('not_configured');
+    expect(deps.client.health).toHaveBeenCalledTimes(1);
+    expect(deps.auth.withToken).not.toHaveBeenCalled();
   });
 });

@@ -6,7 +6,7 @@ import type { MeetCalls, OpenedFrom } from '../../features/meet-call/meet-calls.
 
 export type HandlerDeps = {
   auth: Pick<AuthManager, 'state' | 'signIn' | 'signOut' | 'withToken'>;
-  client: Pick<BackendClient, 'canUseMeet' | 'listSessions' | 'realtimeTokenRequest'>;
+  client: Pick<BackendClient, 'canUseMeet' | 'listSessions' | 'realtimeTokenRequest' | 'health'>;
   meetCalls: Pick<MeetCalls, 'start' | 'open' | 'resendSms'>;
   /** Called with every fresh session list (the toolbar badge). */
   onSessions: (sessions: Awaited<ReturnType<BackendClient['listSessions']>>['sessions']) => void;
@@ -51,5 +51,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return (await listSessions()).sessions.find((session) => session.id === sessionId) ?? null;
     },
     'realtime.tokenRequest': () => auth.withToken((token) => client.realtimeTokenRequest(token)),
+    'backend.health': () => client.health(),
   };
 }

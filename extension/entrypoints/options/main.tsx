@@ -1,3 +1,4 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../../lib/ui/base.css';
@@ -6,6 +7,8 @@ import './style.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <OptionsApp />
+    <QueryClientProvider client={new QueryClient()}>
+      <OptionsApp />
+    </QueryClientProvider>
   </StrictMode>,
 );

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { browser } from 'wxt/browser';
+import { BackendStatus } from '../../features/backend-status/backend-status.tsx';
 import { SettingsForm, type SettingsFormApi } from '../../features/settings-form/settings-form.tsx';
 import { missingOrigins, requestOrigins } from '../../lib/host-permissions.ts';
+import { sendMessage } from '../../lib/messages.ts';
 import { loadSettings, saveSettings, watchSettings, type ResolvedSettings } from '../../lib/settings.ts';
 import { Logo } from '../../lib/ui/logo.tsx';
 
@@ -25,7 +27,14 @@ export function OptionsApp() {
         <Logo className="options__logo" />
         <h1>SavvySolve Meet settings</h1>
       </header>
-      {resolved ? <SettingsForm resolved={resolved} api={api} /> : <p className="muted">Loading…</p>}
+      {resolved ? (
+        <>
+          <SettingsForm resolved={resolved} api={api} />
+          <BackendStatus backendUrl={resolved.values.backendUrl} fetchHealth={() => sendMessage('backend.health')} />
+        </>
+      ) : (
+        <p className="muted">Loading…</p>
+      )}
     </div>
   );
 }

@@ -44,6 +44,7 @@ function fakeBackground(overrides: Partial<Handlers>) {
     'sessions.list': async () => ({ sessions: [] }),
     'sessions.get': async () => null,
     'realtime.tokenRequest': async () => null,
+    'backend.health': unused,
     ...overrides,
   };
   serveMessages(handlers);
