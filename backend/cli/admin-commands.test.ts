@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
 import { createAdminService, type AdminService } from '../admin/service.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
@@ -6,23 +7,36 @@ import { createMemoryLogger } from '../logger.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { runAdminCommand } from './admin-commands.ts';
 
-let database: DatabaseHandle;
-let queue: JobQueue;
-let admin: AdminService;
+const hasPostgres = await postgresAvailable();
+if (!hasPostgres) warnPostgresSkipped('admin CLI commands on postgres');
 
-beforeAll(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
-  queue = await startJobQueue(database, createMemoryLogger().logger);
-  admin = createAdminService({ db: database.db, queue, realtime: createRealtimeOutbox(queue, false) });
-});
-afterAll(async () => {
-  await queue?.stop();
-  await database?.close();
-});
+describe.each([
+  ['pglite', true],
+  ['postgres', hasPostgres],
+] as const)('admin CLI commands on %s', (kind, available) => {
+  let database: DatabaseHandle;
+  let scratch: { url: string; drop(): Promise<void> } | undefined;
+  let queue: JobQueue;
+  let admin: AdminService;
 
-const run = (line: string, flags: Record<string, string | boolean> = {}) => runAdminCommand(admin, line.split(' '), flags);
+  beforeAll(async () => {
+    if (!available) return;
+    scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
+    database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
+    queue = await startJobQueue(database, createMemoryLogger().logger);
+    admin = createAdminService({ db: database.db, queue, realtime: createRealtimeOutbox(queue, false) });
+  });
+  afterAll(async () => {
+    await queue?.stop();
+    await database?.close();
+    await scratch?.drop();
+  });
+  beforeEach((context) => {
+    if (!available) context.skip();
+  });
 
-describe('admin CLI commands', () => {
+  const run = (line: string, flags: Record<string, string | boolean> = {}) => runAdminCommand(admin, line.split(' '), flags);
+
   it('adds, updates and lists solvers with the admin API validation', async () => {
     const added = await run('solvers add', {
       name: 'Ada',

@@ -93,6 +93,15 @@ if (!(await postgresAvailable())) {
       expect(emulators.ably.messages(sessionChannel(session.id))).toHaveLength(1);
     });
 
+    it('holds the per-solver resend limit across instances (counted in Postgres)', async () => {
+      const session = await newSession(2);
+      expect((await createLink(a, session.id, tokens[2]!)).status).toBe(200);
+      const resend = (api: BackendClient) => api.call('POST', `/api/meet/links/${session.id}/resend`, { token: tokens[2]! });
+      const statuses = [];
+      for (const api of [a, b, a, b, a, b]) statuses.push((await resend(api)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    });
+
     it(`gives ${SOLVERS * SESSIONS_PER_SOLVER} sessions × 3 clicks over two instances one event and one SMS each`, async () => {
       const sessions: { id: string; phone: string; solver: number }[] = [];
       for (let solver = 0; solver < SOLVERS; solver++) {
