@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_MEET_LINK, meetSmsBody } from '../../shared/index.ts';
 import { SessionPage } from './pages/session-page.ts';
 import { SidePanel } from './pages/side-panel.ts';
-import { ADA, CARL, eventually, OAUTH_CLIENT_ID, requestCount, startE2EStack, type E2EStack } from './support/e2e-stack.ts';
+import { ADA, CARL, eventually, OAUTH_CLIENT_ID, requestCount, startE2EStack, type E2EStack, settingsFor } from './support/e2e-stack.ts';
 import { ARTIFACTS_DIR, configureExtension, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
 
 const PHONE = '+14155550123';
@@ -26,17 +26,7 @@ describe('the Start Google Meet button in real Chromium', () => {
     // No Google account in the browser yet: silent sign-in attempts fail until the test "signs in".
     stack.emulators.google.setSignedInUser(undefined);
     browser = await launchExtensionBrowser();
-    const fixturePort = new URL(stack.fixture.url).port;
-    await configureExtension(
-      browser,
-      {
-        backendUrl: stack.backend.url,
-        sessionUrlPatterns: [`http://127.0.0.1:${fixturePort}/sessions/:sessionId`],
-        oauthClientId: OAUTH_CLIENT_ID,
-        authorizationEndpoint: `${stack.emulators.google.url}/o/oauth2/v2/auth`,
-      },
-      'http://127.0.0.1/*',
-    );
+    await configureExtension(browser, settingsFor(stack), 'http://127.0.0.1/*');
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 /// <reference types="chrome" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SidePanel } from './pages/side-panel.ts';
-import { ADA, eventually, OAUTH_CLIENT_ID, startE2EStack, type E2EStack } from './support/e2e-stack.ts';
+import { ADA, eventually, settingsFor, startE2EStack, type E2EStack } from './support/e2e-stack.ts';
 import { ARTIFACTS_DIR, configureExtension, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
 
 describe('the side panel and toolbar in real Chromium', () => {
@@ -14,16 +14,7 @@ describe('the side panel and toolbar in real Chromium', () => {
     adaId = await stack.api.createSolver({ ...ADA, employment: 'employed', googleEmail: ADA.email });
     await stack.api.createSession({ solverId: adaId, customerName: 'Grace Hopper', customerPhone: '+14155550123' });
     browser = await launchExtensionBrowser();
-    await configureExtension(
-      browser,
-      {
-        backendUrl: stack.backend.url,
-        sessionUrlPatterns: [`${stack.fixture.url}/sessions/:sessionId`],
-        oauthClientId: OAUTH_CLIENT_ID,
-        authorizationEndpoint: `${stack.emulators.google.url}/o/oauth2/v2/auth`,
-      },
-      'http://127.0.0.1/*',
-    );
+    await configureExtension(browser, settingsFor(stack), 'http://127.0.0.1/*');
   });
 
   afterAll(async () => {

@@ -35,6 +35,14 @@ export async function startE2EStack(): Promise<E2EStack> {
   };
 }
 
+/** The extension settings that point it at this stack (what a solver would type on the options page). */
+export const settingsFor = (stack: E2EStack) => ({
+  backendUrl: stack.backend.url,
+  sessionUrlPatterns: [`${stack.fixture.url}/sessions/:sessionId`],
+  oauthClientId: OAUTH_CLIENT_ID,
+  authorizationEndpoint: `${stack.emulators.google.url}/o/oauth2/v2/auth`,
+});
+
 /** How many requests the backend logged for this path (e.g. `/api/meet/can-use`). */
 export const requestCount = (logs: string[], path: string) =>
   logs.filter((line) => line.includes('"message":"request"') && line.includes(`"path":"${path}"`)).length;
