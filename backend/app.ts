@@ -1,8 +1,7 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { ERROR_CODES, type HealthResponse } from '../shared/index.ts';
 import { createAdminRoutes } from './admin/routes.ts';
 import type { AdminService } from './admin/service.ts';
@@ -34,17 +33,40 @@ export type AppDeps = {
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-const limitBody = bodyLimit({
+const checkBodyLimit = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: (c) => c.json(errorBody(ERROR_CODES.payloadTooLarge, `Request body is larger than ${MAX_BODY_BYTES} bytes.`), 413),
 });
+// Reading a GET's (absent) body still makes the Node adapter build a full Request: skip what cannot have one.
+const limitBody: MiddlewareHandler = (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : checkBodyLimit(c, next));
+
+/** hono/secure-headers' defaults, set before the handler runs: set after, they make Hono rebuild every Response. */
+const SECURITY_HEADERS: Record<string, string> = {
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Origin-Agent-Cluster': '?1',
+  'Referrer-Policy': 'no-referrer',
+  'Strict-Transport-Security': 'max-age=15552000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-DNS-Prefetch-Control': 'off',
+  'X-Download-Options': 'noopen',
+  'X-Frame-Options': 'SAMEORIGIN',
+  'X-Permitted-Cross-Domain-Policies': 'none',
+  'X-XSS-Protection': '0',
+};
+const securityHeaders: MiddlewareHandler = async (c, next) => {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+  await next();
+};
 
 /** The HTTP API: middleware, routes and the one error shape. */
 export function createApp(deps: AppDeps) {
+  const corsForExtension = cors({ origin: (origin) => (deps.corsOrigins.includes(origin) ? origin : null), maxAge: 600 });
   const app = new Hono<AppEnv>()
     .use(requestId())
-    .use(secureHeaders())
-    .use('/api/*', cors({ origin: (origin) => (deps.corsOrigins.includes(origin) ? origin : null), maxAge: 600 }))
+    .use(securityHeaders)
+    // Only browsers send Origin (the extension's background does not): no CORS work for the rest.
+    .use('/api/*', (c, next) => (c.req.header('origin') ? corsForExtension(c, next) : next()))
     .use(async (c, next) => {
       const started = performance.now();
       await next();

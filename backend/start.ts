@@ -17,6 +17,7 @@ import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRealtimeOutbox } from './realtime/outbox.ts';
 import { createPublishWorker } from './realtime/publish-worker.ts';
 import { createSmsOutbox } from './sms/sms-outbox.ts';
+import { createSolverCache } from './solvers/solver-cache.ts';
 import { createSmsWorker } from './sms/sms-worker.ts';
 import { createTwilioSender } from './sms/twilio-sender.ts';
 import { TWILIO_STATUS_PATH } from './sms/webhook-routes.ts';
@@ -61,15 +62,17 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       : undefined);
   const realtime = createRealtimeOutbox(queue, Boolean(config.ably));
   const sms = createSmsOutbox(queue, Boolean(config.twilio));
+  const solverCache = createSolverCache(db);
   const auth = createAuthService({
     db,
+    solvers: solverCache,
     verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl),
     tokens: createSessionTokens(config.sessionSecret),
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
   });
   const meet = createMeetService({ db, calendar, sms, realtime, queue, limiter: createRateLimiter(db), log });
-  const admin = createAdminService({ db, queue, realtime });
+  const admin = createAdminService({ db, queue, realtime, onSolverChanged: solverCache.evict });
 
   const health = async (): Promise<HealthResponse> => {
     const ok = await database.ping();

@@ -21,7 +21,14 @@ const ADMIN = 'admin';
 const emailTaken = (email: string) => new ApiError(409, ERROR_CODES.conflict, `A solver with email ${email} already exists.`);
 const isUniqueViolation = (error: unknown) => /unique|duplicate key/i.test(String((error as { cause?: unknown }).cause ?? error));
 
-export type AdminServiceDeps = { db: Database; queue: JobQueue; realtime: RealtimeOutbox; now?: () => Date };
+export type AdminServiceDeps = {
+  db: Database;
+  queue: JobQueue;
+  realtime: RealtimeOutbox;
+  /** Called after a solver changed, so this instance's caches forget it at once. */
+  onSolverChanged?: (id: string) => void;
+  now?: () => Date;
+};
 export type AdminService = ReturnType<typeof createAdminService>;
 
 export function createAdminService(deps: AdminServiceDeps) {
@@ -38,12 +45,15 @@ export function createAdminService(deps: AdminServiceDeps) {
 
   async function updateSolver(id: string, input: UpdateSolverRequest): Promise<Solver> {
     try {
-      return await deps.db.transaction(async (tx) => {
+      const solver = await deps.db.transaction(async (tx) => {
         const row = await updateSolverRow(tx, id, input);
         if (!row) throw new ApiError(404, ERROR_CODES.notFound, 'Solver not found');
         await recordAudit(tx, { action: 'solver.updated', actor: ADMIN, solverId: id, details: { fields: Object.keys(input) } });
         return toSolver(row);
       });
+      // After the commit: a read racing the transaction must not cache the old row again.
+      deps.onSolverChanged?.(id);
+      return solver;
     } catch (error) {
       if (input.email && isUniqueViolation(error)) throw emailTaken(input.email);
       throw error;

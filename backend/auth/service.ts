@@ -1,7 +1,8 @@
 import { ERROR_CODES, type AuthSession } from '../../shared/index.ts';
 import type { Database } from '../db/client.ts';
 import { ApiError } from '../http/errors.ts';
-import { findSolverByAnyEmail, findSolverById, toSolver, type SolverRow } from '../solvers/solver-store.ts';
+import type { SolverCache } from '../solvers/solver-cache.ts';
+import { findSolverByAnyEmail, toSolver, type SolverRow } from '../solvers/solver-store.ts';
 import type { GoogleTokenVerifier } from './google-token-verifier.ts';
 import type { SessionTokens } from './session-tokens.ts';
 
@@ -9,6 +10,7 @@ export type AuthServiceDeps = {
   db: Database;
   verifier: GoogleTokenVerifier;
   tokens: SessionTokens;
+  solvers: SolverCache;
   oauthClientIds: string[];
   workspaceDomains: string[];
 };
@@ -48,12 +50,12 @@ export function createAuthService(deps: AuthServiceDeps) {
     return { token, expiresAt: expiresAt.toISOString(), solver: toSolver(solver) };
   }
 
-  /** The solver behind a backend session token, re-read so employment changes apply at once. */
+  /** The solver behind a backend session token (through the cache: employment changes apply within a second). */
   async function authenticate(authorization: string | undefined): Promise<SolverRow> {
     const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
     if (!token) throw new ApiError(401, ERROR_CODES.unauthorized, 'Sign in first: send Authorization: Bearer <session token>.');
     const solverId = await deps.tokens.verify(token);
-    const solver = solverId ? await findSolverById(deps.db, solverId) : undefined;
+    const solver = solverId ? await deps.solvers.get(solverId) : undefined;
     if (!solver) throw new ApiError(401, ERROR_CODES.unauthorized, 'Your session token is invalid or expired. Sign in again.');
     return solver;
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
 const ISSUER = 'savvysolve-meet';
@@ -11,9 +11,15 @@ export type SessionTokens = {
   verify(token: string): Promise<string | undefined>;
 };
 
-/** Short-lived backend session tokens (HS256 JWTs); verifying them is local. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Short-lived backend session tokens (HS256 JWTs); verifying them is local. A token string already verified is
+ * remembered until it expires: the same bytes passed the HMAC check once, so checking them again adds nothing.
+ */
 export function createSessionTokens(secret: string | undefined, now: () => Date = () => new Date()): SessionTokens {
-  const key = new TextEncoder().encode(secret ?? randomBytes(32).toString('hex'));
+  const key = createSecretKey(Buffer.from(secret ?? randomBytes(32).toString('hex')));
+  const verified = new Map<string, { sub: string; exp: number }>();
   return {
     async issue(solverId) {
       const issuedAt = Math.floor(now().getTime() / 1000);
@@ -29,6 +35,12 @@ export function createSessionTokens(secret: string | undefined, now: () => Date 
       return { token, expiresAt };
     },
     async verify(token) {
+      const known = verified.get(token);
+      if (known) {
+        if (known.exp * 1000 > now().getTime()) return known.sub;
+        verified.delete(token);
+        return undefined;
+      }
       try {
         const { payload } = await jwtVerify(token, key, {
           issuer: ISSUER,
@@ -36,6 +48,10 @@ export function createSessionTokens(secret: string | undefined, now: () => Date 
           algorithms: ['HS256'],
           currentDate: now(),
         });
+        if (payload.sub && payload.exp) {
+          if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+          verified.set(token, { sub: payload.sub, exp: payload.exp });
+        }
         return payload.sub;
       } catch {
         return undefined;

@@ -97,10 +97,13 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
       workerIds.set(name, id);
     },
     wake(names) {
-      for (const name of names) {
-        const id = workerIds.get(name);
-        if (id) boss.notifyWorker(id);
-      }
+      // After the HTTP answer is written: the woken worker's first query must not delay it.
+      setImmediate(() => {
+        for (const name of names) {
+          const id = workerIds.get(name);
+          if (id) boss.notifyWorker(id);
+        }
+      });
     },
     async stop() {
       await boss.stop({ graceful: true, timeout: 5_000 });
