@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createScratchDatabase, postgresAvailable, TEST_DATABASE_URL } from '../support/postgres.ts';
+import { freePort, RESULTS_DIR, startServerChild, type ServerChild } from './child-process.ts';
+import { ADMIN_TOKEN, type World } from './world.ts';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export type BackendUnderTest = ServerChild & {
+  database: DatabaseKind;
+  /** postgres:// of its scratch database (Postgres only), for bulk seeding. */
+  databaseUrl?: string;
+  /** `POST /api/admin/…` with the admin token. */
+  admin<T>(path: string, body: unknown): Promise<T>;
+};
+
+/**
+ * `backend/server.ts` as `npm start` runs it, in its own process, on a fresh PGlite data directory or a fresh
+ * scratch database on the real Postgres server. Its request log goes to a file under test/bench/results/.
+ */
+export async function startBackendUnderTest(
+  world: World,
+  database: DatabaseKind,
+  name: string,
+  nodeArgs: string[] = profileArgs(name),
+): Promise<BackendUnderTest> {
+  const pgliteDir = database === 'pglite' ? mkdtempSync(join(tmpdir(), 'ssm-bench-pglite-')) : undefined;
+  const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
+  const cleanup = async () => {
+    if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
+    await scratch?.drop();
+  };
+  const port = await freePort();
+  let child: ServerChild;
+  try {
+    child = await startServerChild({
+      name,
+      entry: 'backend/server.ts',
+      env: {
+        ...world.backendEnv,
+        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: pgliteDir! }),
+      },
+      port,
+      readyPath: '/health',
+      nodeArgs,
+    });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return {
+    ...child,
+    database,
+    databaseUrl: scratch?.url,
+    async admin<T>(path: string, body: unknown): Promise<T> {
+      const response = await fetch(`${child.url}/api/admin${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`admin ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    },
+    async stop() {
+      await child.stop();
+      await cleanup();
+    },
+  };
+}
+
+/**
+ * `BENCH_CPU_PROFILE=1`: the backends under test write a V8 CPU profile (open in Chrome DevTools) to
+ * test/bench/results/profiles/ when they stop.
+ */
+export function profileArgs(name: string): string[] {
+  return process.env.BENCH_CPU_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}/profiles`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+}
+
+/** Whether the real Postgres server answers; says so loudly when it does not. */
+export async function checkPostgres(log: (line: string) => void): Promise<boolean> {
+  if (await postgresAvailable()) return true;
+  const line = '!'.repeat(100);
+  log(
+    `\n${line}\n!! SKIPPED: the Postgres measurements need a real server at ${TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}\n!! (set TEST_DATABASE_URL or start PostgreSQL). They did NOT run.\n${line}\n`,
+  );
+  return false;
+}

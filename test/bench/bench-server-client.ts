@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createScratchDatabase } from '../support/postgres.ts';
+import type { DatabaseKind } from './backend-under-test.ts';
+import { freePort, startServerChild, type ServerChild } from './child-process.ts';
+import type { SeededSolver } from './seed.ts';
+import type { World } from './world.ts';
+
+export type BenchServer = {
+  /** Ours: the real backend. */
+  oursUrl: string;
+  /** The sequential baseline on the same database. */
+  baselineUrl: string;
+  child: ServerChild;
+  seedSolvers(first: number, count: number): Promise<SeededSolver[]>;
+  seedFreshSessions(solverIds: string[], perSolver: number): Promise<Record<string, string[]>>;
+  seedStoredSessions(solver: SeededSolver, count: number): Promise<void>;
+  counts(): Promise<{ jobs: Record<string, number>; tables: { sessions: number; sms: number; audit: number } }>;
+  /** Waits until no job is waiting or running (SMS and realtime delivered), up to `timeoutMs`. */
+  drained(timeoutMs?: number): Promise<boolean>;
+  stop(): Promise<void>;
+};
+
+/**
+ * Starts `bench-server.ts` on a fresh PGlite data directory (on disk, as `npm start` keeps it) or a fresh scratch
+ * database on the real Postgres server.
+ */
+export async function startBenchServer(world: World, name: string, database: DatabaseKind, nodeArgs: string[] = []): Promise<BenchServer> {
+  const dataDir = database === 'pglite' ? mkdtempSync(join(tmpdir(), 'ssm-bench-pglite-')) : undefined;
+  const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
+  const cleanup = async () => {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await scratch?.drop();
+  };
+  const [port, controlPort] = [await freePort(), await freePort()];
+  let child: ServerChild;
+  try {
+    child = await startServerChild({
+      name,
+      entry: 'test/bench/bench-server.ts',
+      env: {
+        ...world.backendEnv,
+        ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: dataDir! }),
+        BENCH_CONTROL_PORT: String(controlPort),
+      },
+      port,
+      readyPath: '/health',
+      nodeArgs,
+    });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  const baselineUrl = `http://127.0.0.1:${controlPort}`;
+  const post = async <T>(path: string, body: unknown): Promise<T> => {
+    const response = await fetch(`${baselineUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const counts = async () => (await (await fetch(`${baselineUrl}/__bench/counts`)).json()) as Awaited<ReturnType<BenchServer['counts']>>;
+  return {
+    oursUrl: child.url,
+    baselineUrl,
+    child,
+    seedSolvers: (first, count) => post('/__bench/solvers', { first, count }),
+    seedFreshSessions: (solverIds, perSolver) => post('/__bench/fresh-sessions', { solverIds, perSolver }),
+    seedStoredSessions: (solver, count) => post('/__bench/stored-sessions', { solver, count }),
+    counts,
+    async drained(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { jobs } = await counts();
+        if (!(jobs.created || jobs.active || jobs.retry)) return true;
+        if (Date.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
+    async stop() {
+      await child.stop();
+      await cleanup();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { serve } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { loadConfig } from '../../backend/env.ts';
+import { createLogger } from '../../backend/logger.ts';
+import { startBackend } from '../../backend/start.ts';
+import { createBaselineApp } from './baseline.ts';
+import { seedFreshSessions, seedSolvers, seedStoredSessions, type SeededSolver } from './seed.ts';
+
+/**
+ * One process holding ours — `startBackend(loadConfig(env), { log })`, exactly what `backend/server.ts` runs,
+ * production defaults, request log on stdout — and, on BENCH_CONTROL_PORT, the baseline on the same database plus
+ * the bench's seeding and job-state endpoints. Sharing the process and the database makes ours and the baseline
+ * see the same machine at the same moment when their requests are interleaved.
+ */
+const config = loadConfig(process.env);
+const backend = await startBackend(config, { log: createLogger() });
+const { db } = backend.database;
+
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
+
+const control = new Hono()
+  .route('/', createBaselineApp(db, config))
+  .post('/__bench/solvers', async (c) => {
+    const { first, count } = await c.req.json<{ first: number; count: number }>();
+    return c.json(await seedSolvers(db, first, count));
+  })
+  .post('/__bench/fresh-sessions', async (c) => {
+    const { solverIds, perSolver } = await c.req.json<{ solverIds: string[]; perSolver: number }>();
+    return c.json(Object.fromEntries(await seedFreshSessions(db, solverIds, perSolver)));
+  })
+  .post('/__bench/stored-sessions', async (c) => {
+    const { solver, count } = await c.req.json<{ solver: SeededSolver; count: number }>();
+    await seedStoredSessions(db, solver, count);
+    return c.json({ ok: true });
+  })
+  .get('/__bench/counts', async (c) => {
+    const jobs = rowsOf<{ state: string; n: number }>(
+      await db.execute(sql`select state::text as state, count(*)::int as n from pgboss.job group by state`),
+    );
+    const tables = rowsOf<{ sessions: number; sms: number; audit: number }>(
+      await db.execute(
+        sql`select (select count(*)::int from sessions) as sessions, (select count(*)::int from sms_deliveries) as sms, (select count(*)::int from audit_events) as audit`,
+      ),
+    )[0];
+    return c.json({ jobs: Object.fromEntries(jobs.map((row) => [row.state, Number(row.n)])), tables });
+  });
+
+const port = Number(process.env.BENCH_CONTROL_PORT);
+const server = serve({ fetch: control.fetch, port, hostname: '127.0.0.1' });
+
+const shutdown = async () => {
+  server.close();
+  await backend.close();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void shutdown());
+process.once('SIGINT', () => void shutdown());

@@ -1,0 +1,314 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { checkPostgres, type DatabaseKind } from './backend-under-test.ts';
+import { RESULTS_DIR } from './child-process.ts';
+import { measureClickToLink, type ClickToLinkResult } from './click-to-link.ts';
+import { measureCostGrowth, type CostGrowthResult } from './cost-growth.ts';
+import { measureExtension, type ExtensionResult } from './extension.ts';
+import { describeMachine } from './machine.ts';
+import { measureScale, type ScaleResult } from './scale.ts';
+import { ms } from './stats.ts';
+import { renderMarkdown, renderText, type Row } from './table.ts';
+import { measureThroughput, type ThroughputResult } from './throughput.ts';
+import { OUTSIDE_LATENCY_MS, startWorld } from './world.ts';
+
+/**
+ * `npm run bench`: every measurement of issue 5 on loopback with the emulators, one table on stdout, the figures in
+ * test/bench/results/latest.json (and latest.md). `npm run bench -- --quick` runs small samples (figures not
+ * meaningful, for checking the harness); `--only click,throughput,scale,extension,growth` picks sections.
+ */
+const SECTIONS = ['click', 'throughput', 'scale', 'extension', 'growth'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+});
+const only = new Set((args.only?.split(',') ?? SECTIONS).map((name) => name.trim()) as Section[]);
+const quick = args.quick;
+
+const SETTINGS = {
+  click: { samples: quick ? 16 : 200, lanes: 3, warmupPerSolver: 1 },
+  throughput: { connections: 10, durationSec: quick ? 2 : 5, warmupSec: quick ? 1 : 2, rounds: quick ? 1 : 2 },
+  scale: { sessions: quick ? 50 : 500 },
+  extension: { runs: quick ? 5 : 30, warmupRuns: quick ? 1 : 3 },
+  growth: { levels: [1, 10, 100, 1000], totalSessions: 10_000, solversPerLevel: 4, samplesPerPoint: quick ? 6 : 40 },
+};
+
+const startedAt = new Date();
+const clock = performance.now();
+const log = (line: string) => console.log(`[${((performance.now() - clock) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+const machine = await describeMachine();
+log(`SavvySolve Meet benchmarks${quick ? ' (QUICK: small samples, figures not meaningful)' : ''}`);
+log(
+  `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.postgres ?? 'no Postgres'}; load ${machine.loadAverageAtStart}`,
+);
+
+const postgres = only.has('click') || only.has('throughput') || only.has('scale') ? await checkPostgres(log) : false;
+const world = await startWorld();
+const results: {
+  clickToLink?: Partial<Record<DatabaseKind, ClickToLinkResult | { skipped: string }>>;
+  throughput?: ThroughputResult;
+  scale?: ScaleResult | { skipped: string };
+  extension?: ExtensionResult;
+  costGrowth?: CostGrowthResult;
+} = {};
+const failures: string[] = [];
+
+async function section<T>(name: Section, title: string, run: () => Promise<T>): Promise<T | undefined> {
+  if (!only.has(name)) return undefined;
+  log(`${title}`);
+  const started = performance.now();
+  try {
+    const result = await run();
+    log(`  done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return result;
+  } catch (error) {
+    failures.push(`${title}: ${(error as Error).stack ?? error}`);
+    log(`  FAILED: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+try {
+  if (only.has('click')) {
+    results.clickToLink = {};
+    for (const database of ['pglite', 'postgres'] as const) {
+      if (database === 'postgres' && !postgres) {
+        results.clickToLink.postgres = { skipped: 'Postgres server unreachable' };
+        continue;
+      }
+      const result = await section('click', `1. Click-to-link on ${database}: ours vs the sequential baseline`, () =>
+        measureClickToLink(world, { ...SETTINGS.click, database, log }),
+      );
+      if (result) results.clickToLink[database] = result;
+    }
+  }
+  results.throughput = await section('throughput', '2. canUseMeet throughput vs hello-world (autocannon, separate processes)', () =>
+    measureThroughput(world, {
+      ...SETTINGS.throughput,
+      databases: postgres ? ['pglite', 'postgres'] : ['pglite'],
+      skipped: postgres ? [] : ['postgres'],
+      log,
+    }),
+  );
+  results.scale = postgres
+    ? await section('scale', `3. Scale: ${SETTINGS.scale.sessions} escalations at once (Postgres)`, () =>
+        measureScale(world, { ...SETTINGS.scale, log }),
+      )
+    : only.has('scale')
+      ? { skipped: 'Postgres server unreachable' }
+      : undefined;
+  world.emulators.reset();
+  world.applyLatencies();
+  results.extension = await section('extension', '4. Extension: header → button (Playwright) and bundle sizes', () =>
+    measureExtension({ ...SETTINGS.extension, log }),
+  );
+  results.costGrowth = await section('growth', '5. Cost growth: click-to-link as sessions pile up (PGlite)', () =>
+    measureCostGrowth(world, { ...SETTINGS.growth, log }),
+  );
+} finally {
+  await world.close();
+}
+
+const rows = tableRows();
+const durationSec = Math.round((performance.now() - clock) / 1000);
+mkdirSync(RESULTS_DIR, { recursive: true });
+const report = {
+  date: startedAt.toISOString(),
+  quick,
+  durationSec,
+  machine: { ...machine, loadAverageAtEnd: Math.round(loadavg()[0]! * 100) / 100 },
+  outsideLatencyMs: OUTSIDE_LATENCY_MS,
+  settings: SETTINGS,
+  results,
+  table: rows,
+  failures,
+};
+writeFileSync(`${RESULTS_DIR}/latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(
+  `${RESULTS_DIR}/latest.md`,
+  `Run ${startedAt.toISOString()} in ${durationSec} s — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.kernel}, Node ${machine.node}, ${machine.postgres ?? 'no Postgres'}, ${machine.chromium ?? 'no Chromium'}; load average ${machine.loadAverageAtStart} → ${report.machine.loadAverageAtEnd}\n\n${renderMarkdown(rows)}\n`,
+);
+
+console.log(`\n${renderText(rows)}\n`);
+console.log(
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.postgres ?? 'no Postgres'}; load average ${machine.loadAverageAtStart} → ${report.machine.loadAverageAtEnd}`,
+);
+console.log(
+  `Outside latencies: Calendar ${OUTSIDE_LATENCY_MS.calendar} ms, Twilio ${OUTSIDE_LATENCY_MS.twilio} ms, Ably ${OUTSIDE_LATENCY_MS.ably} ms.`,
+);
+console.log(`Figures: test/bench/results/latest.json (table also in latest.md). Took ${durationSec} s.`);
+if (failures.length > 0) {
+  console.error(`\n${failures.length} section(s) failed:\n${failures.join('\n\n')}`);
+  process.exitCode = 1;
+}
+
+function tableRows(): Row[] {
+  const rows: Row[] = [];
+  const x = (ratio: number) => `${ratio.toFixed(2)}×`;
+  const pct = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
+  const mib = (value: number) => `${value.toFixed(0)} MiB`;
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  const pair = (p50: number, p99: number) => `${ms(p50)} / ${ms(p99)}`;
+
+  if (only.has('click')) {
+    for (const database of ['pglite', 'postgres'] as const) {
+      const s = `Click-to-link (${database === 'pglite' ? 'PGlite' : 'Postgres'})`;
+      const r = results.clickToLink?.[database];
+      if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
+      else if ('skipped' in r)
+        rows.push({ section: s, figure: 'all', value: `skipped: ${r.skipped}`, target: '≤ 15 ms; ≥ 2.5×', met: 'skipped' });
+      else {
+        rows.push({ section: s, figure: `ours p50 / p99 (n=${r.samplesEach})`, value: pair(r.ours.p50, r.ours.p99) });
+        rows.push({ section: s, figure: `sequential baseline p50 / p99 (n=${r.baseline.n})`, value: pair(r.baseline.p50, r.baseline.p99) });
+        rows.push({
+          section: s,
+          figure: `bare Calendar request p50 / p99 (n=${r.calendarFloor.n})`,
+          value: pair(r.calendarFloor.p50, r.calendarFloor.p99),
+        });
+        rows.push({
+          section: s,
+          figure: `ours overhead above Calendar ${OUTSIDE_LATENCY_MS.calendar} ms, p50 / p99`,
+          value: pair(r.oursOverheadMs.p50, r.oursOverheadMs.p99),
+          target: '≤ 15 ms at p99',
+          met: r.oursOverheadMs.p99 <= 15,
+        });
+        rows.push({
+          section: s,
+          figure: 'ours overhead above the bare Calendar request, p50 / p99',
+          value: pair(r.ours.p50 - r.calendarFloor.p50, r.ours.p99 - r.calendarFloor.p99),
+        });
+        rows.push({
+          section: s,
+          figure: 'speed-up vs baseline, p50 (p99)',
+          value: `${x(r.speedupP50)} (${x(r.speedupP99)})`,
+          target: '≥ 2.5× at p50',
+          met: r.speedupP50 >= 2.5,
+        });
+        rows.push({
+          section: s,
+          figure: 'failed clicks ours / baseline',
+          value: `${r.errors.ours} / ${r.errors.baseline}`,
+          target: '0',
+          met: r.errors.ours + r.errors.baseline === 0,
+        });
+      }
+    }
+  }
+
+  if (only.has('throughput')) {
+    const s = `canUseMeet throughput (c=${SETTINGS.throughput.connections})`;
+    const r = results.throughput;
+    if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
+    else {
+      const rps = (value: number) => `${value.toFixed(0)} req/s`;
+      rows.push({
+        section: s,
+        figure: 'bare Hono hello-world: req/s, p99',
+        value: `${rps(r.helloWorld.requestsPerSecond)}, ${ms(r.helloWorld.latencyP99Ms, 0)}`,
+      });
+      for (const database of ['pglite', 'postgres'] as const) {
+        const figure = r.canUse[database];
+        const name = database === 'pglite' ? 'PGlite' : 'Postgres';
+        if (!figure) {
+          rows.push({
+            section: s,
+            figure: `canUseMeet on ${name}`,
+            value: 'skipped: Postgres server unreachable',
+            target: '≥ 30 % of hello-world',
+            met: 'skipped',
+          });
+          continue;
+        }
+        rows.push({
+          section: s,
+          figure: `canUseMeet on ${name}: req/s, p99 (share of hello-world)`,
+          value: `${rps(figure.requestsPerSecond)}, ${ms(figure.latencyP99Ms, 0)} (${pct(figure.ratioToHelloWorld)})`,
+          target: '≥ 30 % of hello-world',
+          met: figure.ratioToHelloWorld >= 0.3,
+        });
+        if (figure.failures > 0)
+          rows.push({ section: s, figure: `failed requests on ${name}`, value: String(figure.failures), target: '0', met: false });
+      }
+    }
+  }
+
+  if (only.has('scale')) {
+    const s = `Scale: ${SETTINGS.scale.sessions} at once (Postgres)`;
+    const r = results.scale;
+    if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
+    else if ('skipped' in r) rows.push({ section: s, figure: 'all', value: `skipped: ${r.skipped}`, target: '0 errors', met: 'skipped' });
+    else {
+      for (const [name, burst] of [
+        ['cold (token exchange per solver)', r.cold],
+        ['warm', r.warm],
+      ] as const) {
+        rows.push({ section: s, figure: `${name}: time to all links`, value: ms(burst.timeToAllLinksMs, 0) });
+        rows.push({
+          section: s,
+          figure: `${name}: time to all ${burst.sessions} SMS accepted`,
+          value: `${ms(burst.timeToAllSmsAcceptedMs, 0)} (${burst.smsAccepted} accepted)`,
+        });
+        rows.push({ section: s, figure: `${name}: errors`, value: String(burst.errors.total), target: '0', met: burst.errors.total === 0 });
+      }
+      rows.push({ section: s, figure: 'backend RSS before / peak', value: `${mib(r.rssBeforeMiB)} / ${mib(r.peakRssMiB)}` });
+    }
+  }
+
+  if (only.has('extension')) {
+    const s = 'Extension';
+    const r = results.extension;
+    if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
+    else if (!r.measured) {
+      rows.push({
+        section: s,
+        figure: 'header → button mounted, median',
+        value: `not measured: ${r.reason}`,
+        target: '≤ 100 ms',
+        met: 'skipped',
+      });
+    } else {
+      rows.push({
+        section: s,
+        figure: `header → button mounted, median (p90, n=${r.runs})`,
+        value: `${ms(r.headerToButton.p50)} (${ms(r.headerToButton.p90)})`,
+        target: '≤ 100 ms',
+        met: r.headerToButton.p50 <= 100,
+      });
+    }
+    if (r?.bundles) {
+      for (const [name, label] of [
+        ['contentScript', 'content script'],
+        ['sidePanel', 'side panel (HTML + JS + CSS)'],
+        ['background', 'background service worker'],
+      ] as const) {
+        const size = r.bundles[name];
+        if (size) rows.push({ section: s, figure: `${label}: raw / gzip`, value: `${kib(size.rawBytes)} / ${kib(size.gzipBytes)}` });
+      }
+    }
+  }
+
+  if (only.has('growth')) {
+    const s = 'Cost growth (PGlite)';
+    const r = results.costGrowth;
+    if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
+    else {
+      const base = r.points[0]!.clickToLink.p50;
+      for (const point of r.points) {
+        const delta = point.clickToLink.p50 - base;
+        rows.push({
+          section: s,
+          figure: `click-to-link p50 (p99), ${point.label}`,
+          value: `${ms(point.clickToLink.p50)} (${ms(point.clickToLink.p99)})${point === r.points[0] ? '' : `, ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} ms`}`,
+        });
+      }
+      const worst =
+        Math.max(...r.points.map((point) => point.clickToLink.p50)) - Math.min(...r.points.map((point) => point.clickToLink.p50));
+      rows.push({ section: s, figure: 'spread of the p50s', value: ms(worst), target: 'flat (spread ≤ 5 ms)', met: worst <= 5 });
+      if (r.errors > 0) rows.push({ section: s, figure: 'failed clicks', value: String(r.errors), target: '0', met: false });
+    }
+  }
+  return rows;
+}
