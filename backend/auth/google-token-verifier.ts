@@ -18,7 +18,7 @@ const tokenInfoSchema = z.object({
 
 /** Verifies access tokens with tokeninfo at `${oauthUrl}/tokeninfo`. */
 export function createGoogleTokenVerifier(oauthUrl: string): GoogleTokenVerifier {
-  const client = new OAuth2Client({ endpoints: { tokenInfoUrl: `${oauthUrl}/tokeninfo` } });
+  const client = new OAuth2Client({ endpoints: { tokenInfoUrl: `${oauthUrl}/tokeninfo` }, transporterOptions: { timeout: 10_000 } });
   return {
     async verify(accessToken) {
       let info: unknown;
