@@ -2,10 +2,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { SidePanel } from '../e2e/pages/side-panel.ts';
 import { ADA, OAUTH_CLIENT_ID, startE2EStack, type E2EStack } from '../e2e/support/e2e-stack.ts';
-import { CHROMIUM_PATH, configureExtension, type ExtensionBrowser } from '../e2e/support/extension-browser.ts';
+import { CHROMIUM_PATH, configureExtension, launchExtensionBrowser, type ExtensionBrowser } from '../e2e/support/extension-browser.ts';
 import { RESULTS_DIR, ROOT } from './child-process.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -102,47 +101,6 @@ const RECORD_MOUNT_TIMES = `(() => {
   new MutationObserver(check).observe(document, { childList: true, subtree: true });
 })();`;
 
-async function launch(): Promise<ExtensionBrowser> {
-  const context: BrowserContext = await chromium.launchPersistentContext('', {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    viewport: { width: 1200, height: 760 },
-    args: [
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const extensionId = new URL(worker.url()).host;
-  const currentWorker = () =>
-    context.serviceWorkers().find((candidate) => candidate.url().startsWith(`chrome-extension://${extensionId}/`)) ?? worker;
-  return {
-    context,
-    worker,
-    extensionId,
-    evaluate: (fn, arg) => currentWorker().evaluate(fn as never, arg) as never,
-    async extensionPage(path, viewport) {
-      const page = await context.newPage();
-      if (viewport) await page.setViewportSize(viewport);
-      await page.goto(`chrome-extension://${extensionId}/${path}`);
-      return page;
-    },
-    close: () => context.close(),
-  };
-}
-
-/**
- * Builds the extension, loads it in headless Chromium with the e2e stack (real backend on PGlite, emulators,
- * fixture session app whose header renders 700 ms after load), signs in an employed solver, then opens the session
- * page `runs` times and times header → button in the page itself.
- */
 export async function measureExtension(options: {
   runs: number;
   warmupRuns: number;
@@ -167,7 +125,7 @@ export async function measureExtension(options: {
     stack = await startE2EStack();
     const solverId = await stack.api.createSolver({ ...ADA, employment: 'employed', googleEmail: ADA.email });
     const sessionId = await stack.api.createSession({ solverId, customerName: 'Grace Hopper', customerPhone: '+14155550123' });
-    browser = await launch();
+    browser = await launchExtensionBrowser({ extensionDir: EXTENSION_DIR });
     const fixturePort = new URL(stack.fixture.url).port;
     await configureExtension(
       browser,
