@@ -2,31 +2,12 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { SessionSummary } from '../../../shared/index.ts';
 import type { ConnectRealtime } from '../../features/session-list/live-updates.ts';
 import { broadcast, serveMessages, type AuthState, type Handlers } from '../../lib/messages.ts';
 import { SidePanelApp } from './side-panel-app.tsx';
+import { SOLVER, aSession as session } from '../../test-fixtures.ts';
 
-const SOLVER = {
-  id: '6f1d2c3b-4a59-4e68-8f7a-9b0c1d2e3f40',
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  employment: 'employed' as const,
-  googleEmail: 'ada@example.com',
-};
 const SIGNED_IN: AuthState = { status: 'signed_in', solver: SOLVER, expiresAt: '2030-01-01T00:00:00.000Z' };
-
-const session = (overrides: Partial<SessionSummary>): SessionSummary => ({
-  id: '3f2c1a9e-8b7d-4c6e-9f01-23456789abcd',
-  customerName: 'Grace Hopper',
-  customerPhone: '+14155550123',
-  status: 'active',
-  meetLink: null,
-  meetLinkSource: null,
-  sms: null,
-  createdAt: '2030-01-01T00:00:00.000Z',
-  ...overrides,
-});
 
 /** A background stand-in answering the side panel's messages through WXT's fake browser. */
 function fakeBackground(overrides: Partial<Handlers>) {

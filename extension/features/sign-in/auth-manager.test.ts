@@ -2,16 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AuthSession } from '../../../shared/index.ts';
 import { BackendError } from '../../lib/backend-client.ts';
 import type { GoogleAccessToken } from '../../lib/identity.ts';
+import { SOLVER } from '../../test-fixtures.ts';
 import { createAuthManager, type StoredAuth } from './auth-manager.ts';
 
 const NOW = Date.parse('2030-01-01T12:00:00.000Z');
-const SOLVER = {
-  id: '6f1d2c3b-4a59-4e68-8f7a-9b0c1d2e3f40',
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  employment: 'employed' as const,
-  googleEmail: 'ada@example.com',
-};
 
 const session = (token: string, minutesLeft = 60): AuthSession => ({
   token,

@@ -1,18 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SessionSummary } from '../../../shared/index.ts';
+import { aSession } from '../../test-fixtures.ts';
 import { countLiveMeets, showLiveMeetCount } from './badge.ts';
 
-const session = (overrides: Partial<SessionSummary>): SessionSummary => ({
-  id: crypto.randomUUID(),
-  customerName: 'Grace Hopper',
-  customerPhone: '+14155550123',
-  status: 'active',
-  meetLink: null,
-  meetLinkSource: null,
-  sms: null,
-  createdAt: '2030-01-01T00:00:00.000Z',
-  ...overrides,
-});
+// Distinct ids: the badge counts sessions.
+const session = (overrides: Partial<SessionSummary>) => aSession({ id: crypto.randomUUID(), ...overrides });
 
 function fakeAction() {
   return { setBadgeText: vi.fn(async () => {}), setBadgeBackgroundColor: vi.fn(async () => {}), setTitle: vi.fn(async () => {}) };
