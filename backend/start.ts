@@ -11,6 +11,7 @@ import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
+import { createLinkFanout, type LinkFanoutOptions } from './meet/link-fanout.ts';
 import { createMeetService } from './meet/service.ts';
 import { createAblyPublisher, createAblyTokenMinter } from './realtime/ably-publisher.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
@@ -29,8 +30,9 @@ export type StartOptions = {
   calendar?: Partial<Omit<GoogleCalendarOptions, 'serviceAccount' | 'oauthUrl' | 'apiUrl'>>;
   /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
   overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier };
-  /** Run the job workers in this process; defaults to JOB_WORKERS. */
+  /** Run the job workers (and the fan-out sweep) in this process; defaults to JOB_WORKERS. */
   workers?: boolean;
+  fanout?: LinkFanoutOptions;
 };
 
 export type RunningBackend = {
@@ -71,7 +73,8 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
   });
-  const meet = createMeetService({ db, calendar, sms, realtime, queue, limiter: createRateLimiter(db), log });
+  const fanout = createLinkFanout({ db, sms, realtime, queue, log }, options.fanout);
+  const meet = createMeetService({ db, calendar, sms, realtime, queue, fanout, limiter: createRateLimiter(db), log });
   const admin = createAdminService({ db, queue, realtime, onSolverChanged: solverCache.evict });
 
   const health = async (): Promise<HealthResponse> => {
@@ -97,6 +100,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     }
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
+    await fanout.start();
   }
 
   const app = createApp({
@@ -127,6 +131,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     app,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fanout.stop();
       await queue.stop();
       await database.close();
     },

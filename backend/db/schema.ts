@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import { MEET_LINK_SOURCES, SESSION_STATUSES, SMS_STATUSES, SOLVER_EMPLOYMENT } from '../../shared/index.ts';
 
 export const solverEmploymentEnum = pgEnum('solver_employment', SOLVER_EMPLOYMENT);
@@ -39,13 +39,20 @@ export const sessions = pgTable(
     meetLink: text('meet_link'),
     meetLinkSource: meetLinkSourceEnum('meet_link_source'),
     meetLinkCreatedAt: timestamp('meet_link_created_at', { withTimezone: true }),
+    /** The link is stored but its SMS, messages and audit entry are not queued yet (backend/meet/link-fanout.ts). */
+    fanoutPending: boolean('fanout_pending').notNull().default(false),
     calendarEventId: text('calendar_event_id'),
     /** The calendar (solver's Google email) the event lives on. */
     calendarId: varchar('calendar_id', { length: 255 }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (table) => [index('sessions_solver_status_idx').on(table.solverId, table.status, table.createdAt)],
+  (table) => [
+    index('sessions_solver_status_idx').on(table.solverId, table.status, table.createdAt),
+    index('sessions_fanout_pending_idx')
+      .on(table.meetLinkCreatedAt)
+      .where(sql`${table.fanoutPending}`),
+  ],
 );
 
 export const smsDeliveries = pgTable(

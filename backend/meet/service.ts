@@ -21,6 +21,7 @@ import { recordSessionChange } from '../sessions/session-change.ts';
 import type { SolverRow } from '../solvers/solver-store.ts';
 import { CalendarFailure } from './calendar-failure.ts';
 import { calendarEventIdFor } from './event-id.ts';
+import type { LinkFanout } from './link-fanout.ts';
 import { createLinkStore } from './link-store.ts';
 import type { MeetCalendar } from './google-calendar.ts';
 
@@ -31,6 +32,7 @@ export type MeetServiceDeps = {
   sms: SmsOutbox;
   realtime: RealtimeOutbox;
   queue: JobQueue;
+  fanout: LinkFanout;
   limiter: RateLimiter;
   log: Logger;
   now?: () => Date;
@@ -109,7 +111,7 @@ export function createMeetService(deps: MeetServiceDeps) {
       return fallback(solver, session.id, error);
     }
 
-    const stored = await links.store(solver, session, {
+    const stored = await links.store(session.id, {
       meetLink,
       source: 'calendar',
       calendarEventId: calendarEventIdFor(session.id),
@@ -120,7 +122,7 @@ export function createMeetService(deps: MeetServiceDeps) {
       const current = await loadOwnSession(solver.id, session.id);
       return existing(current.meetLink ?? meetLink);
     }
-    deps.queue.wake(['sms.send', 'realtime.publish']);
+    deps.fanout.fanOutSoon(session.id);
     return { success: true, meetLink, isExisting: false, usedFallback: false };
   }
 
@@ -130,10 +132,10 @@ export function createMeetService(deps: MeetServiceDeps) {
     if (session.meetLink) return existing(session.meetLink);
     if (session.status === 'ended')
       throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
-    if (!(await links.store(solver, session, { meetLink, source: 'captured' }))) {
+    if (!(await links.store(sessionId, { meetLink, source: 'captured' }))) {
       return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
     }
-    deps.queue.wake(['sms.send', 'realtime.publish']);
+    deps.fanout.fanOutSoon(sessionId);
     return { success: true, meetLink, isExisting: false, usedFallback: false };
   }
 

@@ -139,8 +139,10 @@ if (!(await postgresAvailable())) {
       await locker.end();
       expect(await doomed).toBeInstanceOf(Error);
 
+      // The victim's UPDATE was already with Postgres, which may still commit it once the row is free: then the
+      // retry finds that link (and the sweep fans it out); otherwise the retry stores it. Either way: one of each.
       const retry = await createLink(a, session.id, tokens[0]!);
-      expect(retry.body).toMatchObject({ success: true, usedFallback: false, isExisting: false });
+      expect(retry.body).toMatchObject({ success: true, usedFallback: false });
       expect(eventsFor(session.id)).toHaveLength(1);
       const entryPoint = eventsFor(session.id)[0]!.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video');
       expect(retry.body.meetLink).toBe(entryPoint?.uri);
@@ -170,6 +172,46 @@ if (!(await postgresAvailable())) {
       expect(eventsFor(session.id)).toHaveLength(1);
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(smsTo(session.phone)).toHaveLength(1);
+    }, 90_000);
+
+    it('fans the link out once when the instance dies after storing it, before its fan-out committed', async () => {
+      const victim = await start();
+      const session = await newSessionVia(victim);
+      // Block SMS inserts: the victim's fan-out, which claims the session row first, waits on this lock.
+      const locker = postgres(database.url, { max: 2, onnotice: () => {} });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holding = locker.begin(async (sql) => {
+        await sql`lock table sms_deliveries in exclusive mode`;
+        locked();
+        await released;
+      });
+      await isLocked;
+      const result = await createLink(backendClient(victim.url, ADMIN_TOKEN), session.id, tokens[1]!);
+      expect(result.body).toMatchObject({ success: true, usedFallback: false, isExisting: false });
+      await eventually(async () => {
+        const [row] = await locker`select count(*)::int as waiting from pg_stat_activity
+          where wait_event_type = 'Lock' and query like 'insert into "sms_deliveries"%'`;
+        return row!.waiting > 0;
+      }, 'the fan-out waiting on the lock');
+      await victim.crash();
+      release();
+      await holding;
+
+      await eventually(() => smsTo(session.phone).length === 1, 'the SMS from the sweep of another instance', 30_000);
+      expect(smsTo(session.phone)[0]!.body).toBe(meetSmsBody('Solver 1', result.body.meetLink));
+      await eventually(() => emulators.ably.messages(sessionChannel(session.id)).length === 1, 'the system message', 30_000);
+      const [row] = await locker`select fanout_pending from sessions where id = ${session.id}`;
+      expect(row!.fanout_pending).toBe(false);
+      const audit =
+        await locker`select count(*)::int as n from audit_events where session_id = ${session.id} and action = 'meet_link.created'`;
+      expect(audit[0]!.n).toBe(1);
+      await locker.end();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(smsTo(session.phone)).toHaveLength(1);
+      expect(eventsFor(session.id)).toHaveLength(1);
     }, 90_000);
 
     async function newSessionVia(backend: BackendProcess) {

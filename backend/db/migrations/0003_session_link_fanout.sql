@@ -1,0 +1,2 @@
+ALTER TABLE "sessions" ADD COLUMN "fanout_pending" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "sessions_fanout_pending_idx" ON "sessions" USING btree ("meet_link_created_at") WHERE "sessions"."fanout_pending";
