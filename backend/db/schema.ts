@@ -97,7 +97,10 @@ export const auditEvents = pgTable(
   (table) => [index('audit_events_session_idx').on(table.sessionId, table.createdAt)],
 );
 
-/** Fixed-window counters shared by every instance (per-solver limits hold across a load balancer). */
+/**
+ * Fixed-window counters shared by every instance (per-solver limits hold across a load balancer). UNLOGGED
+ * (migration 0004): a crash restarts the windows, and a hit never waits for a WAL flush.
+ */
 export const rateLimits = pgTable('rate_limits', {
   key: varchar('key', { length: 200 }).primaryKey(),
   windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
