@@ -42,7 +42,9 @@ export async function measureCostGrowth(world: World, options: CostGrowthOptions
       next += options.solversPerLevel;
     }
     const allSolvers = [...groups.values()].flat();
-    const perSolver = Math.ceil(options.samplesPerPoint / options.solversPerLevel) * 2 + 1;
+    // As many warm-up clicks as one measured point: otherwise the first point, measured first, pays for the JIT.
+    const warmupRounds = Math.ceil(options.samplesPerPoint / allSolvers.length);
+    const perSolver = Math.ceil(options.samplesPerPoint / options.solversPerLevel) * 2 + warmupRounds;
     const fresh = await server.seedFreshSessions(
       allSolvers.map((solver) => solver.id),
       perSolver,
@@ -75,8 +77,8 @@ export async function measureCostGrowth(world: World, options: CostGrowthOptions
       return samples;
     };
 
-    // Warm-up: the first call per solver exchanges its token with Google (cached afterwards).
-    for (const solver of allSolvers) await clickFor(solver);
+    // Warm-up; the first call per solver also exchanges its token with Google (cached afterwards).
+    for (let round = 0; round < warmupRounds; round++) for (const solver of allSolvers) await clickFor(solver);
     errors = 0;
 
     // 1. Nearly empty: only the smallest level's stored sessions exist.
