@@ -11,7 +11,7 @@ import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
-import { createLinkFanout, type LinkFanoutOptions } from './meet/link-fanout.ts';
+import { createLinkFanout } from './meet/link-fanout.ts';
 import { createMeetService } from './meet/service.ts';
 import { createAblyPublisher, createAblyTokenMinter } from './realtime/ably-publisher.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
@@ -32,7 +32,6 @@ export type StartOptions = {
   overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier };
   /** Run the job workers (and the fan-out sweep) in this process; defaults to JOB_WORKERS. */
   workers?: boolean;
-  fanout?: LinkFanoutOptions;
 };
 
 export type RunningBackend = {
@@ -73,7 +72,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
   });
-  const fanout = createLinkFanout({ db, sms, realtime, queue, log }, options.fanout);
+  const fanout = createLinkFanout({ db, sms, realtime, queue, log });
   const meet = createMeetService({ db, calendar, sms, realtime, queue, fanout, limiter: createRateLimiter(db), log });
   const admin = createAdminService({ db, queue, realtime, onSolverChanged: solverCache.evict });
 

@@ -11,12 +11,10 @@ import type { SmsOutbox } from '../sms/sms-outbox.ts';
 
 export type LinkFanout = ReturnType<typeof createLinkFanout>;
 
-export type LinkFanoutOptions = {
-  /** How often the sweep looks for links whose fan-out did not run (e.g. the instance died). */
-  sweepIntervalMs?: number;
-  /** A pending link younger than this is left to the request that stored it. */
-  sweepGraceMs?: number;
-};
+/** How often the sweep looks for links whose fan-out did not run (e.g. the instance died)… */
+const SWEEP_INTERVAL_MS = 5_000;
+/** …leaving a pending link younger than this to the request that stored it. */
+const SWEEP_GRACE_MS = 2_000;
 
 /**
  * The session row is the outbox of a new Meet link: the click stores the link with `fanout_pending` in one
@@ -24,12 +22,7 @@ export type LinkFanoutOptions = {
  * session.updated message. Claiming the flag in the same transaction makes it exactly once across instances;
  * the flag committed with the link makes a crash in between delay the fan-out, never lose it.
  */
-export function createLinkFanout(
-  deps: { db: Database; sms: SmsOutbox; realtime: RealtimeOutbox; queue: JobQueue; log: Logger },
-  options: LinkFanoutOptions = {},
-) {
-  const sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
-  const sweepGraceMs = options.sweepGraceMs ?? 2_000;
+export function createLinkFanout(deps: { db: Database; sms: SmsOutbox; realtime: RealtimeOutbox; queue: JobQueue; log: Logger }) {
   let timer: NodeJS.Timeout | undefined;
 
   /** Fans out one session's link if it is still pending; false when there was nothing (left) to do. */
@@ -81,7 +74,7 @@ export function createLinkFanout(
   }
 
   /** Fans out every pending link older than `graceMs`; returns how many it fanned out. */
-  async function sweep(graceMs = sweepGraceMs): Promise<number> {
+  async function sweep(graceMs = SWEEP_GRACE_MS): Promise<number> {
     const pending = await deps.db
       .select({ id: sessions.id })
       .from(sessions)
@@ -105,10 +98,10 @@ export function createLinkFanout(
     fanOut,
     fanOutSoon,
     sweep,
-    /** Sweeps at once (links left by an instance that died) and then every `sweepIntervalMs`. */
+    /** Sweeps at once (links left by an instance that died) and then every few seconds. */
     async start() {
       await sweepLogged(0);
-      timer = setInterval(() => void sweepLogged(), sweepIntervalMs);
+      timer = setInterval(() => void sweepLogged(), SWEEP_INTERVAL_MS);
       timer.unref();
     },
     /** Stops the sweep and waits for the fan-outs under way, so none runs on a closed database. */
