@@ -25,7 +25,10 @@ export type ClickToLinkResult = {
 
 export type ClickToLinkOptions = {
   database: DatabaseKind;
+  /** Clicks of ours: a p99 needs many more than a p50. */
   samples: number;
+  /** Clicks of the baseline, interleaved with ours (only its p50 enters a target). */
+  baselineSamples: number;
   lanes: number;
   warmupPerSolver: number;
   log: (line: string) => void;
@@ -50,9 +53,10 @@ export async function measureClickToLink(world: World, options: ClickToLinkOptio
       solvers.map((solver) => solver.id),
       perSolver,
     );
+    const baselineEvery = Math.max(1, Math.round(options.samples / options.baselineSamples));
     const baselineSessions = await server.seedFreshSessions(
       solvers.map((solver) => solver.id),
-      perSolver,
+      Math.ceil(perSolver / baselineEvery) + options.warmupPerSolver,
     );
     const tokens = new Map<string, string>();
     for (const solver of solvers) tokens.set(solver.id, await world.token(solver.id));
@@ -109,7 +113,9 @@ export async function measureClickToLink(world: World, options: ClickToLinkOptio
     };
 
     const samples = { ours: [] as number[], baseline: [] as number[], floor: [] as number[] };
-    options.log(`  measuring: ${options.samples} clicks each, ${options.lanes} lanes, ours and baseline interleaved`);
+    options.log(
+      `  measuring: ${options.samples} clicks of ours, ${options.baselineSamples} of the baseline, ${options.lanes} lanes, interleaved`,
+    );
     let done = 0;
     await Promise.all(
       Array.from({ length: options.lanes }, async (_, lane) => {
@@ -118,11 +124,14 @@ export async function measureClickToLink(world: World, options: ClickToLinkOptio
         const mine = solvers.slice(lane * solversPerLane, (lane + 1) * solversPerLane);
         for (let i = 0; i < iterationsPerLane; i++) {
           const solver = mine[i % mine.length]!;
-          // Alternate who goes first so neither always follows the other's background work.
-          const order: ('ours' | 'baseline')[] = i % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
+          // The baseline every `baselineEvery` rounds; who goes first alternates, so neither always follows the
+          // other's background work.
+          const round = i / baselineEvery;
+          const order: ('ours' | 'baseline')[] =
+            i % baselineEvery !== 0 ? ['ours'] : round % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
           for (const system of order) samples[system].push((await run(system, solver)).ms);
-          if (i % 4 === lane % 4) samples.floor.push(await floorProbe());
-          if (++done % 50 === 0) options.log(`    ${done}/${iterationsPerLane * options.lanes}`);
+          if (i % 12 === (lane * 4) % 12) samples.floor.push(await floorProbe());
+          if (++done % 100 === 0) options.log(`    ${done}/${iterationsPerLane * options.lanes}`);
         }
       }),
     );

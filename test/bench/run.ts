@@ -28,7 +28,7 @@ const only = new Set((args.only?.split(',') ?? SECTIONS).map((name) => name.trim
 const quick = args.quick;
 
 const SETTINGS = {
-  click: { samples: quick ? 16 : 200, lanes: 3, warmupPerSolver: 1 },
+  click: { samples: quick ? 16 : 600, baselineSamples: quick ? 16 : 200, lanes: 3, warmupPerSolver: 1 },
   throughput: { connections: 10, durationSec: quick ? 2 : 5, warmupSec: quick ? 1 : 2, rounds: quick ? 1 : 2 },
   scale: { sessions: quick ? 50 : 500 },
   extension: { runs: quick ? 5 : 30, warmupRuns: quick ? 1 : 3 },
