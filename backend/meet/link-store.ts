@@ -1,11 +1,10 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { sessions } from '../db/schema.ts';
 
 export type StoredLink = { meetLink: string; source: 'calendar' | 'captured'; calendarEventId?: string; calendarId?: string };
 
-export function createLinkStore(deps: { db: Database; now?: () => Date }) {
-  const now = deps.now ?? (() => new Date());
+export function createLinkStore(deps: { db: Database }) {
   return {
     /**
      * Stores the session's link if it has none yet, marked for fan-out (backend/meet/link-fanout.ts): one
@@ -17,7 +16,8 @@ export function createLinkStore(deps: { db: Database; now?: () => Date }) {
         .set({
           meetLink: link.meetLink,
           meetLinkSource: link.source,
-          meetLinkCreatedAt: now(),
+          // The database's clock, which the fan-out sweep compares it with.
+          meetLinkCreatedAt: sql`now()`,
           calendarEventId: link.calendarEventId ?? null,
           calendarId: link.calendarId ?? null,
           fanoutPending: true,

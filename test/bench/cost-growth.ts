@@ -80,6 +80,8 @@ export async function measureCostGrowth(world: World, options: CostGrowthOptions
     // Warm-up; the first call per solver also exchanges its token with Google (cached afterwards).
     for (let round = 0; round < warmupRounds; round++) for (const solver of allSolvers) await clickFor(solver);
     errors = 0;
+    // Every point starts with the deliveries of the clicks before it done, the first one too.
+    await server.drained(60_000);
 
     // 1. Nearly empty: only the smallest level's stored sessions exist.
     for (const solver of groups.get(smallest)!) await server.seedStoredSessions(solver, smallest);

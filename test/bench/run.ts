@@ -304,9 +304,24 @@ function tableRows(): Row[] {
           value: `${ms(point.clickToLink.p50)} (${ms(point.clickToLink.p99)})${point === r.points[0] ? '' : `, ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} ms`}`,
         });
       }
-      const worst =
-        Math.max(...r.points.map((point) => point.clickToLink.p50)) - Math.min(...r.points.map((point) => point.clickToLink.p50));
-      rows.push({ section: s, figure: 'spread of the p50s', value: ms(worst), target: 'flat (spread ≤ 5 ms)', met: worst <= 5 });
+      // Growth is a rise: across the levels measured round-robin in the full database, and from the nearly empty one.
+      const grown = r.points.slice(1).map((point) => point.clickToLink.p50);
+      const spread = Math.max(...grown) - Math.min(...grown);
+      rows.push({
+        section: s,
+        figure: 'spread of the p50s at 1…1000 stored / solver',
+        value: ms(spread),
+        target: 'flat (≤ 5 ms)',
+        met: spread <= 5,
+      });
+      const rise = Math.max(...grown) - base;
+      rows.push({
+        section: s,
+        figure: 'largest rise over the nearly empty database',
+        value: rise > 0 ? `+${ms(rise)}` : `none (${rise.toFixed(1)} ms)`,
+        target: 'flat (≤ 5 ms)',
+        met: rise <= 5,
+      });
       if (r.errors > 0) rows.push({ section: s, figure: 'failed clicks', value: String(r.errors), target: '0', met: false });
     }
   }
