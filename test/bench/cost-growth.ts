@@ -42,7 +42,7 @@ export async function measureCostGrowth(world: World, options: CostGrowthOptions
       next += options.solversPerLevel;
     }
     const allSolvers = [...groups.values()].flat();
-    // As many warm-up clicks as one measured point: otherwise the first point, measured first, pays for the JIT.
+    // A warm-up as long as one measured point (JIT, token exchange, caches), so the first point starts warm too.
     const warmupRounds = Math.ceil(options.samplesPerPoint / allSolvers.length);
     const perSolver = Math.ceil(options.samplesPerPoint / options.solversPerLevel) * 2 + warmupRounds;
     const fresh = await server.seedFreshSessions(
