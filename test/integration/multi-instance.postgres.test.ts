@@ -121,21 +121,11 @@ if (!(await postgresAvailable())) {
       const session = await newSession();
       // Hold the session row so the victim's UPDATE waits right after Google created the event.
       const locker = postgres(database.url, { max: 1, onnotice: () => {} });
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
-      const holding = locker.begin(async (sql) => {
-        await sql`select id from sessions where id = ${session.id} for update`;
-        locked();
-        await released;
-      });
-      await isLocked;
+      const unlock = await holdLock(locker, (sql) => sql`select id from sessions where id = ${session.id} for update`);
       const doomed = createLink(backendClient(victim.url, ADMIN_TOKEN), session.id, tokens[0]!).catch((error: Error) => error);
       await eventually(() => eventsFor(session.id).length === 1, 'the Calendar insert');
       await victim.crash();
-      release();
-      await holding;
+      await unlock();
       await locker.end();
       expect(await doomed).toBeInstanceOf(Error);
 
@@ -179,16 +169,7 @@ if (!(await postgresAvailable())) {
       const session = await newSessionVia(victim);
       // Block SMS inserts: the victim's fan-out, which claims the session row first, waits on this lock.
       const locker = postgres(database.url, { max: 2, onnotice: () => {} });
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
-      const holding = locker.begin(async (sql) => {
-        await sql`lock table sms_deliveries in exclusive mode`;
-        locked();
-        await released;
-      });
-      await isLocked;
+      const unlock = await holdLock(locker, (sql) => sql`lock table sms_deliveries in exclusive mode`);
       const result = await createLink(backendClient(victim.url, ADMIN_TOKEN), session.id, tokens[1]!);
       expect(result.body).toMatchObject({ success: true, usedFallback: false, isExisting: false });
       await eventually(async () => {
@@ -197,8 +178,7 @@ if (!(await postgresAvailable())) {
         return row!.waiting > 0;
       }, 'the fan-out waiting on the lock');
       await victim.crash();
-      release();
-      await holding;
+      await unlock();
 
       await eventually(() => smsTo(session.phone).length === 1, 'the SMS from the sweep of another instance', 30_000);
       expect(smsTo(session.phone)[0]!.body).toBe(meetSmsBody('Solver 1', result.body.meetLink));
@@ -224,4 +204,22 @@ if (!(await postgresAvailable())) {
       return { id, phone };
     }
   });
+}
+
+/** Takes a lock in an open transaction and holds it until the returned function is called (which waits for the end). */
+async function holdLock(sql: postgres.Sql, take: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holding = sql.begin(async (tx) => {
+    await take(tx);
+    locked();
+    await released;
+  });
+  await isLocked;
+  return async () => {
+    release();
+    await holding;
+  };
 }
