@@ -25,35 +25,18 @@ export async function startBackendUnderTest(
   name: string,
   nodeArgs: string[] = profileArgs(name),
 ): Promise<BackendUnderTest> {
-  const pgliteDir = database === 'pglite' ? mkdtempSync(join(tmpdir(), 'ssm-bench-pglite-')) : undefined;
-  const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
-  const cleanup = async () => {
-    if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
-    await scratch?.drop();
-  };
   const port = await freePort();
-  let child: ServerChild;
-  try {
-    child = await startServerChild({
-      name,
-      entry: 'backend/server.ts',
-      env: {
-        ...world.backendEnv,
-        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-        ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: pgliteDir! }),
-      },
-      port,
-      readyPath: '/health',
-      nodeArgs,
-    });
-  } catch (error) {
-    await cleanup();
-    throw error;
-  }
+  const { child, databaseUrl, stop } = await startOnFreshDatabase(database, {
+    name,
+    entry: 'backend/server.ts',
+    env: { ...world.backendEnv, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+    port,
+    nodeArgs,
+  });
   return {
     ...child,
     database,
-    databaseUrl: scratch?.url,
+    databaseUrl,
     async admin<T>(path: string, body: unknown): Promise<T> {
       const response = await fetch(`${child.url}/api/admin${path}`, {
         method: 'POST',
@@ -63,11 +46,42 @@ export async function startBackendUnderTest(
       if (!response.ok) throw new Error(`admin ${path}: ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     },
-    async stop() {
-      await child.stop();
-      await cleanup();
-    },
+    stop,
   };
+}
+
+/**
+ * A server process on a fresh PGlite data directory (on disk, as `npm start` keeps it) or a fresh scratch database
+ * on the real Postgres server; `stop()` removes the data with the process.
+ */
+export async function startOnFreshDatabase(
+  database: DatabaseKind,
+  options: { name: string; entry: string; env: Record<string, string>; port: number; nodeArgs: string[] },
+): Promise<{ child: ServerChild; databaseUrl?: string; stop(): Promise<void> }> {
+  const pgliteDir = database === 'pglite' ? mkdtempSync(join(tmpdir(), 'ssm-bench-pglite-')) : undefined;
+  const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
+  const cleanup = async () => {
+    if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
+    await scratch?.drop();
+  };
+  try {
+    const child = await startServerChild({
+      ...options,
+      env: { ...options.env, ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: pgliteDir! }) },
+      readyPath: '/health',
+    });
+    return {
+      child,
+      databaseUrl: scratch?.url,
+      async stop() {
+        await child.stop();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 }
 
 /**

@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createScratchDatabase } from '../support/postgres.ts';
-import type { DatabaseKind } from './backend-under-test.ts';
-import { freePort, startServerChild, type ServerChild } from './child-process.ts';
+import { startOnFreshDatabase, type DatabaseKind } from './backend-under-test.ts';
+import { freePort, type ServerChild } from './child-process.ts';
 import type { SeededSolver } from './seed.ts';
 import type { World } from './world.ts';
 
@@ -22,36 +18,16 @@ export type BenchServer = {
   stop(): Promise<void>;
 };
 
-/**
- * Starts `bench-server.ts` on a fresh PGlite data directory (on disk, as `npm start` keeps it) or a fresh scratch
- * database on the real Postgres server.
- */
+/** Starts `bench-server.ts` on a fresh database (see `startOnFreshDatabase`). */
 export async function startBenchServer(world: World, name: string, database: DatabaseKind, nodeArgs: string[] = []): Promise<BenchServer> {
-  const dataDir = database === 'pglite' ? mkdtempSync(join(tmpdir(), 'ssm-bench-pglite-')) : undefined;
-  const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
-  const cleanup = async () => {
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    await scratch?.drop();
-  };
   const [port, controlPort] = [await freePort(), await freePort()];
-  let child: ServerChild;
-  try {
-    child = await startServerChild({
-      name,
-      entry: 'test/bench/bench-server.ts',
-      env: {
-        ...world.backendEnv,
-        ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: dataDir! }),
-        BENCH_CONTROL_PORT: String(controlPort),
-      },
-      port,
-      readyPath: '/health',
-      nodeArgs,
-    });
-  } catch (error) {
-    await cleanup();
-    throw error;
-  }
+  const { child, stop } = await startOnFreshDatabase(database, {
+    name,
+    entry: 'test/bench/bench-server.ts',
+    env: { ...world.backendEnv, BENCH_CONTROL_PORT: String(controlPort) },
+    port,
+    nodeArgs,
+  });
   const baselineUrl = `http://127.0.0.1:${controlPort}`;
   const post = async <T>(path: string, body: unknown): Promise<T> => {
     const response = await fetch(`${baselineUrl}${path}`, {
@@ -80,9 +56,6 @@ export async function startBenchServer(world: World, name: string, database: Dat
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
-    async stop() {
-      await child.stop();
-      await cleanup();
-    },
+    stop,
   };
 }
