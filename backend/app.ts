@@ -2,12 +2,13 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { ERROR_CODES, type HealthResponse } from '../shared/index.ts';
+import { ERROR_CODES, SAVVYSOLVE_WEBHOOK_PATH, type HealthResponse } from '../shared/index.ts';
 import { createAdminRoutes } from './admin/routes.ts';
 import type { AdminService } from './admin/service.ts';
 import { createAuthRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
 import type { Database } from './db/client.ts';
+import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
 import type { Logger } from './logger.ts';
@@ -25,6 +26,9 @@ export type AppDeps = {
   admin: AdminService;
   adminApiToken: string | undefined;
   realtimeTokens: RealtimeTokenMinter | undefined;
+  /** ABLY_SOLVER_CHANNEL: the channel a solver's realtime token grants. */
+  solverChannelTemplate: string;
+  hostWebhook: HostWebhookDeps;
   twilioWebhook: TwilioWebhookDeps;
   corsOrigins: string[];
   health: () => Promise<HealthResponse>;
@@ -87,9 +91,10 @@ export function createApp(deps: AppDeps) {
     .route('/api/auth', createAuthRoutes(deps.auth))
     .route('/api/meet', createMeetRoutes(deps.auth, deps.meet))
     .route('/api/sessions', createSessionRoutes(deps.auth, deps.db))
-    .route('/api/realtime', createRealtimeRoutes(deps.auth, deps.realtimeTokens))
+    .route('/api/realtime', createRealtimeRoutes(deps.auth, deps.realtimeTokens, deps.solverChannelTemplate))
     .route('/api/admin', createAdminRoutes(deps.admin, deps.adminApiToken))
-    .route('/webhooks/twilio', createTwilioWebhookRoutes(deps.twilioWebhook));
+    .route('/webhooks/twilio', createTwilioWebhookRoutes(deps.twilioWebhook))
+    .route(SAVVYSOLVE_WEBHOOK_PATH, createHostWebhookRoutes(deps.hostWebhook));
   app.onError(createErrorHandler(deps.log));
   app.notFound(notFoundHandler);
   return app;

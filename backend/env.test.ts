@@ -61,4 +61,47 @@ describe('loadConfig', () => {
     expect(twilio?.messagingServiceSid).toBe('MG1');
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: is required in production/);
   });
+
+  it('reads the SavvySolve connection, phone region and channel templates', () => {
+    const secret = `whsec_${Buffer.from('one').toString('base64')}`;
+    const config = loadConfig({
+      SAVVYSOLVE_WEBHOOK_SECRET: `${secret}, whsec_dHdv`,
+      SAVVYSOLVE_API_URL: 'https://app.savvysolve.test/api/',
+      SAVVYSOLVE_API_TOKEN: 'token',
+      SAVVYSOLVE_EVENTS_URL: 'https://app.savvysolve.test/hooks/meet',
+      DEFAULT_PHONE_REGION: 'gb',
+      ABLY_SESSION_CHANNEL: 'support:{sessionId}:chat',
+    });
+    expect(config.host).toEqual({
+      webhookSecrets: [secret, 'whsec_dHdv'],
+      api: { url: 'https://app.savvysolve.test/api', token: 'token' },
+      eventsUrl: 'https://app.savvysolve.test/hooks/meet',
+    });
+    expect(config.defaultPhoneRegion).toBe('GB');
+    expect(config.channels).toEqual({ session: 'support:{sessionId}:chat', solver: 'solver:{solverId}' });
+    expect(loadConfig({}).host).toEqual({ webhookSecrets: [], api: undefined, eventsUrl: undefined });
+  });
+
+  it('names each bad SavvySolve, region or channel variable without echoing secrets', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        SAVVYSOLVE_WEBHOOK_SECRET: 'plain-SECRET-value',
+        DEFAULT_PHONE_REGION: 'XX',
+        ABLY_SESSION_CHANNEL: 'session:{id}',
+        ABLY_SOLVER_CHANNEL: '[meta]solver:{solverId}',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/SAVVYSOLVE_WEBHOOK_SECRET\.0: each secret must look like whsec_/);
+    expect(problems).toMatch(/DEFAULT_PHONE_REGION: must be a two-letter country code/);
+    expect(problems).toMatch(/ABLY_SESSION_CHANNEL: must contain \{sessionId\}/);
+    expect(problems).toMatch(/ABLY_SOLVER_CHANNEL: must not start with \[/);
+    expect(problems).not.toContain('plain-SECRET-value');
+    expect(() => loadConfig({ SAVVYSOLVE_EVENTS_URL: 'https://x.test/e' })).toThrow(
+      /SAVVYSOLVE_EVENTS_URL: .*set SAVVYSOLVE_WEBHOOK_SECRET/,
+    );
+  });
 });

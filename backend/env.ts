@@ -1,4 +1,6 @@
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { DEFAULT_CHANNEL_TEMPLATES, type ChannelTemplates } from '../shared/index.ts';
 
 const list = z
   .string()
@@ -44,6 +46,31 @@ const serviceAccountKey = optionalText.transform((value, ctx) => {
   }
 });
 
+// Standard Webhooks secrets: `whsec_` + base64; several, comma-separated, during a rotation (the first signs).
+const webhookSecrets = list.pipe(
+  z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+=*$/, 'each secret must look like whsec_<base64> (comma-separated during a rotation)')),
+);
+
+/** A channel-name template holding `placeholder`, e.g. `session:{sessionId}`. */
+const channelTemplate = (placeholder: string, fallback: string) =>
+  optionalText
+    .transform((value) => value ?? fallback)
+    .pipe(
+      z
+        .string()
+        .includes(placeholder, `must contain ${placeholder}`)
+        .regex(/^[^*\s]+$/, 'must not contain spaces or *')
+        .refine((value) => !value.startsWith('['), 'must not start with [ (Ably channel qualifiers are not supported)'),
+    );
+
+const phoneRegion = optionalText.pipe(
+  z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .refine((value) => isSupportedCountry(value), 'must be a two-letter country code such as US or GB')
+    .optional(),
+);
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   DATABASE_URL: optionalText.pipe(
@@ -79,6 +106,13 @@ const envSchema = z.object({
   TWILIO_API_URL: url('https://api.twilio.com'),
   ABLY_REST_URL: url(),
   EXTENSION_ORIGINS: list,
+  SAVVYSOLVE_WEBHOOK_SECRET: webhookSecrets,
+  SAVVYSOLVE_API_URL: url(),
+  SAVVYSOLVE_API_TOKEN: optionalText,
+  SAVVYSOLVE_EVENTS_URL: url(),
+  DEFAULT_PHONE_REGION: phoneRegion,
+  ABLY_SESSION_CHANNEL: channelTemplate('{sessionId}', DEFAULT_CHANNEL_TEMPLATES.session),
+  ABLY_SOLVER_CHANNEL: channelTemplate('{solverId}', DEFAULT_CHANNEL_TEMPLATES.solver),
   JOB_WORKERS: z.enum(['true', 'false'], 'must be true or false').default('true'),
   NODE_ENV: optionalText,
 });
@@ -112,6 +146,16 @@ function toConfig(env: z.infer<typeof envSchema>) {
           }
         : undefined,
     ably: env.ABLY_API_KEY ? { apiKey: env.ABLY_API_KEY, restUrl: env.ABLY_REST_URL } : undefined,
+    /** Channel names the host's views listen on. */
+    channels: { session: env.ABLY_SESSION_CHANNEL, solver: env.ABLY_SOLVER_CHANNEL } satisfies ChannelTemplates,
+    /** The SavvySolve app: inbound webhooks, lazy pull of missed sessions, outbound events. */
+    host: {
+      webhookSecrets: env.SAVVYSOLVE_WEBHOOK_SECRET,
+      api: env.SAVVYSOLVE_API_URL ? { url: env.SAVVYSOLVE_API_URL, token: env.SAVVYSOLVE_API_TOKEN } : undefined,
+      eventsUrl: env.SAVVYSOLVE_EVENTS_URL,
+    },
+    /** Region for national phone numbers (ISO 3166 alpha-2); undefined: only international (+…) numbers. */
+    defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode | undefined,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     /** Browser origins allowed by CORS (the extension's `chrome-extension://<id>`); none by default. */
     corsOrigins: env.EXTENSION_ORIGINS,
@@ -136,6 +180,8 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
       'TWILIO_ACCOUNT_SID: SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID together',
     );
   }
+  if (set('SAVVYSOLVE_EVENTS_URL') && !set('SAVVYSOLVE_WEBHOOK_SECRET'))
+    problems.push('SAVVYSOLVE_EVENTS_URL: outbound events are signed; set SAVVYSOLVE_WEBHOOK_SECRET too');
   if (source.NODE_ENV === 'production' && !set('SESSION_SECRET')) problems.push('SESSION_SECRET: is required in production');
   return problems;
 }

@@ -9,6 +9,11 @@ import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
 import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
+import { createHostEventOutbox } from './host/host-event-outbox.ts';
+import { createHostEventWorker } from './host/host-event-worker.ts';
+import { createHostSync } from './host/host-sync.ts';
+import { createSavvySolveApi } from './host/savvysolve-api.ts';
+import { createWebhookSigning } from './host/webhook-signing.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
 import { createLinkFanout } from './meet/link-fanout.ts';
@@ -61,8 +66,10 @@ export async function startBackend(config: Config, options: StartOptions): Promi
           apiUrl: config.google.apiUrl,
         })
       : undefined);
-  const realtime = createRealtimeOutbox(queue, Boolean(config.ably));
+  const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
   const sms = createSmsOutbox(queue, Boolean(config.twilio));
+  const hostEvents = createHostEventOutbox(queue, Boolean(config.host.eventsUrl));
+  const signing = config.host.webhookSecrets.length > 0 ? createWebhookSigning(config.host.webhookSecrets) : undefined;
   const solverCache = createSolverCache(db);
   const auth = createAuthService({
     db,
@@ -72,9 +79,34 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
   });
-  const fanout = createLinkFanout({ db, sms, realtime, queue, log });
-  const meet = createMeetService({ db, calendar, sms, realtime, queue, fanout, limiter: createRateLimiter(db), log });
-  const admin = createAdminService({ db, queue, realtime, onSolverChanged: solverCache.evict });
+  const hostSync = createHostSync({
+    db,
+    effects: { queue, realtime, hostEvents },
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    api: config.host.api ? createSavvySolveApi(config.host.api) : undefined,
+    log,
+    onSolverChanged: solverCache.evict,
+  });
+  const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log });
+  const meet = createMeetService({
+    db,
+    calendar,
+    sms,
+    realtime,
+    queue,
+    fanout,
+    limiter: createRateLimiter(db),
+    pullSession: hostSync.pullSession,
+    log,
+  });
+  const admin = createAdminService({
+    db,
+    queue,
+    realtime,
+    hostEvents,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    onSolverChanged: solverCache.evict,
+  });
 
   const health = async (): Promise<HealthResponse> => {
     const ok = await database.ping();
@@ -87,6 +119,9 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         twilio: configured(config.twilio),
         ably: configured(config.ably),
         adminApi: configured(config.adminApiToken),
+        savvysolveWebhooks: configured(signing),
+        savvysolveApi: configured(config.host.api),
+        savvysolveEvents: configured(config.host.eventsUrl),
       },
     };
   };
@@ -95,10 +130,12 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     if (config.twilio) {
       const sender = createTwilioSender(config.twilio);
       const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;
-      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, log, statusCallbackUrl }));
+      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl }));
     }
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
+    if (config.host.eventsUrl && signing)
+      await queue.work('host.deliver', createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log }));
     await fanout.start();
   }
 
@@ -110,9 +147,11 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     adminApiToken: config.adminApiToken,
     corsOrigins: config.corsOrigins,
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
+    solverChannelTemplate: config.channels.solver,
+    hostWebhook: { sync: hostSync, signing, log },
     twilioWebhook: {
       db,
-      realtime,
+      effects: { realtime, hostEvents },
       log,
       verification:
         config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,

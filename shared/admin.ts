@@ -1,17 +1,13 @@
 import { z } from 'zod';
 import { solverEmploymentSchema } from './solvers.ts';
 import { sessionSummarySchema } from './sessions.ts';
+import { hostEventStateSchema } from './host-events.ts';
+import { emailSchema, sessionIdSchema, textFieldSchema } from './fields.ts';
 
-/** E.164: a plus sign, then up to 15 digits, no leading zero. */
-export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
-
-const email = z
-  .email('must be an email address')
-  .max(255)
-  .transform((value) => value.toLowerCase());
+const email = emailSchema;
 
 export const createSolverRequestSchema = z.strictObject({
-  name: z.string().trim().min(1, 'name is required').max(255),
+  name: textFieldSchema('name'),
   email,
   employment: solverEmploymentSchema,
   googleEmail: email.nullish(),
@@ -23,11 +19,24 @@ export const updateSolverRequestSchema = createSolverRequestSchema
   .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
 export type UpdateSolverRequest = z.infer<typeof updateSolverRequestSchema>;
 
-export const createSessionRequestSchema = z.strictObject({
-  solverId: z.uuid('solverId must be a UUID'),
-  customerName: z.string().trim().min(1, 'customerName is required').max(255),
-  customerPhone: z.string().regex(E164_PATTERN, 'customerPhone must be an E.164 number such as +14155550123'),
-});
+/**
+ * `POST /api/admin/sessions`: an upsert. `id` is the SavvySolve session id (generated when omitted); the solver is
+ * named by `solverId` or by login email (`solverEmail`). `customerPhone` is E.164 or national (DEFAULT_PHONE_REGION).
+ */
+export const createSessionRequestSchema = z
+  .strictObject({
+    id: sessionIdSchema.optional(),
+    solverId: z.uuid('solverId must be a UUID').optional(),
+    solverEmail: emailSchema.optional(),
+    customerName: textFieldSchema('customerName'),
+    customerPhone: z.string().trim().min(1, 'customerPhone is required').max(40, 'customerPhone is too long'),
+    /** `ended` records (or ends) a finished session, e.g. in a backfill; default `active`. */
+    status: z.enum(['active', 'ended']).optional(),
+  })
+  .refine((body) => Boolean(body.solverId) !== Boolean(body.solverEmail), {
+    message: 'give the solver as either solverId or solverEmail',
+    path: ['solverId'],
+  });
 export type CreateSessionRequest = z.infer<typeof createSessionRequestSchema>;
 
 export const createdSchema = z.object({ id: z.uuid() });
@@ -38,6 +47,8 @@ export const adminSessionSchema = sessionSummarySchema.extend({
   calendarEventId: z.string().nullable(),
   calendarId: z.string().nullable(),
   endedAt: z.iso.datetime().nullable(),
+  /** Events sent to the SavvySolve app about this session (empty when SAVVYSOLVE_EVENTS_URL is unset). */
+  hostEvents: z.array(hostEventStateSchema),
   audit: z.array(z.object({ action: z.string(), actor: z.string(), details: z.record(z.string(), z.unknown()), at: z.iso.datetime() })),
 });
 export type AdminSession = z.infer<typeof adminSessionSchema>;

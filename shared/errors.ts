@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   payloadTooLarge: 'payload_too_large',
   unsupportedMediaType: 'unsupported_media_type',
   rateLimited: 'rate_limited',
+  upstreamUnavailable: 'upstream_unavailable',
   notConfigured: 'not_configured',
   internal: 'internal_error',
 } as const;

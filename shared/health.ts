@@ -12,6 +12,10 @@ export const healthResponseSchema = z.object({
     twilio: integrationStateSchema,
     ably: integrationStateSchema,
     adminApi: integrationStateSchema,
+    /** The SavvySolve app: inbound webhooks, lazy pull of missed sessions, outbound events. */
+    savvysolveWebhooks: integrationStateSchema,
+    savvysolveApi: integrationStateSchema,
+    savvysolveEvents: integrationStateSchema,
   }),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;

@@ -1,10 +1,31 @@
 import { z } from 'zod';
 
-/** Ably channel carrying a session's chat, where the customer sees the system message. */
-export const sessionChannel = (sessionId: string) => `session:${sessionId}`;
+/**
+ * Channel-name templates: the session's (its chat, where the customer sees the system message) and the solver's
+ * (live updates for their extension). Deployments set their own with ABLY_SESSION_CHANNEL / ABLY_SOLVER_CHANNEL.
+ */
+export type ChannelTemplates = { session: string; solver: string };
+export const DEFAULT_CHANNEL_TEMPLATES: ChannelTemplates = { session: 'session:{sessionId}', solver: 'solver:{solverId}' };
 
-/** Ably channel a solver's extension subscribes to for live updates of their sessions. */
-export const solverChannel = (solverId: string) => `solver:${solverId}`;
+/** The session's channel under `template` (default `session:{sessionId}`). */
+export const sessionChannel = (sessionId: string, template = DEFAULT_CHANNEL_TEMPLATES.session) =>
+  template.replaceAll('{sessionId}', sessionId);
+
+/** The solver's channel under `template` (default `solver:{solverId}`). */
+export const solverChannel = (solverId: string, template = DEFAULT_CHANNEL_TEMPLATES.solver) => template.replaceAll('{solverId}', solverId);
+
+/**
+ * The one channel a subscribe-only token request grants (its Ably `capability`, `{"<channel>":["subscribe"]}`):
+ * the extension subscribes to what the backend granted, whatever the deployment's channel template.
+ */
+export function capabilityChannel(tokenRequest: { capability?: string }): string | undefined {
+  try {
+    const channels = Object.keys(JSON.parse(tokenRequest.capability ?? '{}') as Record<string, unknown>);
+    return channels.length === 1 ? channels[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export const REALTIME_EVENTS = {
   /** On `session:<id>`: a system message in the session's conversation. */

@@ -34,6 +34,9 @@ export const createAdminRoutes = (admin: AdminService, adminApiToken: string | u
     .patch('/solvers/:id', pathParams(idParam), jsonBody(updateSolverRequestSchema), async (c) =>
       c.json(await admin.updateSolver(c.req.valid('param').id, c.req.valid('json'))),
     )
-    .post('/sessions', jsonBody(createSessionRequestSchema), async (c) => c.json(await admin.createSession(c.req.valid('json')), 201))
+    .post('/sessions', jsonBody(createSessionRequestSchema), async (c) => {
+      const { id, outcome } = await admin.upsertSession(c.req.valid('json'));
+      return c.json({ id, outcome }, outcome === 'created' ? 201 : 200);
+    })
     .get('/sessions/:id', pathParams(idParam), async (c) => c.json(await admin.getSession(c.req.valid('param').id)))
     .post('/sessions/:id/end', pathParams(idParam), async (c) => c.json(await admin.endSession(c.req.valid('param').id)));

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import type { CountryCode } from 'libphonenumber-js';
 import {
   ERROR_CODES,
   type AdminSession,
@@ -9,13 +9,16 @@ import {
 } from '../../shared/index.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
-import { sessions } from '../db/schema.ts';
+import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import { ApiError } from '../http/errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
-import { recordSessionChange } from '../sessions/session-change.ts';
+import { toE164 } from '../sessions/customer-phone.ts';
+import { SESSION_CHANGE_JOBS, type SessionEffects } from '../sessions/session-effects.ts';
+import { endSession as endSessionFlow } from '../sessions/session-end.ts';
+import { upsertSession as storeSession, type UpsertOutcome } from '../sessions/session-upsert.ts';
 import { getAdminSession, listSessionsForAdmin } from '../sessions/session-views.ts';
-import { findSolverById, insertSolver, listSolverRows, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
+import { findSolverByEmail, findSolverById, insertSolver, listSolverRows, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
 
 const ADMIN = 'admin';
 const emailTaken = (email: string) => new ApiError(409, ERROR_CODES.conflict, `A solver with email ${email} already exists.`);
@@ -25,6 +28,9 @@ export type AdminServiceDeps = {
   db: Database;
   queue: JobQueue;
   realtime: RealtimeOutbox;
+  hostEvents: HostEventOutbox;
+  /** DEFAULT_PHONE_REGION: how national phone numbers are read. */
+  defaultPhoneRegion: CountryCode | undefined;
   /** Called after a solver changed, so this instance's caches forget it at once. */
   onSolverChanged?: (id: string) => void;
   now?: () => Date;
@@ -33,6 +39,7 @@ export type AdminService = ReturnType<typeof createAdminService>;
 
 export function createAdminService(deps: AdminServiceDeps) {
   const now = deps.now ?? (() => new Date());
+  const effects: SessionEffects = { queue: deps.queue, realtime: deps.realtime, hostEvents: deps.hostEvents };
 
   async function createSolver(input: CreateSolverRequest): Promise<Solver> {
     return deps.db.transaction(async (tx) => {
@@ -60,20 +67,30 @@ export function createAdminService(deps: AdminServiceDeps) {
     }
   }
 
-  async function createSession(input: CreateSessionRequest): Promise<{ id: string }> {
-    if (!(await findSolverById(deps.db, input.solverId))) {
-      throw new ApiError(400, ERROR_CODES.invalidRequest, 'solverId: no solver has this id');
+  /**
+   * Creates the session, or updates it when `id` names one (SavvySolve's id); an ended session stays ended.
+   * @throws ApiError 400 for an unknown solver or an impossible phone number (nothing stored).
+   */
+  async function upsertSession(input: CreateSessionRequest): Promise<{ id: string; outcome: UpsertOutcome }> {
+    const customerPhone = toE164(input.customerPhone, deps.defaultPhoneRegion);
+    const solver = input.solverId ? await findSolverById(deps.db, input.solverId) : await findSolverByEmail(deps.db, input.solverEmail!);
+    if (!solver) {
+      throw new ApiError(
+        400,
+        ERROR_CODES.invalidRequest,
+        input.solverId ? 'solverId: no solver has this id' : 'solverEmail: no solver has this email',
+      );
     }
-    return deps.db.transaction(async (tx) => {
-      const [row] = await tx.insert(sessions).values(input).returning({ id: sessions.id });
-      await recordSessionChange(tx, deps.realtime, {
-        action: 'session.created',
-        actor: ADMIN,
-        sessionId: row!.id,
-        solverId: input.solverId,
-      });
-      return row!;
-    });
+    const result = await deps.db.transaction((tx) =>
+      storeSession(
+        tx,
+        effects,
+        { id: input.id, solverId: solver.id, customerName: input.customerName, customerPhone, status: input.status ?? 'active' },
+        ADMIN,
+      ),
+    );
+    deps.queue.wake(SESSION_CHANGE_JOBS);
+    return result;
   }
 
   async function getSession(id: string): Promise<AdminSession> {
@@ -84,32 +101,14 @@ export function createAdminService(deps: AdminServiceDeps) {
 
   /** Ends the session; its Calendar event is ended (end set to now) by a durable job. The link stays for audit. */
   async function endSession(id: string): Promise<AdminSession> {
-    await deps.db.transaction(async (tx) => {
-      const [ended] = await tx
-        .update(sessions)
-        .set({ status: 'ended', endedAt: now() })
-        .where(and(eq(sessions.id, id), eq(sessions.status, 'active')))
-        .returning();
-      if (!ended) {
-        const [exists] = await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id));
-        if (!exists) throw new ApiError(404, ERROR_CODES.notFound, 'Session not found');
-        return; // already ended: ending twice is harmless
-      }
-      if (ended.calendarEventId) await deps.queue.enqueue(tx, 'calendar.end-event', { sessionId: id });
-      await recordSessionChange(tx, deps.realtime, {
-        action: 'session.ended',
-        actor: ADMIN,
-        sessionId: id,
-        solverId: ended.solverId,
-        details: { calendarEvent: ended.calendarEventId ? 'ending' : 'none' },
-      });
-    });
-    deps.queue.wake(['calendar.end-event', 'realtime.publish']);
+    const outcome = await deps.db.transaction((tx) => endSessionFlow(tx, effects, { sessionId: id, at: now(), actor: ADMIN }));
+    if (outcome === 'not_found') throw new ApiError(404, ERROR_CODES.notFound, 'Session not found');
+    deps.queue.wake(SESSION_CHANGE_JOBS);
     return getSession(id);
   }
 
   const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toSolver);
   const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => listSessionsForAdmin(deps.db, filter);
 
-  return { createSolver, updateSolver, listSolvers, createSession, getSession, listSessions, endSession };
+  return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession };
 }

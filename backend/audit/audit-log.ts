@@ -10,7 +10,11 @@ export type AuditAction =
   | 'sms.failed'
   | 'sms.status_changed'
   | 'session.created'
+  | 'session.updated'
+  | 'session.reassigned'
   | 'session.ended'
+  | 'host_event.refused'
+  | 'host_event.failed'
   | 'solver.created'
   | 'solver.updated';
 

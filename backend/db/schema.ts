@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { MEET_LINK_SOURCES, SESSION_STATUSES, SMS_STATUSES, SOLVER_EMPLOYMENT } from '../../shared/index.ts';
+import { HOST_EVENT_STATUSES, MEET_LINK_SOURCES, SESSION_STATUSES, SMS_STATUSES, SOLVER_EMPLOYMENT } from '../../shared/index.ts';
 
 export const solverEmploymentEnum = pgEnum('solver_employment', SOLVER_EMPLOYMENT);
 export const sessionStatusEnum = pgEnum('session_status', SESSION_STATUSES);
@@ -20,6 +20,8 @@ export const solvers = pgTable(
     employment: solverEmploymentEnum('employment').notNull().default('contract'),
     /** Workspace account the service account acts as (delegation subject), stored lower-case. */
     googleEmail: varchar('google_email', { length: 255 }),
+    /** Envelope time of the last `solver.upserted` applied: an older one is ignored. */
+    hostUpdatedAt: timestamp('host_updated_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -29,6 +31,7 @@ export const solvers = pgTable(
 export const sessions = pgTable(
   'sessions',
   {
+    /** SavvySolve's own session id (the one in the session page URL); generated only for sessions made here. */
     id: uuid('id').primaryKey().defaultRandom(),
     solverId: uuid('solver_id')
       .notNull()
@@ -45,6 +48,8 @@ export const sessions = pgTable(
     /** The calendar (solver's Google email) the event lives on. */
     calendarId: varchar('calendar_id', { length: 255 }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** `occurredAt` of the last host event applied: an older one never overwrites newer state. */
+    hostUpdatedAt: timestamp('host_updated_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (table) => [
@@ -88,7 +93,7 @@ export const auditEvents = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     sessionId: uuid('session_id').references(() => sessions.id),
     solverId: uuid('solver_id').references(() => solvers.id),
-    /** `solver:<id>`, `admin`, `system` (workers) or `twilio` (status callbacks). */
+    /** `solver:<id>`, `admin`, `system` (workers), `twilio` (status callbacks), `savvysolve` (host webhooks and pulls). */
     actor: varchar('actor', { length: 64 }).notNull(),
     action: varchar('action', { length: 64 }).notNull(),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
@@ -107,4 +112,33 @@ export const rateLimits = pgTable('rate_limits', {
   count: integer('count').notNull(),
 });
 
-export const schema = { solvers, sessions, smsDeliveries, auditEvents, rateLimits };
+export const hostEventStatusEnum = pgEnum('host_event_status', HOST_EVENT_STATUSES);
+
+/** Inbound webhook ids already applied (Standard Webhooks `webhook-id`): the same id again is applied once. */
+export const webhookReceipts = pgTable('webhook_receipts', {
+  webhookId: varchar('webhook_id', { length: 255 }).primaryKey(),
+  type: varchar('type', { length: 100 }).notNull(),
+  outcome: varchar('outcome', { length: 32 }).notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Outbound events to the host, one row per event: its id is the `webhook-id` of every attempt. */
+export const hostEvents = pgTable(
+  'host_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id),
+    type: varchar('type', { length: 64 }).notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    status: hostEventStatusEnum('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (table) => [index('host_events_session_idx').on(table.sessionId, table.createdAt)],
+);
+
+export const schema = { solvers, sessions, smsDeliveries, auditEvents, rateLimits, webhookReceipts, hostEvents };

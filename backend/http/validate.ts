@@ -3,12 +3,14 @@ import type { z } from 'zod';
 import { ERROR_CODES } from '../../shared/index.ts';
 import { ApiError } from './errors.ts';
 
-/** Parses with zod or throws a 400 naming every problem. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+/**
+ * Parses with zod or throws ApiError 400 naming every problem by its path (prefixed with `prefix`, e.g. `data`).
+ */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix?: string): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
-    const where = issue.path.join('.');
+    const where = [...(prefix ? [prefix] : []), ...issue.path].join('.');
     if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
     return where ? `${where}: ${issue.message}` : issue.message;
   });

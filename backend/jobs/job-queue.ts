@@ -16,6 +16,7 @@ export type JobPayloads = {
   'sms.send': { deliveryId: string };
   'realtime.publish': { channel: string; name: string; data: Record<string, unknown> };
   'calendar.end-event': { sessionId: string };
+  'host.deliver': { eventId: string };
 };
 export type JobName = keyof JobPayloads;
 
@@ -24,6 +25,8 @@ const QUEUES: Record<JobName, QueueOptions> = {
   'sms.send': { retryLimit: 8, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
   'realtime.publish': { retryLimit: 8, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 60 },
   'calendar.end-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
+  // About a day of retries (hourly at most): a host that is down for hours still gets every event.
+  'host.deliver': { retryLimit: 32, retryDelay: 2, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 60 },
 };
 
 /** How many jobs of a queue one process works at once: batch size × batches in flight. */

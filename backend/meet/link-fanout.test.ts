@@ -2,9 +2,10 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { meetSmsBody, sessionChannel } from '../../shared/index.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { auditEvents, sessions, smsDeliveries, solvers } from '../db/schema.ts';
+import { auditEvents, hostEvents, sessions, smsDeliveries, solvers } from '../db/schema.ts';
 import type { JobName, JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
+import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { createSmsOutbox } from '../sms/sms-outbox.ts';
 import { createLinkFanout } from './link-fanout.ts';
@@ -46,6 +47,7 @@ const fanout = () =>
     db: database.db,
     sms: createSmsOutbox(recordingQueue, true),
     realtime: createRealtimeOutbox(recordingQueue, true),
+    hostEvents: createHostEventOutbox(recordingQueue, true),
     queue: recordingQueue,
     log: logger,
   });
@@ -73,7 +75,7 @@ describe('Meet link fan-out', () => {
     ).toBe(false);
   });
 
-  it('queues one SMS, the system message, session.updated and one audit entry, even when two instances race', async () => {
+  it("queues one SMS, the system message, session.updated, the host's meet_link.created and one audit entry, even when two instances race", async () => {
     const sessionId = await sessionWithStoredLink();
     const results = await Promise.all([fanout().fanOut(sessionId), fanout().fanOut(sessionId)]);
     expect(results.sort()).toEqual([false, true]);
@@ -82,7 +84,15 @@ describe('Meet link fan-out', () => {
     const [sms, ...more] = await smsRows(sessionId);
     expect(more).toHaveLength(0);
     expect(sms).toMatchObject({ toNumber: '+14155550123', body: meetSmsBody('Ada', LINK), status: 'queued' });
-    expect(jobs.map((job) => job.name).sort()).toEqual(['realtime.publish', 'realtime.publish', 'sms.send']);
+    expect(jobs.map((job) => job.name).sort()).toEqual(['host.deliver', 'realtime.publish', 'realtime.publish', 'sms.send']);
+    const [hostEvent, ...moreEvents] = await database.db.select().from(hostEvents).where(eq(hostEvents.sessionId, sessionId));
+    expect(moreEvents).toHaveLength(0);
+    expect(hostEvent).toMatchObject({
+      type: 'meet_link.created',
+      status: 'pending',
+      data: { sessionId, meetLink: LINK, source: 'calendar' },
+    });
+    expect(jobs).toContainEqual({ name: 'host.deliver', data: { eventId: hostEvent!.id } });
     expect(jobs).toContainEqual({ name: 'sms.send', data: { deliveryId: sms!.id } });
     expect(jobs.find((job) => (job.data as { channel?: string }).channel === sessionChannel(sessionId))).toBeDefined();
     const audit = await database.db.select().from(auditEvents).where(eq(auditEvents.sessionId, sessionId));

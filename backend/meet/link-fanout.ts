@@ -3,6 +3,7 @@ import { meetSmsBody } from '../../shared/index.ts';
 import { solverActor } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import { sessions, solvers } from '../db/schema.ts';
+import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
@@ -19,10 +20,17 @@ const SWEEP_GRACE_MS = 2_000;
 /**
  * The session row is the outbox of a new Meet link: the click stores the link with `fanout_pending` in one
  * statement and answers; this turns the flag into the SMS, the system message, the audit entry and the
- * session.updated message. Claiming the flag in the same transaction makes it exactly once across instances;
+ * session.updated message and the host's `meet_link.created`. Claiming the flag in the same transaction makes it exactly once across instances;
  * the flag committed with the link makes a crash in between delay the fan-out, never lose it.
  */
-export function createLinkFanout(deps: { db: Database; sms: SmsOutbox; realtime: RealtimeOutbox; queue: JobQueue; log: Logger }) {
+export function createLinkFanout(deps: {
+  db: Database;
+  sms: SmsOutbox;
+  realtime: RealtimeOutbox;
+  hostEvents: HostEventOutbox;
+  queue: JobQueue;
+  log: Logger;
+}) {
   let timer: NodeJS.Timeout | undefined;
 
   /** Fans out one session's link if it is still pending; false when there was nothing (left) to do. */
@@ -39,6 +47,12 @@ export function createLinkFanout(deps: { db: Database; sms: SmsOutbox; realtime:
       const solverName = solver?.name ?? 'Your solver';
       const sms = await deps.sms.queue(tx, { sessionId, to: claimed.customerPhone, body: meetSmsBody(solverName, meetLink) });
       await deps.realtime.meetLinkMessage(tx, { sessionId, solverName, meetLink });
+      await deps.hostEvents.add(tx, 'meet_link.created', {
+        sessionId,
+        meetLink,
+        source: source === 'captured' ? 'captured' : 'calendar',
+        createdAt: (claimed.meetLinkCreatedAt ?? new Date()).toISOString(),
+      });
       await recordSessionChange(tx, deps.realtime, {
         action: source === 'captured' ? 'meet_link.captured' : 'meet_link.created',
         actor: solverActor(claimed.solverId),
@@ -53,7 +67,7 @@ export function createLinkFanout(deps: { db: Database; sms: SmsOutbox; realtime:
       });
       return true;
     });
-    if (done) deps.queue.wake(['sms.send', 'realtime.publish']);
+    if (done) deps.queue.wake(['sms.send', 'realtime.publish', 'host.deliver']);
     return done;
   }
 

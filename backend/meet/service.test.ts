@@ -13,6 +13,7 @@ const solver = (overrides: Partial<SolverRow>): SolverRow => ({
   googleEmail: 'ada@example.com',
   createdAt: new Date(),
   updatedAt: new Date(),
+  hostUpdatedAt: null,
   ...overrides,
 });
 const service = (calendar: MeetServiceDeps['calendar']) => createMeetService({ calendar } as MeetServiceDeps);

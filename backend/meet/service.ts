@@ -34,6 +34,11 @@ export type MeetServiceDeps = {
   queue: JobQueue;
   fanout: LinkFanout;
   limiter: RateLimiter;
+  /**
+   * Asks the SavvySolve app about a session this backend does not know and stores it; false when it is unknown
+   * there too (or the app is not configured). May throw ApiError 503 when the app cannot be asked.
+   */
+  pullSession?: (sessionId: string) => Promise<boolean>;
   log: Logger;
   now?: () => Date;
   eventDurationMinutes?: number;
@@ -68,7 +73,7 @@ export function createMeetService(deps: MeetServiceDeps) {
     if (solver.employment !== 'employed') throw new ApiError(403, ERROR_CODES.forbidden, MEET_REASONS.notEmployed);
     if (!solver.googleEmail) throw new ApiError(403, ERROR_CODES.forbidden, MEET_REASONS.noGoogleEmail);
 
-    const session = await loadOwnSession(solver.id, sessionId);
+    const session = await loadOwnSession(solver.id, sessionId, { pull: true });
     if (session.meetLink) return existing(session.meetLink);
     if (session.status === 'ended')
       throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
@@ -80,14 +85,12 @@ export function createMeetService(deps: MeetServiceDeps) {
     return created;
   }
 
-  async function loadOwnSession(solverId: string, sessionId: string) {
-    const [session] = await deps.db
-      .select()
-      .from(sessions)
-      .where(and(eq(sessions.id, sessionId), eq(sessions.solverId, solverId)))
-      .limit(1);
+  /** The solver's own session; with `pull`, one unknown here is asked of the SavvySolve app first (webhooks missed it). */
+  async function loadOwnSession(solverId: string, sessionId: string, { pull = false } = {}): Promise<typeof sessions.$inferSelect> {
+    const [session] = await deps.db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
+    if (!session && pull && deps.pullSession && (await deps.pullSession(sessionId))) return loadOwnSession(solverId, sessionId);
     // Another solver's session answers exactly like a missing one.
-    if (!session) throw new ApiError(404, ERROR_CODES.notFound, SESSION_NOT_FOUND);
+    if (!session || session.solverId !== solverId) throw new ApiError(404, ERROR_CODES.notFound, SESSION_NOT_FOUND);
     return session;
   }
 

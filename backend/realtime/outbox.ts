@@ -1,5 +1,7 @@
 import {
+  DEFAULT_CHANNEL_TEMPLATES,
   REALTIME_EVENTS,
+  type ChannelTemplates,
   meetSystemMessageText,
   sessionChannel,
   solverChannel,
@@ -15,18 +17,30 @@ export type RealtimeOutbox = {
   sessionUpdated(tx: Transaction, input: { solverId: string; sessionId: string }): Promise<void>;
 };
 
-/** With Ably unconfigured, nothing is queued. */
-export function createRealtimeOutbox(queue: JobQueue, enabled: boolean): RealtimeOutbox {
+/** With Ably unconfigured, nothing is queued. Channel names follow the deployment's templates. */
+export function createRealtimeOutbox(
+  queue: JobQueue,
+  enabled: boolean,
+  channels: ChannelTemplates = DEFAULT_CHANNEL_TEMPLATES,
+): RealtimeOutbox {
   return {
     async meetLinkMessage(tx, { sessionId, solverName, meetLink }) {
       if (!enabled) return;
       const data: MeetSystemMessage = { type: 'meet_link', sessionId, meetLink, text: meetSystemMessageText(solverName, meetLink) };
-      await queue.enqueue(tx, 'realtime.publish', { channel: sessionChannel(sessionId), name: REALTIME_EVENTS.systemMessage, data });
+      await queue.enqueue(tx, 'realtime.publish', {
+        channel: sessionChannel(sessionId, channels.session),
+        name: REALTIME_EVENTS.systemMessage,
+        data,
+      });
     },
     async sessionUpdated(tx, { solverId, sessionId }) {
       if (!enabled) return;
       const data: SessionUpdated = { type: 'session_updated', sessionId };
-      await queue.enqueue(tx, 'realtime.publish', { channel: solverChannel(solverId), name: REALTIME_EVENTS.sessionUpdated, data });
+      await queue.enqueue(tx, 'realtime.publish', {
+        channel: solverChannel(solverId, channels.solver),
+        name: REALTIME_EVENTS.sessionUpdated,
+        data,
+      });
     },
   };
 }

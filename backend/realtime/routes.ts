@@ -7,7 +7,7 @@ import { ApiError } from '../http/errors.ts';
 import type { RealtimeTokenMinter } from './ably-publisher.ts';
 
 /** `GET /api/realtime/token`: an Ably token request that may only subscribe to the solver's own channel. */
-export const createRealtimeRoutes = (auth: AuthService, minter: RealtimeTokenMinter | undefined) =>
+export const createRealtimeRoutes = (auth: AuthService, minter: RealtimeTokenMinter | undefined, solverTemplate?: string) =>
   new Hono<AppEnv>().use(requireSolver(auth)).get('/token', async (c) => {
     if (!minter)
       throw new ApiError(
@@ -15,6 +15,6 @@ export const createRealtimeRoutes = (auth: AuthService, minter: RealtimeTokenMin
         ERROR_CODES.notConfigured,
         'Realtime updates are not configured (ABLY_API_KEY unset); poll /api/sessions instead.',
       );
-    const channel = solverChannel(c.get('solver').id);
+    const channel = solverChannel(c.get('solver').id, solverTemplate);
     return c.json(await minter.subscribeOnly(channel, channel));
   });

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { AdminSession, SessionSummary, SmsState } from '../../shared/index.ts';
 import type { Queryable } from '../db/client.ts';
-import { auditEvents, sessions, smsDeliveries } from '../db/schema.ts';
+import { auditEvents, hostEvents, sessions, smsDeliveries } from '../db/schema.ts';
 
 type SessionRow = typeof sessions.$inferSelect;
 
@@ -75,12 +75,22 @@ export async function getAdminSession(db: Queryable, sessionId: string): Promise
   if (!row) return undefined;
   const sms = await latestSms(db, [row.id]);
   const audit = await db.select().from(auditEvents).where(eq(auditEvents.sessionId, row.id)).orderBy(asc(auditEvents.createdAt));
+  const events = await db.select().from(hostEvents).where(eq(hostEvents.sessionId, row.id)).orderBy(asc(hostEvents.createdAt));
   return {
     ...toSummary(row, sms.get(row.id)),
     solverId: row.solverId,
     calendarEventId: row.calendarEventId,
     calendarId: row.calendarId,
     endedAt: row.endedAt?.toISOString() ?? null,
+    hostEvents: events.map((event) => ({
+      id: event.id,
+      type: event.type,
+      status: event.status,
+      attempts: event.attempts,
+      lastError: event.lastError,
+      createdAt: event.createdAt.toISOString(),
+      deliveredAt: event.deliveredAt?.toISOString() ?? null,
+    })),
     audit: audit.map((entry) => ({ action: entry.action, actor: entry.actor, details: entry.details, at: entry.createdAt.toISOString() })),
   };
 }

@@ -4,6 +4,7 @@ import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { sessions, smsDeliveries, solvers } from '../db/schema.ts';
 import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
+import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { createSmsOutbox } from './sms-outbox.ts';
 import { INTERRUPTED, createSmsWorker } from './sms-worker.ts';
@@ -33,7 +34,13 @@ const queueSms = () =>
   database.db.transaction((tx) => createSmsOutbox(queue, true).queue(tx, { sessionId, to: '+14155550123', body: 'hello' }));
 const stateOf = async (deliveryId: string) => (await database.db.select().from(smsDeliveries).where(eq(smsDeliveries.id, deliveryId)))[0]!;
 const worker = (send: SmsSender['send']) =>
-  createSmsWorker({ db: database.db, sender: { send }, realtime: createRealtimeOutbox(queue, false), log: createMemoryLogger().logger });
+  createSmsWorker({
+    db: database.db,
+    sender: { send },
+    realtime: createRealtimeOutbox(queue, false),
+    hostEvents: createHostEventOutbox(queue, false),
+    log: createMemoryLogger().logger,
+  });
 const attempt = (n: number, last = false) => ({ attempt: n, isLastAttempt: last });
 
 describe('SMS worker', () => {

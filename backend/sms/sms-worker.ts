@@ -1,16 +1,18 @@
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { sessions, smsDeliveries } from '../db/schema.ts';
+import { smsDeliveries } from '../db/schema.ts';
 import type { JobHandler } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
-import { recordSessionChange } from '../sessions/session-change.ts';
+import { recordSmsChange } from './sms-change.ts';
 import { SmsSendError, type SmsSender } from './twilio-sender.ts';
 
 export type SmsWorkerDeps = {
   db: Database;
   sender: SmsSender;
   realtime: RealtimeOutbox;
+  hostEvents: HostEventOutbox;
   log: Logger;
   statusCallbackUrl?: string;
 };
@@ -22,28 +24,32 @@ export const INTERRUPTED =
  * Hands one queued SMS to Twilio. Permanent errors fail it at once with the reason; transient ones are
  * rethrown so the queue retries with backoff, and the last attempt marks it failed instead of dropping it.
  */
-export function createSmsWorker({ db, sender, realtime, log, statusCallbackUrl }: SmsWorkerDeps): JobHandler<'sms.send'> {
-  const setState = async (deliveryId: string, change: Partial<typeof smsDeliveries.$inferInsert>) => {
+export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl }: SmsWorkerDeps): JobHandler<'sms.send'> {
+  const setState = async (deliveryId: string, change: Partial<typeof smsDeliveries.$inferInsert> & { status: 'accepted' | 'failed' }) => {
     await db.transaction(async (tx) => {
       const [row] = await tx
         .update(smsDeliveries)
         .set({ ...change, updatedAt: new Date() })
         .where(eq(smsDeliveries.id, deliveryId))
         .returning({ sessionId: smsDeliveries.sessionId });
-      const [session] = row ? await tx.select({ solverId: sessions.solverId }).from(sessions).where(eq(sessions.id, row.sessionId)) : [];
-      if (!row || !session) return;
-      await recordSessionChange(tx, realtime, {
-        action: change.status === 'failed' ? 'sms.failed' : 'sms.accepted',
-        actor: 'system',
-        sessionId: row.sessionId,
-        solverId: session.solverId,
-        details: {
-          deliveryId,
-          twilioSid: change.twilioSid ?? null,
-          errorCode: change.errorCode ?? null,
-          reason: change.errorMessage ?? null,
+      if (!row) return;
+      await recordSmsChange(
+        tx,
+        { realtime, hostEvents },
+        {
+          action: change.status === 'failed' ? 'sms.failed' : 'sms.accepted',
+          actor: 'system',
+          sessionId: row.sessionId,
+          status: change.status,
+          error: change.errorMessage ?? null,
+          details: {
+            deliveryId,
+            twilioSid: change.twilioSid ?? null,
+            errorCode: change.errorCode ?? null,
+            reason: change.errorMessage ?? null,
+          },
         },
-      });
+      );
     });
   };
 

@@ -5,14 +5,14 @@ import type { Database } from '../db/client.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
-import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { applyTwilioStatus } from './delivery-status.ts';
+import type { SmsChangeEffects } from './sms-change.ts';
 
 export const TWILIO_STATUS_PATH = '/webhooks/twilio/status';
 
 export type TwilioWebhookDeps = {
   db: Database;
-  realtime: RealtimeOutbox;
+  effects: SmsChangeEffects;
   log: Logger;
   /** Undefined when Twilio or PUBLIC_BASE_URL is not configured: callbacks cannot be verified then. */
   verification: { authToken: string; publicBaseUrl: string } | undefined;
@@ -33,7 +33,7 @@ export const createTwilioWebhookRoutes = (deps: TwilioWebhookDeps) =>
     }
     if (!params.MessageSid || !params.MessageStatus)
       throw new ApiError(400, ERROR_CODES.invalidRequest, 'MessageSid and MessageStatus are required.');
-    const changed = await applyTwilioStatus(deps.db, deps.realtime, {
+    const changed = await applyTwilioStatus(deps.db, deps.effects, {
       messageSid: params.MessageSid,
       messageStatus: params.MessageStatus,
       errorCode: params.ErrorCode,

@@ -12,6 +12,7 @@ const row = (employment: 'employed' | 'contract') =>
     googleEmail: null,
     createdAt: new Date(),
     updatedAt: new Date(),
+    hostUpdatedAt: null,
   }) as store.SolverRow;
 
 describe('solver cache', () => {

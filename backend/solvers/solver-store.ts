@@ -18,6 +18,12 @@ export async function findSolverById(db: Queryable, id: string): Promise<SolverR
   return row;
 }
 
+/** The solver with this login email (the host's key for solvers). */
+export async function findSolverByEmail(db: Queryable, email: string): Promise<SolverRow | undefined> {
+  const [row] = await db.select().from(solvers).where(eq(solvers.email, email.toLowerCase())).limit(1);
+  return row;
+}
+
 /** Matches the login email or the Google email; both are stored lower-case. */
 export async function findSolverByAnyEmail(db: Queryable, email: string): Promise<SolverRow | undefined> {
   const normalized = email.toLowerCase();

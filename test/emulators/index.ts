@@ -6,6 +6,7 @@ import { startTwilioEmulator, type TwilioEmulator, type TwilioEmulatorOptions } 
 export { startAblyEmulator, type AblyEmulator } from './ably-emulator.ts';
 export { startGoogleEmulator, type GoogleEmulator } from './google-emulator.ts';
 export { createTestServiceAccount, type TestServiceAccount } from './service-account.ts';
+export { startSavvySolveHostEmulator, type HostSession, type SavvySolveHostEmulator } from './savvysolve-host-emulator.ts';
 export { startTwilioEmulator, type TwilioEmulator } from './twilio-emulator.ts';
 export type { Fault } from './faults.ts';
 export type { RecordedRequest } from './recorder.ts';

@@ -46,6 +46,9 @@ export function describeMeetFlow(database: DatabaseChoice) {
           twilio: 'configured',
           ably: 'configured',
           adminApi: 'configured',
+          savvysolveWebhooks: 'configured',
+          savvysolveApi: 'configured',
+          savvysolveEvents: 'configured',
         },
       });
     });

@@ -13,7 +13,7 @@ describe('the backend process', () => {
       const first = await startBackendProcess({ PGLITE_DATA_DIR: dataDir });
       const health = await (await fetch(`${first.url}/health`)).json();
       expect(health).toMatchObject({ status: 'ok', database: { kind: 'pglite', ok: true } });
-      expect(Object.values(health.integrations)).toEqual(Array(5).fill('not_configured'));
+      expect(Object.values(health.integrations)).toEqual(Array(8).fill('not_configured'));
       expect(first.logs.join('\n')).toContain('the admin API is disabled');
       await first.stop();
 

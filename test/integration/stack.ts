@@ -2,7 +2,13 @@ import { createServer } from 'node:net';
 import { loadConfig } from '../../backend/env.ts';
 import { createMemoryLogger } from '../../backend/logger.ts';
 import { startBackend, type RunningBackend } from '../../backend/start.ts';
-import { startEmulators, type Emulators, type EmulatorsOptions } from '../emulators/index.ts';
+import {
+  startEmulators,
+  startSavvySolveHostEmulator,
+  type Emulators,
+  type EmulatorsOptions,
+  type SavvySolveHostEmulator,
+} from '../emulators/index.ts';
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
 
@@ -13,8 +19,14 @@ export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const SESSION_SECRET = 'session-secret-for-tests-0123456789abcdef';
 export const WORKSPACE_DOMAIN = 'example.com';
 
+/** The Standard Webhooks secret and API token the SavvySolve host emulator and the backend share in tests. */
+export const HOST_WEBHOOK_SECRET = `whsec_${Buffer.from('savvysolve-webhook-secret-for-tests').toString('base64')}`;
+export const HOST_API_TOKEN = 'savvysolve-api-token-for-tests';
+
 export type Stack = {
   emulators: Emulators;
+  /** The SavvySolve app: sends signed events to the backend, receives its events, answers lazy pulls. */
+  host: SavvySolveHostEmulator;
   backend: RunningBackend;
   api: BackendClient;
   logs: string[];
@@ -30,6 +42,7 @@ export async function startStack(
   emulatorOptions: EmulatorsOptions = {},
 ): Promise<Stack> {
   const emulators = await startEmulators({ delegatedUsers: ['ada@example.com', 'bob@example.com'], ...emulatorOptions });
+  const host = await startSavvySolveHostEmulator({ secret: HOST_WEBHOOK_SECRET, apiToken: HOST_API_TOKEN });
   const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
   // A known port, so PUBLIC_BASE_URL (and the Twilio status callbacks signed against it) point at this backend.
   const port = await freePort();
@@ -42,6 +55,11 @@ export async function startStack(
     SESSION_SECRET,
     GOOGLE_OAUTH_CLIENT_IDS: OAUTH_CLIENT_ID,
     WORKSPACE_DOMAINS: WORKSPACE_DOMAIN,
+    SAVVYSOLVE_WEBHOOK_SECRET: HOST_WEBHOOK_SECRET,
+    SAVVYSOLVE_API_URL: host.apiUrl,
+    SAVVYSOLVE_API_TOKEN: HOST_API_TOKEN,
+    SAVVYSOLVE_EVENTS_URL: host.eventsUrl,
+    DEFAULT_PHONE_REGION: 'US',
     ...extraEnv,
   });
   const { logger, lines } = createMemoryLogger();
@@ -53,6 +71,7 @@ export async function startStack(
   const api = backendClient(backend.url, ADMIN_TOKEN);
   return {
     emulators,
+    host,
     backend,
     api,
     logs: lines,
@@ -60,6 +79,7 @@ export async function startStack(
     async close() {
       await backend.close();
       await emulators.close();
+      await host.close();
       await scratch?.drop();
     },
   };

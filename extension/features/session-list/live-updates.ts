@@ -1,4 +1,4 @@
-import { REALTIME_EVENTS, solverChannel, type RealtimeTokenRequest } from '../../../shared/index.ts';
+import { REALTIME_EVENTS, capabilityChannel, solverChannel, type RealtimeTokenRequest } from '../../../shared/index.ts';
 
 /** The slice of an Ably Realtime client live updates use; `ably-connection.ts` adapts the real SDK. */
 export type RealtimeConnection = {
@@ -26,7 +26,7 @@ export type LiveUpdatesOptions = {
 const DOWN_STATES = new Set(['disconnected', 'suspended', 'closed', 'failed']);
 
 /**
- * Subscribes to `solver:<id>` for `session.updated` with a token the backend mints, and reports whether updates
+ * Subscribes to the solver's channel (the one its token grants; `solver:<id>` by default) for `session.updated` with a token the backend mints, and reports whether updates
  * are live; whenever they are not (no Ably on the backend, connection lost, subscription refused) the caller polls.
  * Returns a function that stops everything.
  */
@@ -65,7 +65,8 @@ export function startLiveUpdates(options: LiveUpdatesOptions): () => void {
         if (state === 'connected') setMode('live');
         else if (DOWN_STATES.has(state)) setMode('polling');
       });
-      await connection.subscribe(solverChannel(options.solverId), REALTIME_EVENTS.sessionUpdated, () => {
+      const channel = capabilityChannel(first) ?? solverChannel(options.solverId);
+      await connection.subscribe(channel, REALTIME_EVENTS.sessionUpdated, () => {
         if (!stopped) options.onUpdate();
       });
     } catch {

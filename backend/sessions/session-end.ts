@@ -1,0 +1,38 @@
+import { and, eq } from 'drizzle-orm';
+import type { Transaction } from '../db/client.ts';
+import { sessions } from '../db/schema.ts';
+import type { SessionEffects } from './session-effects.ts';
+import { recordSessionChange } from './session-change.ts';
+
+export type EndOutcome = 'ended' | 'already_ended' | 'not_found';
+
+/**
+ * Ends an active session (DESIGN flow 8): its Calendar event is ended by a durable job, the link stays for audit,
+ * the host hears `session.meet_ended` when there was a call. Ending twice is harmless. Wake SESSION_CHANGE_JOBS
+ * after the commit.
+ */
+export async function endSession(
+  tx: Transaction,
+  effects: SessionEffects,
+  input: { sessionId: string; at: Date; actor: string; hostUpdatedAt?: Date },
+): Promise<EndOutcome> {
+  const [ended] = await tx
+    .update(sessions)
+    .set({ status: 'ended', endedAt: input.at, ...(input.hostUpdatedAt ? { hostUpdatedAt: input.hostUpdatedAt } : {}) })
+    .where(and(eq(sessions.id, input.sessionId), eq(sessions.status, 'active')))
+    .returning();
+  if (!ended) {
+    const [exists] = await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, input.sessionId));
+    return exists ? 'already_ended' : 'not_found';
+  }
+  if (ended.calendarEventId) await effects.queue.enqueue(tx, 'calendar.end-event', { sessionId: ended.id });
+  if (ended.meetLink) await effects.hostEvents.add(tx, 'session.meet_ended', { sessionId: ended.id, endedAt: input.at.toISOString() });
+  await recordSessionChange(tx, effects.realtime, {
+    action: 'session.ended',
+    actor: input.actor,
+    sessionId: ended.id,
+    solverId: ended.solverId,
+    details: { calendarEvent: ended.calendarEventId ? 'ending' : 'none' },
+  });
+  return 'ended';
+}

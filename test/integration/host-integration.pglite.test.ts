@@ -1,0 +1,3 @@
+import { describeHostIntegration } from './host-integration.suite.ts';
+
+describeHostIntegration('pglite');
