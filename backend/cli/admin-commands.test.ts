@@ -1,9 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
 import { createAdminService, type AdminService } from '../admin/service.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
+import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { runAdminCommand } from './admin-commands.ts';
 
@@ -24,7 +28,13 @@ describe.each([
     scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
     database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
     queue = await startJobQueue(database, createMemoryLogger().logger);
-    admin = createAdminService({ db: database.db, queue, realtime: createRealtimeOutbox(queue, false) });
+    admin = createAdminService({
+      db: database.db,
+      queue,
+      realtime: createRealtimeOutbox(queue, false),
+      hostEvents: createHostEventOutbox(queue, false),
+      defaultPhoneRegion: 'US',
+    });
   });
   afterAll(async () => {
     await queue?.stop();
@@ -35,7 +45,8 @@ describe.each([
     if (!available) context.skip();
   });
 
-  const run = (line: string, flags: Record<string, string | boolean> = {}) => runAdminCommand(admin, line.split(' '), flags);
+  const run = (line: string, flags: Record<string, string | boolean> = {}) =>
+    runAdminCommand(admin, line.split(' '), flags, { db: database.db });
 
   it('adds, updates and lists solvers with the admin API validation', async () => {
     const added = await run('solvers add', {
@@ -63,8 +74,20 @@ describe.each([
       await run('solvers add', { name: 'Bob', email: 'bob@example.com', employment: 'employed' }),
     )![0];
     await expect(run('sessions add', { solver: solverId, 'customer-name': 'Grace', 'customer-phone': '555-1234' })).rejects.toThrow(
-      /E\.164/,
+      /customerPhone: .*not a valid phone number/,
     );
+    // SavvySolve's own id, the solver by login email, a national number (DEFAULT_PHONE_REGION US): an upsert.
+    const hostId = '3f2b8c1e-7d4a-4e8b-9c2d-1a0b9c8d7e6f';
+    const add = (name: string) =>
+      run('sessions add', {
+        id: hostId.toUpperCase(),
+        solver: 'BOB@example.com',
+        'customer-name': name,
+        'customer-phone': '(415) 555-0199',
+      });
+    expect(await add('Grace')).toBe(`Added session ${hostId}`);
+    expect(await add('Grace H.')).toBe(`Updated session ${hostId}`);
+    expect(JSON.parse(await run(`sessions show ${hostId}`))).toMatchObject({ customerName: 'Grace H.', customerPhone: '+14155550199' });
     const sessionId = /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(
       await run('sessions add', { solver: solverId, 'customer-name': 'Grace', 'customer-phone': '+14155550123' }),
     )![0];
@@ -75,5 +98,75 @@ describe.each([
     expect(await run('sessions list', { all: true })).toMatch(new RegExp(`${sessionId}\\s+ended`));
     await expect(run('sessions end not-a-uuid')).rejects.toThrow('the id must be a UUID');
     await expect(run('sessions fly')).rejects.toThrow(/Unknown command "sessions fly"/);
+  });
+
+  describe('imports', () => {
+    let dir: string;
+    beforeAll(async () => {
+      if (available) dir = await mkdtemp(join(tmpdir(), 'admin-import-'));
+    });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+    const file = async (name: string, ...lines: string[]) => {
+      const path = join(dir, name);
+      await writeFile(path, `${lines.join('\n')}\n`);
+      return path;
+    };
+
+    it('imports a roster from a file: one line per row, a summary, idempotent', async () => {
+      const roster = await file(
+        'roster.csv',
+        'name,email,employment,googleEmail',
+        'Cleo,cleo@example.com,employed,cleo@gmail.com',
+        'Dan,dan@example.com,contract,',
+        'Eli,eli@,employed,',
+      );
+      expect(await run(`solvers import ${roster}`)).toBe(
+        [
+          'line 2  cleo@example.com  created',
+          'line 3  dan@example.com   created',
+          'line 4  eli@              refused: email: must be an email address',
+          '3 rows: 2 created, 0 updated, 0 unchanged, 1 refused',
+        ].join('\n'),
+      );
+      expect(await run(`solvers import ${roster}`)).toMatch(
+        /line 2 {2}cleo@example\.com {2}unchanged\n.*\n.*\n3 rows: 0 created, 0 updated, 2 unchanged, 1 refused$/,
+      );
+      await file('roster.csv', 'name,email,employment,googleEmail', 'Dan,dan@example.com,employed,');
+      expect(await run(`solvers import ${roster}`)).toBe(
+        ['line 2  dan@example.com  updated', '1 row: 0 created, 1 updated, 0 unchanged, 0 refused'].join('\n'),
+      );
+      expect(await run('solvers list')).toMatch(/dan@example\.com\s+employed/);
+    });
+
+    it('imports sessions from a file', async () => {
+      const id = '5a5a5a5a-5a5a-4a5a-8a5a-5a5a5a5a5a5a';
+      const sessions = await file(
+        'sessions.csv',
+        'sessionId,solverEmail,customerName,customerPhone,status',
+        `${id},cleo@example.com,Hedy,(415) 555-0142,ended`,
+        `6b6b6b6b-6b6b-4b6b-8b6b-6b6b6b6b6b6b,cleo@example.com,Ida,555-1234,`,
+      );
+      expect(await run(`sessions import ${sessions}`)).toBe(
+        [
+          `line 2  ${id}  created`,
+          'line 3  6b6b6b6b-6b6b-4b6b-8b6b-6b6b6b6b6b6b  refused: customerPhone: …1234 is not a valid phone number in US',
+          '2 rows: 1 created, 0 updated, 0 unchanged, 1 refused',
+        ].join('\n'),
+      );
+      expect(await run('sessions list', { all: true })).toMatch(new RegExp(`${id}\\s+ended\\s+Hedy`));
+    });
+
+    it('refuses a missing file, no file argument and a bad header, storing nothing', async () => {
+      await expect(run(`solvers import ${join(dir, 'nope.csv')}`)).rejects.toThrow(`Cannot read ${join(dir, 'nope.csv')}: no such file`);
+      await expect(run('sessions import')).rejects.toThrow('Give the CSV file: sessions import sessions.csv');
+      const before = await run('solvers list');
+      const bad = await file('bad.csv', 'name,email', 'Fred,fred@example.com');
+      await expect(run(`solvers import ${bad}`)).rejects.toThrow(
+        'The header (line 1) must name the columns name,email,employment,googleEmail (missing: employment, googleEmail). Nothing was imported.',
+      );
+      expect(await run('solvers list')).toBe(before);
+    });
   });
 });

@@ -1,4 +1,6 @@
 import { createSessionRequestSchema, createSolverRequestSchema, updateSolverRequestSchema, type Solver } from '../../shared/index.ts';
+import { readFile } from 'node:fs/promises';
+import { formatImport, importSessions, importSolvers, type SolverImportDeps } from '../admin/roster-import.ts';
 import type { AdminService } from '../admin/service.ts';
 import { ApiError } from '../http/errors.ts';
 import { parseOrThrow } from '../http/validate.ts';
@@ -10,10 +12,16 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   solvers list
   solvers add --name <name> --email <email> --employment employed|contract [--google-email <email>]
   solvers update <solver-id> [--name …] [--email …] [--employment …] [--google-email <email>|none]
+  solvers import <roster.csv>     CSV header: name,email,employment,googleEmail (googleEmail may be empty)
   sessions list [--all] [--solver <solver-id>]
-  sessions add --solver <solver-id> --customer-name <name> --customer-phone <E.164>
+  sessions add --solver <solver-id|email> --customer-name <name> --customer-phone <number> [--id <savvysolve-session-id>]
   sessions show <session-id>
   sessions end <session-id>
+  sessions import <sessions.csv>  CSV header: sessionId,solverEmail,customerName,customerPhone[,status]
+                                  (status: active, the default, or ended)
+
+Imports are idempotent (solvers keyed by email, sessions by id): each row prints created, updated, unchanged or
+refused (with the reason and its line), then a summary; a refused row does not stop the others.
 
 Uses DATABASE_URL, or the embedded database in PGLITE_DATA_DIR (default .data/pglite; stop \`npm start\` first,
 PGlite allows one process at a time).`;
@@ -35,8 +43,23 @@ const solverRows = (solvers: Solver[]) =>
 
 const text = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
 
-/** Runs one admin command with the same validation and messages as the admin API; returns what to print. */
-export async function runAdminCommand(admin: AdminService, words: string[], flags: Flags): Promise<string> {
+/** The CSV file an import names. @throws ApiError 400 when it is not given or cannot be read. */
+async function readCsvFile(path: string | undefined, example: string): Promise<string> {
+  if (!path) throw new ApiError(400, 'invalid_request', `Give the CSV file: ${example}`);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ApiError(400, 'invalid_request', `Cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
+  }
+}
+
+/**
+ * Runs one admin command with the same validation and messages as the admin API; returns what to print.
+ * `importDeps` is what `solvers import` stores with (the database, and the cache eviction of a running instance).
+ * @throws ApiError for a bad command, argument or file (print its message, exit non-zero).
+ */
+export async function runAdminCommand(admin: AdminService, words: string[], flags: Flags, importDeps: SolverImportDeps): Promise<string> {
   const [noun, verb, target] = words;
   switch (`${noun} ${verb}`) {
     case 'solvers list':
@@ -63,6 +86,8 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
       const solver = await admin.updateSolver(parseOrThrow(id, target), parseOrThrow(updateSolverRequestSchema, changes));
       return `Updated solver:\n${solverRows([solver])}`;
     }
+    case 'solvers import':
+      return formatImport(await importSolvers(importDeps, await readCsvFile(target, 'solvers import roster.csv')));
     case 'sessions list': {
       const solverId = text(flags, 'solver');
       const sessions = await admin.listSessions({
@@ -82,13 +107,18 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
       );
     }
     case 'sessions add': {
+      const solver = text(flags, 'solver');
       const input = parseOrThrow(createSessionRequestSchema, {
-        solverId: text(flags, 'solver'),
+        id: text(flags, 'id'),
+        ...(solver?.includes('@') ? { solverEmail: solver } : { solverId: solver }),
         customerName: text(flags, 'customer-name'),
         customerPhone: text(flags, 'customer-phone'),
       });
-      return `Added session ${(await admin.createSession(input)).id}`;
+      const { id, outcome } = await admin.upsertSession(input);
+      return `${outcome === 'created' ? 'Added' : outcome === 'ended' ? 'Left ended' : 'Updated'} session ${id}`;
     }
+    case 'sessions import':
+      return formatImport(await importSessions(admin, await readCsvFile(target, 'sessions import sessions.csv')));
     case 'sessions show':
       return JSON.stringify(await admin.getSession(parseOrThrow(id, target)), null, 2);
     case 'sessions end': {

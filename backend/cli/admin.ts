@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { startJobQueue } from '../jobs/job-queue.ts';
 import { createLogger } from '../logger.ts';
+import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { ADMIN_USAGE, runAdminCommand } from './admin-commands.ts';
 
@@ -19,6 +20,7 @@ const { positionals, values } = parseArgs({
     solver: { type: 'string' },
     'customer-name': { type: 'string' },
     'customer-phone': { type: 'string' },
+    id: { type: 'string' },
     all: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -36,8 +38,14 @@ try {
   const database = await openDatabase(config.database);
   const queue = await startJobQueue(database, log);
   try {
-    const admin = createAdminService({ db: database.db, queue, realtime: createRealtimeOutbox(queue, Boolean(config.ably)) });
-    console.log(await runAdminCommand(admin, positionals, values));
+    const admin = createAdminService({
+      db: database.db,
+      queue,
+      realtime: createRealtimeOutbox(queue, Boolean(config.ably), config.channels),
+      hostEvents: createHostEventOutbox(queue, Boolean(config.host.eventsUrl)),
+      defaultPhoneRegion: config.defaultPhoneRegion,
+    });
+    console.log(await runAdminCommand(admin, positionals, values, { db: database.db }));
   } finally {
     await queue.stop();
     await database.close();
