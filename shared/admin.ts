@@ -15,6 +15,7 @@ export const createSolverRequestSchema = z.strictObject({
 export type CreateSolverRequest = z.infer<typeof createSolverRequestSchema>;
 
 export const updateSolverRequestSchema = createSolverRequestSchema
+  .extend({ disabled: z.boolean('disabled must be true or false') })
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
 export type UpdateSolverRequest = z.infer<typeof updateSolverRequestSchema>;

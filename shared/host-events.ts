@@ -20,12 +20,14 @@ const occurredAt = z.iso.datetime({ offset: true, error: 'occurredAt must be an 
 
 // Inbound: unknown fields are dropped, not refused, so a newer host never breaks us.
 
-/** `solver.upserted`: a solver, keyed by login email. */
+/** `solver.upserted`: a solver, keyed by login email; `disabled: true` revokes their sign-in at once. */
 export const solverUpsertedSchema = z.object({
   email: emailSchema,
   name: textFieldSchema('name'),
   employment: solverEmploymentSchema,
   googleEmail: emailSchema.nullable(),
+  /** Omitted: unchanged (a new solver is enabled). */
+  disabled: z.boolean().optional(),
 });
 export type SolverUpserted = z.infer<typeof solverUpsertedSchema>;
 

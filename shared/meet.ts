@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionIdSchema } from './fields.ts';
 import { smsStateSchema } from './sessions.ts';
 
 export const canUseMeetResponseSchema = z.object({
@@ -8,7 +9,7 @@ export const canUseMeetResponseSchema = z.object({
 export type CanUseMeetResponse = z.infer<typeof canUseMeetResponseSchema>;
 
 export const createMeetLinkRequestSchema = z.strictObject({
-  sessionId: z.uuid('sessionId must be a UUID'),
+  sessionId: sessionIdSchema,
 });
 export type CreateMeetLinkRequest = z.infer<typeof createMeetLinkRequestSchema>;
 

@@ -12,5 +12,7 @@ export const solverSchema = z.object({
   email: z.string(),
   employment: solverEmploymentSchema,
   googleEmail: z.string().nullable(),
+  /** A disabled solver cannot sign in or use the API (admin API, CLI, or the SavvySolve app's solver.upserted). */
+  disabled: z.boolean().optional(),
 });
 export type Solver = z.infer<typeof solverSchema>;

@@ -18,11 +18,11 @@ import { SESSION_CHANGE_JOBS, type SessionEffects } from '../sessions/session-ef
 import { endSession as endSessionFlow } from '../sessions/session-end.ts';
 import { upsertSession as storeSession, type UpsertOutcome } from '../sessions/session-upsert.ts';
 import { getAdminSession, listSessionsForAdmin } from '../sessions/session-views.ts';
+import { solverConflict } from '../solvers/solver-conflict.ts';
 import { findSolverByEmail, findSolverById, insertSolver, listSolverRows, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
 
 const ADMIN = 'admin';
 const emailTaken = (email: string) => new ApiError(409, ERROR_CODES.conflict, `A solver with email ${email} already exists.`);
-const isUniqueViolation = (error: unknown) => /unique|duplicate key/i.test(String((error as { cause?: unknown }).cause ?? error));
 
 export type AdminServiceDeps = {
   db: Database;
@@ -41,29 +41,38 @@ export function createAdminService(deps: AdminServiceDeps) {
   const now = deps.now ?? (() => new Date());
   const effects: SessionEffects = { queue: deps.queue, realtime: deps.realtime, hostEvents: deps.hostEvents };
 
+  /** @throws ApiError 409 when the email or the Google email belongs to another solver. */
   async function createSolver(input: CreateSolverRequest): Promise<Solver> {
-    return deps.db.transaction(async (tx) => {
-      const row = await insertSolver(tx, input);
-      if (!row) throw emailTaken(input.email);
-      await recordAudit(tx, { action: 'solver.created', actor: ADMIN, solverId: row.id, details: { employment: row.employment } });
-      return toSolver(row);
-    });
+    try {
+      return await deps.db.transaction(async (tx) => {
+        const row = await insertSolver(tx, input);
+        if (!row) throw emailTaken(input.email);
+        await recordAudit(tx, { action: 'solver.created', actor: ADMIN, solverId: row.id, details: { employment: row.employment } });
+        return toSolver(row);
+      });
+    } catch (error) {
+      throw solverConflict(error, input);
+    }
   }
 
   async function updateSolver(id: string, input: UpdateSolverRequest): Promise<Solver> {
     try {
       const solver = await deps.db.transaction(async (tx) => {
-        const row = await updateSolverRow(tx, id, input);
-        if (!row) throw new ApiError(404, ERROR_CODES.notFound, 'Solver not found');
-        await recordAudit(tx, { action: 'solver.updated', actor: ADMIN, solverId: id, details: { fields: Object.keys(input) } });
-        return toSolver(row);
+        const updated = await updateSolverRow(tx, id, input);
+        if (!updated) throw new ApiError(404, ERROR_CODES.notFound, 'Solver not found');
+        await recordAudit(tx, {
+          action: 'solver.updated',
+          actor: ADMIN,
+          solverId: id,
+          details: { fields: Object.keys(input), tokensRevoked: updated.revoked },
+        });
+        return toSolver(updated.row);
       });
       // After the commit: a read racing the transaction must not cache the old row again.
       deps.onSolverChanged?.(id);
       return solver;
     } catch (error) {
-      if (input.email && isUniqueViolation(error)) throw emailTaken(input.email);
-      throw error;
+      throw solverConflict(error, input);
     }
   }
 

@@ -12,6 +12,8 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   solvers list
   solvers add --name <name> --email <email> --employment employed|contract [--google-email <email>]
   solvers update <solver-id> [--name …] [--email …] [--employment …] [--google-email <email>|none]
+  solvers disable <solver-id>      no sign-in, and tokens already issued stop working
+  solvers enable <solver-id>
   solvers import <roster.csv>     CSV header: name,email,employment,googleEmail (googleEmail may be empty)
   sessions list [--all] [--solver <solver-id>]
   sessions add --solver <solver-id|email> --customer-name <name> --customer-phone <number> [--id <savvysolve-session-id>]
@@ -37,8 +39,9 @@ const solverRows = (solvers: Solver[]) =>
       email: solver.email,
       employment: solver.employment,
       'google email': solver.googleEmail,
+      state: solver.disabled ? 'disabled' : 'enabled',
     })),
-    ['id', 'name', 'email', 'employment', 'google email'],
+    ['id', 'name', 'email', 'employment', 'google email', 'state'],
   );
 
 const text = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
@@ -85,6 +88,11 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
       );
       const solver = await admin.updateSolver(parseOrThrow(id, target), parseOrThrow(updateSolverRequestSchema, changes));
       return `Updated solver:\n${solverRows([solver])}`;
+    }
+    case 'solvers disable':
+    case 'solvers enable': {
+      const solver = await admin.updateSolver(parseOrThrow(id, target), { disabled: verb === 'disable' });
+      return `${verb === 'disable' ? 'Disabled (signed out everywhere within a second)' : 'Enabled'}:\n${solverRows([solver])}`;
     }
     case 'solvers import':
       return formatImport(await importSolvers(importDeps, await readCsvFile(target, 'solvers import roster.csv')));

@@ -20,12 +20,17 @@ export const solvers = pgTable(
     employment: solverEmploymentEnum('employment').notNull().default('contract'),
     /** Workspace account the service account acts as (delegation subject), stored lower-case. */
     googleEmail: varchar('google_email', { length: 255 }),
+    /** A disabled solver can neither sign in nor use a token issued before. */
+    disabled: boolean('disabled').notNull().default(false),
+    /** Bumped when a permission is taken away: session tokens carry it, and an older one is refused (revocation). */
+    tokenVersion: integer('token_version').notNull().default(0),
     /** Envelope time of the last `solver.upserted` applied: an older one is ignored. */
     hostUpdatedAt: timestamp('host_updated_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (table) => [uniqueIndex('solvers_email_unique').on(table.email), index('solvers_google_email_idx').on(table.googleEmail)],
+  // Both emails are stored lower-case, so these are case-insensitive; one Google account is one solver.
+  (table) => [uniqueIndex('solvers_email_unique').on(table.email), uniqueIndex('solvers_google_email_unique').on(table.googleEmail)],
 );
 
 export const sessions = pgTable(

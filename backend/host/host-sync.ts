@@ -101,7 +101,7 @@ export function createHostSync(deps: HostSyncDeps) {
       if (!first) return 'duplicate';
       let result: ReceiveOutcome;
       if (type === 'solver.upserted') {
-        const solver = await upsertSolver(tx, data as SolverUpserted, HOST_ACTOR, new Date(envelope.timestamp));
+        const solver = await upsertSolver(tx, data as SolverUpserted, HOST_ACTOR, new Date(envelope.timestamp), 'data.');
         if (solver.outcome === 'updated') changedSolver = solver.id;
         result = solver.outcome;
       } else if (type === 'session.upserted') result = await applySession(tx, data as SessionUpserted, HOST_ACTOR);

@@ -143,6 +143,15 @@ describe('meet.createMeetLink', () => {
     const sessionId = await newSession(employed.id);
     const capture = (meetLink: string) =>
       api.call('POST', `/api/meet/links/${sessionId}/capture`, { json: { meetLink }, token: employed.token });
+    const beforeFallback = await capture('https://meet.google.com/abc-defg-hij');
+    expect(beforeFallback.status).toBe(409);
+    expect(beforeFallback.body.error.message).toMatch(/only be attached after Calendar could not create one/);
+    calendar.failWith();
+    try {
+      expect((await createLink(employed.token, sessionId)).body.usedFallback).toBe(true);
+    } finally {
+      calendar.succeed();
+    }
     const refused = await capture(FALLBACK_MEET_LINK);
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/Meet room URL/);

@@ -14,6 +14,8 @@ const solver = (overrides: Partial<SolverRow>): SolverRow => ({
   createdAt: new Date(),
   updatedAt: new Date(),
   hostUpdatedAt: null,
+  disabled: false,
+  tokenVersion: 0,
   ...overrides,
 });
 const service = (calendar: MeetServiceDeps['calendar']) => createMeetService({ calendar } as MeetServiceDeps);

@@ -2,7 +2,6 @@ import { and, eq, isNull } from 'drizzle-orm';
 import {
   ERROR_CODES,
   FALLBACK_MEET_LINK,
-  MEET_REASONS,
   meetSmsBody,
   type CanUseMeetResponse,
   type CreateMeetLinkResponse,
@@ -20,6 +19,7 @@ import { SMS_NOT_CONFIGURED, type SmsOutbox } from '../sms/sms-outbox.ts';
 import { recordSessionChange } from '../sessions/session-change.ts';
 import type { SolverRow } from '../solvers/solver-store.ts';
 import { CalendarFailure } from './calendar-failure.ts';
+import { authorizeMeetAction, meetPermission } from './meet-policy.ts';
 import { calendarEventIdFor } from './event-id.ts';
 import type { LinkFanout } from './link-fanout.ts';
 import { createLinkStore } from './link-store.ts';
@@ -54,6 +54,15 @@ export const MEET_RATE_LIMITS = {
   smsResend: { limit: 5, windowSeconds: 600 },
 };
 
+/**
+ * The solver-level half of the policy, asked before any session is read (or pulled from the SavvySolve app): a
+ * contract solver learns nothing about sessions. The session-level half follows in authorizeMeetAction.
+ */
+function authorizeSolver(solver: SolverRow): void {
+  const { canUse, reason } = meetPermission(solver, true);
+  if (!canUse) throw new ApiError(403, ERROR_CODES.forbidden, reason!);
+}
+
 export function createMeetService(deps: MeetServiceDeps) {
   const now = deps.now ?? (() => new Date());
   const durationMs = (deps.eventDurationMinutes ?? 60) * 60_000;
@@ -61,22 +70,14 @@ export function createMeetService(deps: MeetServiceDeps) {
   // Concurrent clicks on one session in this process share one Calendar call.
   const inFlight = new Map<string, Promise<CreateMeetLinkResponse>>();
 
-  /** The spec's three rules, in its order. */
-  function canUse(solver: SolverRow): CanUseMeetResponse {
-    if (solver.employment !== 'employed') return { canUse: false, reason: MEET_REASONS.notEmployed };
-    if (!solver.googleEmail) return { canUse: false, reason: MEET_REASONS.noGoogleEmail };
-    if (!deps.calendar) return { canUse: false, reason: MEET_REASONS.notConfigured };
-    return { canUse: true };
-  }
+  /** The spec's three rules, in its order (backend/meet/meet-policy.ts). */
+  const canUse = (solver: SolverRow): CanUseMeetResponse => meetPermission(solver, Boolean(deps.calendar));
 
   async function createLink(solver: SolverRow, sessionId: string): Promise<CreateMeetLinkResponse> {
-    if (solver.employment !== 'employed') throw new ApiError(403, ERROR_CODES.forbidden, MEET_REASONS.notEmployed);
-    if (!solver.googleEmail) throw new ApiError(403, ERROR_CODES.forbidden, MEET_REASONS.noGoogleEmail);
-
+    authorizeSolver(solver);
     const session = await loadOwnSession(solver.id, sessionId, { pull: true });
     if (session.meetLink) return existing(session.meetLink);
-    if (session.status === 'ended')
-      throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
+    authorizeMeetAction(solver, 'create', session);
 
     const running = inFlight.get(sessionId);
     if (running) return running.then((result) => (result.usedFallback ? result : { ...result, isExisting: true }));
@@ -131,10 +132,10 @@ export function createMeetService(deps: MeetServiceDeps) {
 
   /** DESIGN flow 4: after a fallback, the real room the solver opened becomes the session's link and is texted. */
   async function captureLink(solver: SolverRow, sessionId: string, meetLink: string): Promise<CreateMeetLinkResponse> {
+    authorizeSolver(solver);
     const session = await loadOwnSession(solver.id, sessionId);
     if (session.meetLink) return existing(session.meetLink);
-    if (session.status === 'ended')
-      throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended; a video call can no longer be started.');
+    authorizeMeetAction(solver, 'capture', session);
     if (!(await links.store(sessionId, { meetLink, source: 'captured' }))) {
       return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
     }
@@ -169,11 +170,11 @@ export function createMeetService(deps: MeetServiceDeps) {
 
   /** Texts the session's link to the customer again (a new delivery with its own state). */
   async function resendSms(solver: SolverRow, sessionId: string): Promise<ResendSmsResponse> {
+    authorizeSolver(solver);
     const session = await loadOwnSession(solver.id, sessionId);
-    if (!session.meetLink) throw new ApiError(409, ERROR_CODES.conflict, 'This session has no Meet link to send yet.');
-    if (session.status === 'ended') throw new ApiError(409, ERROR_CODES.conflict, 'This session has ended.');
+    authorizeMeetAction(solver, 'resend', session);
     await deps.limiter.hit(`sms-resend:${solver.id}`, MEET_RATE_LIMITS.smsResend, 'SMS resends');
-    const meetLink = session.meetLink;
+    const meetLink = session.meetLink!;
     const sms = await deps.db.transaction(async (tx) => {
       const queued = await deps.sms.queue(tx, { sessionId, to: session.customerPhone, body: meetSmsBody(solver.name, meetLink) });
       await recordSessionChange(tx, deps.realtime, {

@@ -13,6 +13,8 @@ const row = (employment: 'employed' | 'contract') =>
     createdAt: new Date(),
     updatedAt: new Date(),
     hostUpdatedAt: null,
+    disabled: false,
+    tokenVersion: 0,
   }) as store.SolverRow;
 
 describe('solver cache', () => {

@@ -2,6 +2,7 @@ import { asc, eq, or } from 'drizzle-orm';
 import type { CreateSolverRequest, Solver, UpdateSolverRequest } from '../../shared/index.ts';
 import type { Queryable } from '../db/client.ts';
 import { solvers } from '../db/schema.ts';
+import { takesPermissionAway } from './revocation.ts';
 
 export type SolverRow = typeof solvers.$inferSelect;
 
@@ -11,6 +12,7 @@ export const toSolver = (row: SolverRow): Solver => ({
   email: row.email,
   employment: row.employment,
   googleEmail: row.googleEmail,
+  disabled: row.disabled,
 });
 
 export async function findSolverById(db: Queryable, id: string): Promise<SolverRow | undefined> {
@@ -46,13 +48,24 @@ export async function insertSolver(db: Queryable, input: CreateSolverRequest): P
   return row;
 }
 
-export async function updateSolverRow(db: Queryable, id: string, input: UpdateSolverRequest): Promise<SolverRow | undefined> {
+/**
+ * Applies an admin's change; one that takes a permission away also revokes the solver's session tokens
+ * (`revoked`). Undefined when no solver has this id.
+ */
+export async function updateSolverRow(
+  db: Queryable,
+  id: string,
+  input: UpdateSolverRequest,
+): Promise<{ row: SolverRow; revoked: boolean } | undefined> {
+  const [current] = await db.select().from(solvers).where(eq(solvers.id, id)).for('update');
+  if (!current) return undefined;
+  const revoked = takesPermissionAway(current, input);
   const [row] = await db
     .update(solvers)
-    .set({ ...input, updatedAt: new Date() })
+    .set({ ...input, updatedAt: new Date(), ...(revoked ? { tokenVersion: current.tokenVersion + 1 } : {}) })
     .where(eq(solvers.id, id))
     .returning();
-  return row;
+  return { row: row!, revoked };
 }
 
 export async function listSolverRows(db: Queryable): Promise<SolverRow[]> {

@@ -62,8 +62,8 @@ export function createBaselineApp(db: Database, config: Config) {
 
   async function createLink(authorization: string | undefined, body: unknown) {
     const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
-    const solverId = token ? await tokens.verify(token) : undefined;
-    const solver = solverId ? await findSolverById(db, solverId) : undefined;
+    const subject = token ? await tokens.verify(token) : undefined;
+    const solver = subject ? await findSolverById(db, subject.solverId) : undefined;
     if (!solver) return fail(401, 'sign in first');
     const input = createMeetLinkRequestSchema.safeParse(body);
     if (!input.success) return fail(400, 'sessionId must be a UUID');

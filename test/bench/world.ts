@@ -50,7 +50,7 @@ export async function startWorld(): Promise<World> {
       NODE_ENV: 'production',
     },
     applyLatencies,
-    token: async (solverId) => (await tokens.issue(solverId)).token,
+    token: async (solverId) => (await tokens.issue({ solverId, tokenVersion: 0 })).token,
     close: () => emulators.close(),
   };
 }

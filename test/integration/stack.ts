@@ -30,6 +30,8 @@ export type Stack = {
   backend: RunningBackend;
   api: BackendClient;
   logs: string[];
+  /** The environment the backend was started with (a second instance on the same database can use it). */
+  env: Record<string, string>;
   /** Signs in through the real flow: a Google access token from the emulator, exchanged at the backend. */
   signIn(email: string): Promise<string>;
   close(): Promise<void>;
@@ -46,7 +48,7 @@ export async function startStack(
   const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
   // A known port, so PUBLIC_BASE_URL (and the Twilio status callbacks signed against it) point at this backend.
   const port = await freePort();
-  const config = loadConfig({
+  const env = {
     ...emulators.backendEnv,
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
@@ -61,7 +63,8 @@ export async function startStack(
     SAVVYSOLVE_EVENTS_URL: host.eventsUrl,
     DEFAULT_PHONE_REGION: 'US',
     ...extraEnv,
-  });
+  };
+  const config = loadConfig(env);
   const { logger, lines } = createMemoryLogger();
   const backend = await startBackend(config, {
     log: logger,
@@ -75,6 +78,7 @@ export async function startStack(
     backend,
     api,
     logs: lines,
+    env,
     signIn: (email) => api.signIn(emulators.google.issueAccessToken({ email, audience: OAUTH_CLIENT_ID })),
     async close() {
       await backend.close();

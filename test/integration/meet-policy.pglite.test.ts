@@ -1,0 +1,3 @@
+import { describeMeetPolicy } from './meet-policy.suite.ts';
+
+describeMeetPolicy('pglite');
