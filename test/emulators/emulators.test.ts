@@ -63,7 +63,7 @@ describe('startEmulators', () => {
       ABLY_REST_URL: emulators.ably.url,
     });
     expect(env.TWILIO_ACCOUNT_SID).toMatch(/^AC[0-9a-f]{32}$/);
-    expect(Object.values(env).filter((value) => value.startsWith('http'))).toHaveLength(4);
+    expect(Object.values(env).filter((value) => value.startsWith('http'))).toHaveLength(5);
     expect(
       Object.values(env)
         .filter((value) => value.startsWith('http'))

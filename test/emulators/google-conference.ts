@@ -24,7 +24,12 @@ export type ConferenceOptions = {
   mode(): ConferenceMode;
   /** Whether Google adds a Meet conference for this token; else "Invalid conference type value." */
   allowed(token: IssuedToken): boolean;
+  /** Called when a conference becomes ready: its Meet space now exists, owned by the user who created the event. */
+  created?(conference: CreatedConference): void;
 };
+
+/** A ready Meet conference: `meetingCode` is the event's `conferenceData.conferenceId`. */
+export type CreatedConference = { meetingCode: string; meetingUri: string; owner: string };
 
 export type Conferences = {
   /** Handles `conferenceData.createRequest`: Google's 400 when refused; nothing to do without a createRequest. */
@@ -46,9 +51,9 @@ const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).joi
 
 /** Google Meet conferences on events: created at once or after some polls, as `conferenceMode` says. */
 export function createConferences(options: ConferenceOptions): Conferences {
-  const pendingPolls = new Map<WithConference, number>();
+  const pending = new Map<WithConference, { polls: number; owner: string }>();
 
-  const complete = (event: WithConference) => {
+  const complete = (event: WithConference, owner: string) => {
     const code = `${letters(3)}-${letters(4)}-${letters(3)}`;
     const uri = `${options.meetBaseUrl()}/${code}`;
     const phone = `+1 ${digits(3)}-${digits(3)}-${digits(4)}`;
@@ -64,6 +69,7 @@ export function createConferences(options: ConferenceOptions): Conferences {
       conferenceId: code,
     };
     event.hangoutLink = uri;
+    options.created?.({ meetingCode: code, meetingUri: uri, owner });
   };
 
   return {
@@ -82,19 +88,20 @@ export function createConferences(options: ConferenceOptions): Conferences {
       };
       const mode = options.mode();
       const polls = mode === 'success' ? 0 : mode === 'pending' ? Infinity : mode.pendingPolls;
-      if (polls > 0) pendingPolls.set(event, polls);
-      else complete(event);
+      const owner = token.email.toLowerCase();
+      if (polls > 0) pending.set(event, { polls, owner });
+      else complete(event, owner);
       return undefined;
     },
     poll(event) {
-      const polls = pendingPolls.get(event);
-      if (polls === undefined) return;
-      if (polls > 0) pendingPolls.set(event, polls - 1);
+      const waiting = pending.get(event);
+      if (waiting === undefined) return;
+      if (waiting.polls > 0) waiting.polls -= 1;
       else {
-        pendingPolls.delete(event);
-        complete(event);
+        pending.delete(event);
+        complete(event, waiting.owner);
       }
     },
-    clear: () => pendingPolls.clear(),
+    clear: () => pending.clear(),
   };
 }

@@ -1,14 +1,16 @@
-import { createEmulatorApp } from './emulator-app.ts';
+import { createEmulatorApp, type EmulatorApp } from './emulator-app.ts';
 import type { Faults } from './faults.ts';
 import { registerCalendarRoutes, type CalendarEvent, type CalendarRoute } from './google-calendar-api.ts';
 import { createConferences, type ConferenceMode } from './google-conference.ts';
-import { apiFaultBody } from './google-errors.ts';
+import { createDelegations, type DelegationsOption, type GrantedScopes } from './google-delegations.ts';
+import { apiFaultBody, rpcErrorBody } from './google-errors.ts';
+import { MEET_ROUTES, registerMeetRoutes, type MeetControls, type MeetRoute } from './google-meet-api.ts';
 import { registerOAuthRoutes, type EmulatedServiceAccount, type OAuthRoute } from './google-oauth.ts';
-import { createTokenStore, type IssuedToken } from './google-tokens.ts';
+import { createTokenStore, googleUserId, type IssuedToken } from './google-tokens.ts';
 import { listen, type Listening } from './listen.ts';
 import type { RecordedRequest } from './recorder.ts';
 
-export type GoogleRoute = OAuthRoute | CalendarRoute;
+export type GoogleRoute = OAuthRoute | CalendarRoute | MeetRoute;
 export const GOOGLE_ROUTES: readonly GoogleRoute[] = [
   'token',
   'tokeninfo',
@@ -17,6 +19,7 @@ export const GOOGLE_ROUTES: readonly GoogleRoute[] = [
   'events.get',
   'events.patch',
   'events.delete',
+  ...MEET_ROUTES,
 ];
 
 /** Who may get a Meet conference: everyone (`true`), no one (`false`), or these delegated users. */
@@ -24,8 +27,11 @@ export type ConferencePolicy = boolean | string[];
 
 export type GoogleEmulatorOptions = {
   serviceAccounts?: EmulatedServiceAccount[];
-  /** Per service-account email, the users (subjects) domain-wide delegation is granted for. */
-  delegations?: Record<string, string[]>;
+  /**
+   * Per service-account email, the users (subjects) domain-wide delegation is granted for: an email grants every
+   * scope, `{ user, scopes: [...] }` only those (the exchange then refuses any other scope, as Google does).
+   */
+  delegations?: DelegationsOption;
   /** Base of Meet room links; a function gets the emulator's URL (e.g. `(url) => url + '/meet'` for loopback rooms). */
   meetBaseUrl?: string | ((emulatorUrl: string) => string);
   /** The browser's signed-in user for `/o/oauth2/v2/auth`. */
@@ -46,16 +52,25 @@ export type GoogleEmulator = Listening & {
   setConferenceMode(mode: ConferenceMode): void;
   setConferenceTypeAllowed(policy: ConferencePolicy): void;
   setSignedInUser(email: string | undefined): void;
+  /**
+   * Grants domain-wide delegation for `user` with these scopes (`'all'`: every scope), or revokes it (`null`);
+   * to the first service account unless `clientEmail` says which. `reset()` restores the start-up grants.
+   */
+  setDelegation(user: string, scopes: GrantedScopes | null, clientEmail?: string): void;
+  /** Meet v2 spaces (one per Meet conference of an event) and the calls in them. */
+  meet: MeetControls;
+  /** The user's stable Google account id: tokeninfo's `sub`, and `users/{id}` of a signed-in Meet participant. */
+  googleAccountIdFor(email: string): string;
   readonly meetBaseUrl: string;
-  /** Clears faults, records, events and modes; issued tokens stay valid. */
+  /** Clears faults, records, events, Meet spaces, delegation changes and modes; issued tokens stay valid. */
   reset(): void;
 };
 
 const USER_SCOPES = ['openid', 'https://www.googleapis.com/auth/userinfo.email'];
 
 /**
- * Google's OAuth token exchange (service-account JWT bearer with domain-wide delegation), tokeninfo, the implicit
- * authorize flow and Calendar v3 events, on 127.0.0.1.
+ * Google's OAuth token exchange (service-account JWT bearer with domain-wide delegation and granted scopes), tokeninfo,
+ * the implicit authorize flow, Calendar v3 events and Meet v2 spaces / conference records, on 127.0.0.1.
  */
 export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): Promise<GoogleEmulator> {
   const tokens = createTokenStore();
@@ -69,22 +84,30 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     faultBody: (route, status) =>
       route === 'token' || route === 'tokeninfo' || route === 'authorize'
         ? { error: status >= 500 ? 'internal_failure' : 'invalid_request', error_description: `Emulated fault (HTTP ${status})` }
-        : apiFaultBody(status),
+        : (MEET_ROUTES as readonly string[]).includes(route)
+          ? rpcErrorBody(status)
+          : apiFaultBody(status),
     resetState() {
       calendar.clear();
+      meet.clear();
+      delegations.reset();
       conferenceMode = 'success';
       conferencePolicy = options.conferenceTypeAllowed ?? true;
       signedInUser = options.signedInUser;
     },
   });
 
+  const delegations = createDelegations(options.delegations);
+  const serviceAccounts = options.serviceAccounts ?? [];
   registerOAuthRoutes(kit, {
-    serviceAccounts: options.serviceAccounts ?? [],
-    delegations: options.delegations ?? {},
+    serviceAccounts,
+    delegations,
     tokens,
     signedInUser: () => signedInUser,
   });
+  const meet = registerMeetRoutes(kit, { tokens });
   const conferences = createConferences({
+    created: (conference) => meet.addSpace(conference),
     meetBaseUrl: () => meetBaseUrl,
     mode: () => conferenceMode,
     allowed: (token: IssuedToken) =>
@@ -97,6 +120,12 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   kit.app.get('/meet/:code{[a-z]{3}-[a-z]{4}-[a-z]{3}}', (c) =>
     c.html(`<!doctype html><title>Meet ${c.req.param('code')}</title><h1>Emulated Meet room ${c.req.param('code')}</h1>`),
   );
+
+  const setDelegation = (user: string, scopes: GrantedScopes | null, clientEmail = serviceAccounts[0]?.clientEmail) => {
+    if (!clientEmail) throw new Error('setDelegation: the emulator has no service account');
+    delegations.set(clientEmail, user, scopes);
+  };
+  registerTestControls(kit.app, meet, setDelegation);
 
   const server = await listen(kit.app.fetch, options.port);
   if (typeof options.meetBaseUrl === 'function') meetBaseUrl = options.meetBaseUrl(server.url);
@@ -111,9 +140,67 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     setConferenceMode: (mode) => void (conferenceMode = mode),
     setConferenceTypeAllowed: (policy) => void (conferencePolicy = policy),
     setSignedInUser: (email) => void (signedInUser = email),
+    setDelegation,
+    meet: {
+      space: meet.space,
+      spaces: meet.spaces,
+      conferenceRecords: meet.conferenceRecords,
+      participants: meet.participants,
+      join: meet.join,
+      leave: meet.leave,
+      endCall: meet.endCall,
+    },
+    googleAccountIdFor: googleUserId,
     get meetBaseUrl() {
       return meetBaseUrl;
     },
     reset: kit.reset,
   };
+}
+
+/**
+ * The Meet and delegation controls for other processes: `POST /__emulator/meet/space {meetingCode}`,
+ * `POST /__emulator/meet/join {meetingCode, participant, at?}`, `POST /__emulator/meet/leave {meetingCode, participant, at?}`,
+ * `POST /__emulator/meet/end-call {meetingCode, at?}`, `POST /__emulator/delegations {user, scopes, clientEmail?}`,
+ * `GET /__emulator/google-account-id?email=`. `meetingCode` also takes `spaces/{id}` or a Meet link.
+ */
+function registerTestControls(
+  app: EmulatorApp<GoogleRoute>['app'],
+  meet: MeetControls,
+  setDelegation: GoogleEmulator['setDelegation'],
+): void {
+  type Body = { meetingCode?: string; participant?: any; at?: string; user?: string; scopes?: GrantedScopes | null; clientEmail?: string };
+  const control = (path: string, run: (body: Body, at: Date | undefined) => unknown) =>
+    app.post(path, async (c) => {
+      const body = ((await c.req.json().catch(() => ({}))) ?? {}) as Body;
+      const at = body.at === undefined ? undefined : new Date(body.at);
+      if (at && Number.isNaN(at.getTime())) return c.json({ error: `Invalid "at": ${body.at}` }, 400);
+      try {
+        const result = run(body, at);
+        return result === undefined ? c.body(null, 204) : c.json(result as object);
+      } catch (error) {
+        return c.json({ error: (error as Error).message }, /^No /.test((error as Error).message) ? 404 : 400);
+      }
+    });
+  const code = (body: Body) => {
+    if (typeof body.meetingCode !== 'string') throw new Error('"meetingCode" is required');
+    return body.meetingCode;
+  };
+  control('/__emulator/meet/space', (body) => {
+    const space = meet.space(code(body));
+    if (!space) throw new Error(`No Meet space "${body.meetingCode}"`);
+    return space;
+  });
+  control('/__emulator/meet/join', (body, at) => meet.join(code(body), body.participant, at));
+  control('/__emulator/meet/leave', (body, at) => meet.leave(code(body), body.participant, at));
+  control('/__emulator/meet/end-call', (body, at) => meet.endCall(code(body), at));
+  control('/__emulator/delegations', (body) => {
+    if (typeof body.user !== 'string' || body.scopes === undefined)
+      throw new Error('"user" and "scopes" (string[], "all" or null) are required');
+    setDelegation(body.user, body.scopes, body.clientEmail);
+  });
+  app.get('/__emulator/google-account-id', (c) => {
+    const email = c.req.query('email');
+    return email ? c.json({ email, id: googleUserId(email) }) : c.json({ error: '"email" is required' }, 400);
+  });
 }

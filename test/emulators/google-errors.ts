@@ -39,3 +39,27 @@ export function apiFaultBody(status: number) {
   const [reason, message] = reasons[status] ?? ['unknown', `HTTP ${status}`];
   return googleErrorBody(status, reason, message);
 }
+
+const RPC_MESSAGES: Record<number, string> = {
+  400: 'Request contains an invalid argument.',
+  401: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+  403: 'The caller does not have permission',
+  404: 'Requested entity was not found.',
+  409: 'Requested entity already exists',
+  429: 'Resource has been exhausted (e.g. check quota).',
+  500: 'Internal error encountered.',
+  503: 'The service is currently unavailable.',
+};
+
+/**
+ * The error body of Google's newer (gRPC-transcoded) APIs such as Meet v2: `{ error: { code, message, status } }`,
+ * with `details` when Google sends them; no `errors` array.
+ */
+export function rpcErrorBody(code: number, message = RPC_MESSAGES[code] ?? `HTTP ${code}`, details?: unknown[]) {
+  return { error: { code, message, status: CANONICAL_STATUS[code] ?? 'UNKNOWN', ...(details ? { details } : {}) } };
+}
+
+/** A gRPC-style Google API error as a Response. */
+export function rpcError(code: number, message?: string, details?: unknown[]): Response {
+  return Response.json(rpcErrorBody(code, message, details), { status: code });
+}

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { compactVerify, decodeJwt, type JWTPayload } from 'jose';
 import type { EmulatorApp } from './emulator-app.ts';
+import type { Delegations } from './google-delegations.ts';
 import { oauthError } from './google-errors.ts';
 import { googleUserId, type TokenStore } from './google-tokens.ts';
 
@@ -8,8 +9,8 @@ export type EmulatedServiceAccount = { clientEmail: string; publicKeyPem: string
 
 export type OAuthOptions = {
   serviceAccounts: EmulatedServiceAccount[];
-  /** Per service-account email, the users (subjects) domain-wide delegation is granted for. */
-  delegations: Record<string, string[]>;
+  /** Domain-wide delegation: which users each service account may act as, with which scopes. */
+  delegations: Delegations;
   tokens: TokenStore;
   /** The browser's signed-in Google user for the authorize endpoint. */
   signedInUser(): string | undefined;
@@ -35,14 +36,19 @@ export function registerOAuthRoutes({ app, route }: Pick<EmulatorApp<OAuthRoute>
     if (claims instanceof Response) return claims;
     const account = options.serviceAccounts.find((entry) => entry.clientEmail === claims.iss)!;
     const subject = typeof claims.sub === 'string' && claims.sub !== account.clientEmail ? claims.sub.toLowerCase() : undefined;
-    if (subject && !(options.delegations[account.clientEmail] ?? []).some((user) => user.toLowerCase() === subject)) {
-      return oauthError(401, 'unauthorized_client', NOT_DELEGATED);
+    const scopes = String(claims.scope).split(/\s+/).filter(Boolean);
+    if (subject) {
+      // Google refuses the whole exchange when any requested scope is not granted for the client id.
+      const granted = options.delegations.granted(account.clientEmail, subject);
+      if (!granted || (granted !== 'all' && !scopes.every((scope) => granted.includes(scope)))) {
+        return oauthError(401, 'unauthorized_client', NOT_DELEGATED);
+      }
     }
     const accessToken = options.tokens.issue(
       {
         email: subject ?? account.clientEmail,
         audience: account.clientId,
-        scopes: String(claims.scope).split(/\s+/),
+        scopes,
         emailVerified: true,
         serviceAccount: { clientEmail: account.clientEmail, delegated: Boolean(subject) },
       },

@@ -1,10 +1,13 @@
 import { startAblyEmulator, type AblyEmulator } from './ably-emulator.ts';
+import { grantUser, type DelegationGrant } from './google-delegations.ts';
 import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions } from './google-emulator.ts';
 import { createTestServiceAccount, type TestServiceAccount } from './service-account.ts';
 import { startTwilioEmulator, type TwilioEmulator, type TwilioEmulatorOptions } from './twilio-emulator.ts';
 
 export { startAblyEmulator, type AblyEmulator } from './ably-emulator.ts';
 export { startGoogleEmulator, type GoogleEmulator } from './google-emulator.ts';
+export type { DelegationGrant } from './google-delegations.ts';
+export { MEET_SCOPES, type MeetParticipant, type ParticipantInput, type StoredMeetSpace } from './google-meet-api.ts';
 export { createTestServiceAccount, type TestServiceAccount } from './service-account.ts';
 export { startSavvySolveHostEmulator, type HostSession, type SavvySolveHostEmulator } from './savvysolve-host-emulator.ts';
 export { startTwilioEmulator, type TwilioEmulator } from './twilio-emulator.ts';
@@ -22,6 +25,7 @@ export type BackendEnv = {
   GOOGLE_SERVICE_ACCOUNT_KEY: string;
   GOOGLE_OAUTH_URL: string;
   GOOGLE_API_URL: string;
+  GOOGLE_MEET_API_URL: string;
   TWILIO_ACCOUNT_SID: string;
   TWILIO_AUTH_TOKEN: string;
   TWILIO_FROM_NUMBER: string;
@@ -31,8 +35,11 @@ export type BackendEnv = {
 };
 
 export type EmulatorsOptions = {
-  /** Users the generated service account has domain-wide delegation for (default `solver@example.com`). */
-  delegatedUsers?: string[];
+  /**
+   * Users the generated service account has domain-wide delegation for (default `solver@example.com`): an email
+   * grants every scope, `{ user, scopes }` only those.
+   */
+  delegatedUsers?: DelegationGrant[];
   ports?: { google?: number; twilio?: number; ably?: number };
   google?: Pick<GoogleEmulatorOptions, 'meetBaseUrl' | 'signedInUser' | 'conferenceTypeAllowed'>;
   twilio?: Omit<TwilioEmulatorOptions, 'accountSid' | 'authToken' | 'port'>;
@@ -59,7 +66,7 @@ export async function startEmulators(options: EmulatorsOptions = {}): Promise<Em
     startGoogleEmulator({
       serviceAccounts: [serviceAccount],
       delegations: { [serviceAccount.clientEmail]: delegatedUsers },
-      signedInUser: delegatedUsers[0],
+      signedInUser: delegatedUsers[0] && grantUser(delegatedUsers[0]),
       ...options.google,
       port: options.ports?.google,
     }),
@@ -81,6 +88,7 @@ export async function startEmulators(options: EmulatorsOptions = {}): Promise<Em
       GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccount.base64,
       GOOGLE_OAUTH_URL: google.url,
       GOOGLE_API_URL: google.url,
+      GOOGLE_MEET_API_URL: google.url,
       TWILIO_ACCOUNT_SID: TEST_TWILIO_ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
       TWILIO_FROM_NUMBER: TEST_TWILIO_FROM_NUMBER,
