@@ -16,6 +16,7 @@ const demo = await startDemo(
     google: port('DEMO_GOOGLE_PORT', 4010),
     twilio: port('DEMO_TWILIO_PORT', 4011),
     ably: port('DEMO_ABLY_PORT', 4012),
+    host: port('DEMO_HOST_PORT', 4013),
     fixture: port('DEMO_PAGE_PORT', 4020),
   },
   quiet,
@@ -33,13 +34,20 @@ Demo ready.
   SMS the customer got     ${demo.smsInbox}
   Realtime messages        ${demo.ablyInbox}
 
+  The session pages stand in for the SavvySolve app: it made those sessions (its own UUIDs) and told the backend
+  through signed webhooks; "New session" in the queue makes another. What the backend sends back is shown on each
+  session page, in the panel "Events from SavvySolve Meet" (signature checked). Also at:
+  Events from SavvySolve Meet   ${demo.hostEventsJson}
+  Host events inbox             ${demo.hostInbox}
+
 Next:
   1. In Chrome or Chromium open chrome://extensions, switch on Developer mode, "Load unpacked" and pick
      ${demo.extensionDir}
   2. Click the SavvySolve Meet toolbar button: the side panel opens. Click "Sign in" — the emulated Google
      signs you in as ada@example.com at once.
   3. Open Grace Hopper's session page above and click "Start Google Meet" in its header: an emulated Meet room
-     opens in a new tab, and the SMS inbox shows the text Grace received.
+     opens in a new tab, the SMS inbox shows the text Grace received, and back on the session page the panel
+     "Events from SavvySolve Meet" lists meet_link.created with its signature ✓.
 
 Press Ctrl+C to stop.`);
 

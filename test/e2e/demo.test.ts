@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionPage } from './pages/session-page.ts';
 import { SidePanel } from './pages/side-panel.ts';
 import { eventually } from './support/e2e-stack.ts';
-import { launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
+import { ARTIFACTS_DIR, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
 
 // `npm run demo` as a newcomer runs it, then the README's next steps in Chromium: from nothing to a Meet link.
 const freePort = () =>
@@ -28,7 +28,7 @@ describe('npm run demo', () => {
 
   beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'ssm-demo-'));
-    const [backend, google, twilio, ably, page] = await Promise.all(Array.from({ length: 5 }, freePort));
+    const [backend, google, twilio, ably, host, page] = await Promise.all(Array.from({ length: 6 }, freePort));
     demo = spawn(process.execPath, ['--import', 'tsx', 'test/demo/cli.ts'], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -37,6 +37,7 @@ describe('npm run demo', () => {
         DEMO_GOOGLE_PORT: String(google),
         DEMO_TWILIO_PORT: String(twilio),
         DEMO_ABLY_PORT: String(ably),
+        DEMO_HOST_PORT: String(host),
         DEMO_PAGE_PORT: String(page),
         DEMO_OUT_DIR: outDir,
         DEMO_OPEN_BROWSER: 'false',
@@ -60,9 +61,34 @@ describe('npm run demo', () => {
   it('serves the backend with every emulated integration and prints what to do next', async () => {
     const health = await (await fetch(line('Backend'))).json();
     expect(health).toMatchObject({ status: 'ok', database: { kind: 'pglite' } });
-    expect(Object.values(health.integrations)).toEqual(Array(5).fill('configured'));
+    expect(Object.keys(health.integrations)).toHaveLength(8);
+    expect(health.integrations).toMatchObject({
+      savvysolveWebhooks: 'configured',
+      savvysolveApi: 'configured',
+      savvysolveEvents: 'configured',
+    });
+    expect(Object.values(health.integrations)).toEqual(Array(8).fill('configured'));
     expect(output).toContain('Load unpacked');
     expect(line('Extension \\(built\\)')).toBe(`${outDir}/chrome-mv3`);
+    expect(line('Events from SavvySolve Meet')).toBe(`${new URL(line('Session pages')).origin}/host/events`);
+    expect(line('Host events inbox')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/__emulator\/inbox$/);
+  });
+
+  it('has the stand-in SavvySolve app make its sessions with its own UUIDs, told to the backend by signed webhooks', async () => {
+    // Nothing came from the admin API: the stand-in's own record of what it sent, and the backend's answers.
+    const sessionUrl = line('Session pages');
+    const origin = new URL(sessionUrl).origin;
+    const sessionId = sessionUrl.split('/').at(-1)!;
+    const known = await (await fetch(`${origin}/host/sessions/${sessionId}`)).json();
+    expect(known.session).toMatchObject({ sessionId, customerName: 'Grace Hopper', solverEmail: 'ada@example.com', status: 'active' });
+    expect(known.session.sent).toEqual([expect.objectContaining({ type: 'session.upserted', status: 200, outcome: 'created' })]);
+    const host = await (await fetch(`${origin}/host`)).json();
+    expect(host.solvers.map((solver: { email: string }) => solver.email)).toEqual(['ada@example.com', 'carl@example.com']);
+    expect(host.sessions.map((session: { customerName: string }) => session.customerName)).toEqual([
+      'Grace Hopper',
+      'Alan Turing',
+      'Edsger Dijkstra',
+    ]);
   });
 
   it('gets a newcomer from the demo to a Meet link and the customer SMS, with no configuration', async () => {
@@ -89,5 +115,16 @@ describe('npm run demo', () => {
       return html.includes(tab.url()) && html;
     }, 'the SMS in the emulated inbox');
     expect(page).toContain('Ada Lovelace has started a video call for your support session. Join here:');
+
+    // Back on the stand-in SavvySolve page: the backend told it, signed, and the page shows it.
+    await session.page.bringToFront();
+    const created = session.hostEventRows('meet_link.created');
+    await created.first().waitFor({ timeout: 15_000 });
+    expect(await created.count()).toBe(1);
+    expect(await created.getAttribute('data-signature')).toBe('valid');
+    expect(await created.textContent()).toContain(tab.url());
+    expect(await created.locator('td.signature').textContent()).toBe('✓ valid');
+    expect(await session.header.locator('h1').textContent()).toBe('Grace Hopper');
+    await session.page.screenshot({ path: `${ARTIFACTS_DIR}/demo-stand-in.png`, fullPage: true });
   });
 });

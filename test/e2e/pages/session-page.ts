@@ -24,6 +24,21 @@ export class SessionPage {
     return this.page.getByTestId('savvysolve-meet-notice');
   }
 
+  /** The stand-in SavvySolve app's panel "Events from SavvySolve Meet" (fixture server with host wiring). */
+  get hostEvents(): Locator {
+    return this.page.locator('[data-host-events]');
+  }
+
+  /** Rows of that panel for one event type (`data-signature` is `valid` or `invalid`), newest first. */
+  hostEventRows(type: string): Locator {
+    return this.hostEvents.locator(`tr[data-event-type="${type}"]`);
+  }
+
+  /** The stand-in app's details of a session it made itself (customer, phone, solver, what it told the backend). */
+  get details(): Locator {
+    return this.page.locator('[data-session-details]');
+  }
+
   /** Shadow hosts of the button anywhere on the page (to prove there is one). */
   hostCount(): Promise<number> {
     return this.page.locator('savvysolve-meet-button').count();

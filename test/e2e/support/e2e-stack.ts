@@ -1,3 +1,4 @@
+import { SAVVYSOLVE_WEBHOOK_PATH } from '../../../shared/index.ts';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/session-app/serve.ts';
 import { OAUTH_CLIENT_ID, startStack, type Stack } from '../../integration/stack.ts';
 
@@ -12,7 +13,8 @@ export type E2EStack = Stack & { fixture: FixtureServer };
 /**
  * The stack the extension talks to in the e2e run: the integration stack (emulators and the real backend on
  * PGlite in memory) with Meet rooms served on loopback, Twilio delivering status callbacks by itself, and no
- * Ably — there is no realtime (websocket) emulator, so the side panel polls — plus the fixture session app.
+ * Ably — there is no realtime (websocket) emulator, so the side panel polls — plus the fixture session app, wired
+ * as the stand-in SavvySolve app to the stack's host emulator (its pages show the events the backend sends).
  */
 export async function startE2EStack(): Promise<E2EStack> {
   const stack = await startStack(
@@ -24,7 +26,7 @@ export async function startE2EStack(): Promise<E2EStack> {
       twilio: { statusCallbacks: 'auto' },
     },
   );
-  const fixture = await startFixtureServer();
+  const fixture = await startFixtureServer(0, { emulator: stack.host, webhookUrl: `${stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}` });
   return {
     ...stack,
     fixture,
