@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ERROR_CODES, type ApiErrorBody, type ErrorCode } from '../../shared/index.ts';
 import type { Logger } from '../logger.ts';
+import { describeError } from './describe-error.ts';
 
 /** An error the client caused or may act on; answered as `{ error: { code, message } }`. */
 export class ApiError extends Error {
@@ -32,7 +33,7 @@ const codeForStatus = (status: number): ErrorCode =>
             ? ERROR_CODES.internal
             : ERROR_CODES.badRequest;
 
-/** One error shape everywhere; unexpected errors are logged by request id and answered without details. */
+/** One error shape everywhere; unexpected errors are logged by request id and kind (describeError) and answered without details. */
 export function createErrorHandler(log: Logger): ErrorHandler {
   return (error, c) => {
     if (error instanceof ApiError) {
@@ -43,7 +44,8 @@ export function createErrorHandler(log: Logger): ErrorHandler {
       return c.json(errorBody(codeForStatus(status), error.message || 'Bad request'), status);
     }
     const requestId = c.get('requestId');
-    log.error('unhandled error', { requestId, path: c.req.path, error: error instanceof Error ? error.message : String(error) });
+    // By kind, never by content: a database error's message and parameters hold customers' names and phones.
+    log.error('unhandled error', { requestId, path: c.req.path, ...describeError(error) });
     return c.json(errorBody(ERROR_CODES.internal, `Something went wrong on our side (request ${requestId}).`), 500);
   };
 }

@@ -18,11 +18,18 @@ export type TwilioWebhookDeps = {
   verification: { authToken: string; publicBaseUrl: string } | undefined;
 };
 
-/** Twilio status callbacks: signature checked against PUBLIC_BASE_URL, then the delivery state moves forward. */
+/**
+ * Twilio status callbacks: a form body only (415 otherwise), signature checked against PUBLIC_BASE_URL (403), then
+ * the delivery state moves forward (204).
+ */
 export const createTwilioWebhookRoutes = (deps: TwilioWebhookDeps) =>
   new Hono<AppEnv>().post('/status', async (c) => {
     if (!deps.verification)
       throw new ApiError(404, ERROR_CODES.notConfigured, 'Twilio status callbacks need TWILIO_* and PUBLIC_BASE_URL.');
+    // The signature covers form fields only: refuse any other body (multipart, JSON) before parsing it.
+    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
+      throw new ApiError(415, ERROR_CODES.unsupportedMediaType, 'Twilio status callbacks must be application/x-www-form-urlencoded.');
+    }
     const form = await c.req.parseBody();
     const params = Object.fromEntries(Object.entries(form).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
     const url = `${deps.verification.publicBaseUrl}${new URL(c.req.url).pathname}${new URL(c.req.url).search}`;
