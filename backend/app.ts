@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -7,7 +8,6 @@ import { createAdminRoutes } from './admin/routes.ts';
 import type { AdminService } from './admin/service.ts';
 import { createAuthRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
-import type { Database } from './db/client.ts';
 import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
@@ -17,10 +17,11 @@ import type { MeetService } from './meet/service.ts';
 import type { RealtimeTokenMinter } from './realtime/ably-publisher.ts';
 import { createRealtimeRoutes } from './realtime/routes.ts';
 import { createSessionRoutes } from './sessions/routes.ts';
+import type { SessionViews } from './sessions/session-views.ts';
 import { createTwilioWebhookRoutes, type TwilioWebhookDeps } from './sms/webhook-routes.ts';
 
 export type AppDeps = {
-  db: Database;
+  sessionViews: SessionViews;
   auth: AuthService;
   meet: MeetService;
   admin: AdminService;
@@ -67,15 +68,20 @@ const securityHeaders: MiddlewareHandler = async (c, next) => {
 export function createApp(deps: AppDeps) {
   const corsForExtension = cors({ origin: (origin) => (deps.corsOrigins.includes(origin) ? origin : null), maxAge: 600 });
   const app = new Hono<AppEnv>()
-    .use(requestId())
+    // Always our own id (a client's X-Request-Id could forge or collide with another request's log lines).
+    .use(requestId({ generator: () => randomUUID(), headerName: '' }))
     .use(securityHeaders)
     // Only browsers send Origin (the extension's background does not): no CORS work for the rest.
     .use('/api/*', (c, next) => (c.req.header('origin') ? corsForExtension(c, next) : next()))
     .use(async (c, next) => {
       const started = performance.now();
+      c.header('X-Request-Id', c.get('requestId'));
+      // The client's own id, kept beside ours for correlation: only printable, at most 64 characters.
+      const clientRequestId = c.req.header('x-request-id');
       await next();
       deps.log.info('request', {
         requestId: c.get('requestId'),
+        ...(clientRequestId && /^[\x20-\x7e]+$/.test(clientRequestId) ? { clientRequestId: clientRequestId.slice(0, 64) } : {}),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
@@ -90,7 +96,7 @@ export function createApp(deps: AppDeps) {
     })
     .route('/api/auth', createAuthRoutes(deps.auth))
     .route('/api/meet', createMeetRoutes(deps.auth, deps.meet))
-    .route('/api/sessions', createSessionRoutes(deps.auth, deps.db))
+    .route('/api/sessions', createSessionRoutes(deps.auth, deps.sessionViews))
     .route('/api/realtime', createRealtimeRoutes(deps.auth, deps.realtimeTokens, deps.solverChannelTemplate))
     .route('/api/admin', createAdminRoutes(deps.admin, deps.adminApiToken))
     .route('/webhooks/twilio', createTwilioWebhookRoutes(deps.twilioWebhook))

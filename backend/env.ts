@@ -1,6 +1,6 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { DEFAULT_CHANNEL_TEMPLATES, type ChannelTemplates } from '../shared/index.ts';
+import { DEFAULT_CHANNEL_TEMPLATES, MEET_ACCESS_TYPES, type ChannelTemplates } from '../shared/index.ts';
 
 const list = z
   .string()
@@ -103,6 +103,10 @@ const envSchema = z.object({
   ),
   GOOGLE_OAUTH_URL: url('https://oauth2.googleapis.com'),
   GOOGLE_API_URL: url('https://www.googleapis.com'),
+  GOOGLE_MEET_API_URL: url('https://meet.googleapis.com'),
+  MEET_ACCESS_TYPE: z.enum([...MEET_ACCESS_TYPES, 'unchanged'], 'must be OPEN, TRUSTED, RESTRICTED or unchanged').default('OPEN'),
+  MEET_SPACE_CONTROL: z.enum(['true', 'false'], 'must be true or false').default('true'),
+  CUSTOMER_JOIN_NUDGE_MINUTES: z.coerce.number('must be a number of minutes').int().min(1).max(120).default(3),
   TWILIO_API_URL: url('https://api.twilio.com'),
   ABLY_REST_URL: url(),
   EXTENSION_ORIGINS: list,
@@ -131,6 +135,13 @@ function toConfig(env: z.infer<typeof envSchema>) {
       workspaceDomains: env.WORKSPACE_DOMAINS,
       oauthUrl: env.GOOGLE_OAUTH_URL!,
       apiUrl: env.GOOGLE_API_URL!,
+      meetApiUrl: env.GOOGLE_MEET_API_URL!,
+    },
+    /** Meet space control (Meet REST API v2): access type, attendance, retirement; needs the service account. */
+    meetSpace: {
+      enabled: env.MEET_SPACE_CONTROL === 'true',
+      accessType: env.MEET_ACCESS_TYPE,
+      customerJoinNudgeMinutes: env.CUSTOMER_JOIN_NUDGE_MINUTES,
     },
     /** Undefined means "generate one per process" (tokens then die with the process). */
     sessionSecret: env.SESSION_SECRET,

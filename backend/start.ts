@@ -14,6 +14,10 @@ import { createHostEventWorker } from './host/host-event-worker.ts';
 import { createHostSync } from './host/host-sync.ts';
 import { createSavvySolveApi } from './host/savvysolve-api.ts';
 import { createWebhookSigning } from './host/webhook-signing.ts';
+import { POLL_CADENCE, createAttendancePoller } from './meet-space/attendance-poller.ts';
+import { createGoogleMeetSpaces, type MeetSpaces } from './meet-space/google-meet-spaces.ts';
+import { createSpaceRetireWorker } from './meet-space/space-retire-worker.ts';
+import { createSpaceSetupWorker } from './meet-space/space-setup-worker.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
 import { createLinkFanout } from './meet/link-fanout.ts';
@@ -22,6 +26,7 @@ import { createAblyPublisher, createAblyTokenMinter } from './realtime/ably-publ
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRealtimeOutbox } from './realtime/outbox.ts';
 import { createPublishWorker } from './realtime/publish-worker.ts';
+import { createSessionViews } from './sessions/session-views.ts';
 import { createSmsOutbox } from './sms/sms-outbox.ts';
 import { createSolverCache } from './solvers/solver-cache.ts';
 import { createSmsWorker } from './sms/sms-worker.ts';
@@ -34,7 +39,8 @@ export type StartOptions = {
   jobs?: JobQueueOptions;
   calendar?: Partial<Omit<GoogleCalendarOptions, 'serviceAccount' | 'oauthUrl' | 'apiUrl'>>;
   /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
-  overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier };
+  overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier; meetSpaces?: MeetSpaces };
+  meetSpace?: { retryBaseDelayMs?: number; pollCadence?: Partial<typeof POLL_CADENCE> };
   /** Run the job workers (and the fan-out sweep) in this process; defaults to JOB_WORKERS. */
   workers?: boolean;
 };
@@ -87,7 +93,17 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     log,
     onSolverChanged: solverCache.evict,
   });
-  const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log });
+  const meetSpaces =
+    options.overrides?.meetSpaces ??
+    (config.google.serviceAccount && config.meetSpace.enabled
+      ? createGoogleMeetSpaces({
+          serviceAccount: config.google.serviceAccount,
+          oauthUrl: config.google.oauthUrl,
+          meetApiUrl: config.google.meetApiUrl,
+        })
+      : undefined);
+  const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log, spaceControl: Boolean(meetSpaces) });
+  const sessionViews = createSessionViews(db, { customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes });
   const meet = createMeetService({
     db,
     calendar,
@@ -104,6 +120,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     queue,
     realtime,
     hostEvents,
+    views: sessionViews,
     defaultPhoneRegion: config.defaultPhoneRegion,
     onSolverChanged: solverCache.evict,
   });
@@ -134,13 +151,31 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     }
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
+    if (meetSpaces) {
+      const spaceDeps = { db, spaces: meetSpaces, realtime, queue, log };
+      await queue.work(
+        'meet.space-setup',
+        createSpaceSetupWorker({
+          ...spaceDeps,
+          accessType: config.meetSpace.accessType,
+          notify: fanout.notify,
+          retryBaseDelayMs: options.meetSpace?.retryBaseDelayMs,
+          firstPollSeconds: options.meetSpace?.pollCadence?.fastSeconds,
+        }),
+      );
+      await queue.work(
+        'meet.attendance-poll',
+        createAttendancePoller({ ...spaceDeps, hostEvents, cadence: options.meetSpace?.pollCadence }),
+      );
+      await queue.work('meet.space-retire', createSpaceRetireWorker(spaceDeps));
+    }
     if (config.host.eventsUrl && signing)
       await queue.work('host.deliver', createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log }));
     await fanout.start();
   }
 
   const app = createApp({
-    db,
+    sessionViews,
     auth,
     meet,
     admin,
@@ -176,9 +211,33 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   };
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number): Promise<ServerType> {
+/** Node HTTP server limits, in milliseconds: slow or idle clients cannot hold sockets open. */
+export type ServerLimits = {
+  /** Time to receive the request headers (Node's default is 60 s). */
+  headersTimeout: number;
+  /** Time to receive the whole request, body included (a client trickling a body is cut off with 408). */
+  requestTimeout: number;
+  /** Idle time on a kept-alive connection between requests (behind a load balancer: longer than its idle timeout). */
+  keepAliveTimeout: number;
+  /** How often Node checks the two request timeouts above (so a timeout fires up to this much late). */
+  connectionsCheckingInterval: number;
+};
+
+export const SERVER_LIMITS: ServerLimits = {
+  headersTimeout: 15_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 2_000,
+};
+
+/** Serves `fetch` on 0.0.0.0:`port` (0: any free port) with `limits`; resolves once listening. */
+export function listen(
+  fetch: Parameters<typeof serve>[0]['fetch'],
+  port: number,
+  limits: ServerLimits = SERVER_LIMITS,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: '0.0.0.0' }, () => resolve(server));
+    const server = serve({ fetch, port, hostname: '0.0.0.0', serverOptions: limits }, () => resolve(server));
     server.once('error', reject);
   });
 }

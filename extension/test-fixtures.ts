@@ -18,6 +18,7 @@ export const aSession = (overrides: Partial<SessionSummary> = {}): SessionSummar
   meetLink: null,
   meetLinkSource: null,
   sms: null,
+  meetSpace: null,
   createdAt: '2030-01-01T00:00:00.000Z',
   ...overrides,
 });

@@ -47,6 +47,10 @@ export const adminSessionSchema = sessionSummarySchema.extend({
   solverId: z.uuid(),
   calendarEventId: z.string().nullable(),
   calendarId: z.string().nullable(),
+  /** The Meet space (`spaces/{id}`) behind the link, once resolved. */
+  meetSpaceName: z.string().nullable(),
+  /** Why the space could not be made RESTRICTED at the end (retrying, or given up). */
+  meetSpaceRetireProblem: z.string().nullable(),
   endedAt: z.iso.datetime().nullable(),
   /** Events sent to the SavvySolve app about this session (empty when SAVVYSOLVE_EVENTS_URL is unset). */
   hostEvents: z.array(hostEventStateSchema),

@@ -67,10 +67,19 @@ export const meetLinkCreatedSchema = z.object({
 export const smsStatusChangedSchema = z.object({ sessionId: z.uuid(), status: smsStatusSchema, error: z.string().nullable() });
 export const sessionMeetEndedSchema = z.object({ sessionId: z.uuid(), endedAt: z.iso.datetime({ offset: true }) });
 
+export const meetCustomerJoinedSchema = z.object({ sessionId: z.uuid(), joinedAt: z.iso.datetime({ offset: true }) });
+export const meetCallEndedSchema = z.object({
+  sessionId: z.uuid(),
+  endedAt: z.iso.datetime({ offset: true }),
+  durationSeconds: z.number().int(),
+});
+
 export const OUTBOUND_EVENT_SCHEMAS = {
   'meet_link.created': meetLinkCreatedSchema,
   'sms.status_changed': smsStatusChangedSchema,
   'session.meet_ended': sessionMeetEndedSchema,
+  'meet.customer_joined': meetCustomerJoinedSchema,
+  'meet.call_ended': meetCallEndedSchema,
 } as const;
 export type OutboundEventType = keyof typeof OUTBOUND_EVENT_SCHEMAS;
 export type OutboundEventData<T extends OutboundEventType> = z.infer<(typeof OUTBOUND_EVENT_SCHEMAS)[T]>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { meetSpaceStateSchema } from './meet-space.ts';
 
 /** Where a session's Meet link came from; `fallback` means a room was opened by hand and not captured yet. */
 export const MEET_LINK_SOURCES = ['calendar', 'fallback', 'captured'] as const;
@@ -32,6 +33,8 @@ export const sessionSummarySchema = z.object({
   meetLink: z.string().nullable(),
   meetLinkSource: meetLinkSourceSchema.nullable(),
   sms: smsStateSchema.nullable(),
+  /** Access and attendance of the session's Meet space; null before a link, or when space control is off. */
+  meetSpace: meetSpaceStateSchema.nullable(),
   createdAt: z.iso.datetime(),
 });
 export type SessionSummary = z.infer<typeof sessionSummarySchema>;

@@ -5,6 +5,7 @@ import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
+import { createSessionViews } from '../sessions/session-views.ts';
 import { formatImport, importSessions, importSolvers, type ImportRow } from './roster-import.ts';
 import { createAdminService, type AdminService } from './service.ts';
 
@@ -35,6 +36,7 @@ describe.each([
       queue,
       realtime: createRealtimeOutbox(queue, false),
       hostEvents: createHostEventOutbox(queue, false),
+      views: createSessionViews(database.db),
       defaultPhoneRegion: 'US',
     });
   });

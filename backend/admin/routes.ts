@@ -8,7 +8,7 @@ import { ApiError } from '../http/errors.ts';
 import { jsonBody, pathParams } from '../http/validate.ts';
 import type { AdminService } from './service.ts';
 
-const idParam = z.object({ id: z.uuid('id must be a UUID') });
+const idParam = z.object({ id: z.uuid('id must be a UUID').transform((id) => id.toLowerCase()) });
 
 const sameSecret = (given: string, expected: string) => {
   const a = Buffer.from(given);

@@ -17,7 +17,7 @@ import { toE164 } from '../sessions/customer-phone.ts';
 import { SESSION_CHANGE_JOBS, type SessionEffects } from '../sessions/session-effects.ts';
 import { endSession as endSessionFlow } from '../sessions/session-end.ts';
 import { upsertSession as storeSession, type UpsertOutcome } from '../sessions/session-upsert.ts';
-import { getAdminSession, listSessionsForAdmin } from '../sessions/session-views.ts';
+import type { SessionViews } from '../sessions/session-views.ts';
 import { solverConflict } from '../solvers/solver-conflict.ts';
 import { findSolverByEmail, findSolverById, insertSolver, listSolverRows, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
 
@@ -29,6 +29,7 @@ export type AdminServiceDeps = {
   queue: JobQueue;
   realtime: RealtimeOutbox;
   hostEvents: HostEventOutbox;
+  views: SessionViews;
   /** DEFAULT_PHONE_REGION: how national phone numbers are read. */
   defaultPhoneRegion: CountryCode | undefined;
   /** Called after a solver changed, so this instance's caches forget it at once. */
@@ -103,7 +104,7 @@ export function createAdminService(deps: AdminServiceDeps) {
   }
 
   async function getSession(id: string): Promise<AdminSession> {
-    const session = await getAdminSession(deps.db, id);
+    const session = await deps.views.getForAdmin(id);
     if (!session) throw new ApiError(404, ERROR_CODES.notFound, 'Session not found');
     return session;
   }
@@ -117,7 +118,7 @@ export function createAdminService(deps: AdminServiceDeps) {
   }
 
   const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toSolver);
-  const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => listSessionsForAdmin(deps.db, filter);
+  const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => deps.views.listForAdmin(filter);
 
   return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession };
 }

@@ -9,6 +9,7 @@ import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
+import { createSessionViews } from '../sessions/session-views.ts';
 import { runAdminCommand } from './admin-commands.ts';
 
 const hasPostgres = await postgresAvailable();
@@ -33,6 +34,7 @@ describe.each([
       queue,
       realtime: createRealtimeOutbox(queue, false),
       hostEvents: createHostEventOutbox(queue, false),
+      views: createSessionViews(database.db),
       defaultPhoneRegion: 'US',
     });
   });

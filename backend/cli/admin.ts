@@ -7,6 +7,7 @@ import { startJobQueue } from '../jobs/job-queue.ts';
 import { createLogger } from '../logger.ts';
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
+import { createSessionViews } from '../sessions/session-views.ts';
 import { ADMIN_USAGE, runAdminCommand } from './admin-commands.ts';
 
 // `npm run admin -- …`: what an admin does, without writing HTTP by hand.
@@ -43,6 +44,7 @@ try {
       queue,
       realtime: createRealtimeOutbox(queue, Boolean(config.ably), config.channels),
       hostEvents: createHostEventOutbox(queue, Boolean(config.host.eventsUrl)),
+      views: createSessionViews(database.db, { customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes }),
       defaultPhoneRegion: config.defaultPhoneRegion,
     });
     console.log(await runAdminCommand(admin, positionals, values, { db: database.db }));

@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { HOST_EVENT_STATUSES, MEET_LINK_SOURCES, SESSION_STATUSES, SMS_STATUSES, SOLVER_EMPLOYMENT } from '../../shared/index.ts';
+import {
+  HOST_EVENT_STATUSES,
+  MEET_ACCESS_STATES,
+  MEET_LINK_SOURCES,
+  SESSION_STATUSES,
+  SMS_STATUSES,
+  SOLVER_EMPLOYMENT,
+} from '../../shared/index.ts';
 
 export const solverEmploymentEnum = pgEnum('solver_employment', SOLVER_EMPLOYMENT);
 export const sessionStatusEnum = pgEnum('session_status', SESSION_STATUSES);
@@ -22,6 +29,8 @@ export const solvers = pgTable(
     googleEmail: varchar('google_email', { length: 255 }),
     /** A disabled solver can neither sign in nor use a token issued before. */
     disabled: boolean('disabled').notNull().default(false),
+    /** The solver's Google account id (tokeninfo `sub`, learnt at sign-in): `users/{id}` among Meet participants. */
+    googleAccountId: varchar('google_account_id', { length: 64 }),
     /** Bumped when a permission is taken away: session tokens carry it, and an older one is refused (revocation). */
     tokenVersion: integer('token_version').notNull().default(0),
     /** Envelope time of the last `solver.upserted` applied: an older one is ignored. */
@@ -49,6 +58,8 @@ export const sessions = pgTable(
     meetLinkCreatedAt: timestamp('meet_link_created_at', { withTimezone: true }),
     /** The link is stored but its SMS, messages and audit entry are not queued yet (backend/meet/link-fanout.ts). */
     fanoutPending: boolean('fanout_pending').notNull().default(false),
+    /** The customer's SMS and system message wait for the Meet access step, at most a few seconds (link-fanout.ts). */
+    notifyPending: boolean('notify_pending').notNull().default(false),
     calendarEventId: text('calendar_event_id'),
     /** The calendar (solver's Google email) the event lives on. */
     calendarId: varchar('calendar_id', { length: 255 }),
@@ -146,4 +157,38 @@ export const hostEvents = pgTable(
   (table) => [index('host_events_session_idx').on(table.sessionId, table.createdAt)],
 );
 
-export const schema = { solvers, sessions, smsDeliveries, auditEvents, rateLimits, webhookReceipts, hostEvents };
+export const meetAccessStateEnum = pgEnum('meet_access_state', MEET_ACCESS_STATES);
+
+/**
+ * The Meet space behind a session's link (Meet REST API v2): the access step, attendance from conference records,
+ * and retirement at the session's end (backend/meet-space/). Keyed on the space's `name`, never on the meeting
+ * code, which Google may reuse.
+ */
+export const meetSpaces = pgTable(
+  'meet_spaces',
+  {
+    sessionId: uuid('session_id')
+      .primaryKey()
+      .references(() => sessions.id),
+    meetingCode: varchar('meeting_code', { length: 32 }).notNull(),
+    /** `spaces/{id}`, once resolved. */
+    spaceName: varchar('space_name', { length: 128 }),
+    accessState: meetAccessStateEnum('access_state').notNull().default('pending'),
+    accessType: varchar('access_type', { length: 16 }),
+    accessProblem: text('access_problem'),
+    customerJoinedAt: timestamp('customer_joined_at', { withTimezone: true }),
+    customerLeftAt: timestamp('customer_left_at', { withTimezone: true }),
+    solverJoinedAt: timestamp('solver_joined_at', { withTimezone: true }),
+    callStartedAt: timestamp('call_started_at', { withTimezone: true }),
+    callEndedAt: timestamp('call_ended_at', { withTimezone: true }),
+    /** The attendance poll chain's position: a job whose number is not this one is stale (never polled twice). */
+    pollSeq: integer('poll_seq').notNull().default(0),
+    pollingStoppedAt: timestamp('polling_stopped_at', { withTimezone: true }),
+    retireState: varchar('retire_state', { length: 16 }),
+    retireProblem: text('retire_problem'),
+    createdAt: createdAt(),
+  },
+  (table) => [index('meet_spaces_space_name_idx').on(table.spaceName)],
+);
+
+export const schema = { solvers, sessions, smsDeliveries, auditEvents, rateLimits, webhookReceipts, hostEvents, meetSpaces };

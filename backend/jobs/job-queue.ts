@@ -17,6 +17,10 @@ export type JobPayloads = {
   'realtime.publish': { channel: string; name: string; data: Record<string, unknown> };
   'calendar.end-event': { sessionId: string };
   'host.deliver': { eventId: string };
+  'meet.space-setup': { sessionId: string };
+  /** `seq`: the poll chain's position (meet_spaces.poll_seq); a job with another number is stale. */
+  'meet.attendance-poll': { sessionId: string; seq: number };
+  'meet.space-retire': { sessionId: string };
 };
 export type JobName = keyof JobPayloads;
 
@@ -27,6 +31,11 @@ const QUEUES: Record<JobName, QueueOptions> = {
   'calendar.end-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
   // About a day of retries (hourly at most): a host that is down for hours still gets every event.
   'host.deliver': { retryLimit: 32, retryDelay: 2, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 60 },
+  // The access step answers itself within seconds (its failures are recorded, not retried): a retry is for a crash.
+  'meet.space-setup': { retryLimit: 2, retryDelay: 1, expireInSeconds: 30 },
+  // Each poll schedules the next one; a failed poll is retried once, then the chain goes on at the next cadence.
+  'meet.attendance-poll': { retryLimit: 1, retryDelay: 5, expireInSeconds: 60 },
+  'meet.space-retire': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 },
 };
 
 /** How many jobs of a queue one process works at once: batch size × batches in flight. */
@@ -39,8 +48,11 @@ export type JobContext = { attempt: number; isLastAttempt: boolean };
 export type JobHandler<N extends JobName> = (data: JobPayloads[N], context: JobContext) => Promise<void>;
 
 export type JobQueue = {
-  /** Queues a job inside the caller's transaction: it exists if and only if the transaction commits. */
-  enqueue<N extends JobName>(tx: Transaction, name: N, data: JobPayloads[N]): Promise<void>;
+  /**
+   * Queues a job inside the caller's transaction: it exists if and only if the transaction commits.
+   * `startAfterSeconds` delays its first run.
+   */
+  enqueue<N extends JobName>(tx: Transaction, name: N, data: JobPayloads[N], options?: { startAfterSeconds?: number }): Promise<void>;
   /** Starts working a queue in this process. */
   work<N extends JobName>(name: N, handler: JobHandler<N>): Promise<void>;
   /** Wakes this process's workers now instead of at their next poll (call after a commit). */
@@ -74,9 +86,12 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
   const workerIds = new Map<JobName, string>();
 
   return {
-    async enqueue(tx, name, data) {
+    async enqueue(tx, name, data, { startAfterSeconds } = {}) {
       // drizzle's execute() is typed `unknown`; pg-boss unwraps both drivers' result shapes.
-      await boss.send(name, data, { db: fromDrizzle(tx as unknown as DrizzleTransactionLike, sql) });
+      await boss.send(name, data, {
+        db: fromDrizzle(tx as unknown as DrizzleTransactionLike, sql),
+        ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
+      });
     },
     async work(name, handler) {
       const id = await boss.work(

@@ -1,6 +1,7 @@
-import { JWT } from 'google-auth-library';
+import type { JWT } from 'google-auth-library';
 import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
 import type { ServiceAccountKey } from '../env.ts';
+import { createDelegatedAuth } from '../google/delegated-auth.ts';
 import { CalendarFailure, diagnoseCalendarError } from './calendar-failure.ts';
 
 export type CreateMeetEventInput = {
@@ -37,7 +38,6 @@ export type GoogleCalendarOptions = {
   pendingMaxPolls?: number;
 };
 
-const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const SCOPES = ['https://www.googleapis.com/auth/calendar'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,22 +46,12 @@ export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalend
   const timeout = options.requestTimeoutMs ?? 8_000;
   const maxAttempts = options.maxAttempts ?? 3;
   const baseDelay = options.retryBaseDelayMs ?? 250;
+  const delegated = createDelegatedAuth({ serviceAccount: options.serviceAccount, oauthUrl: options.oauthUrl, timeoutMs: timeout });
   const clients = new Map<string, { auth: JWT; calendar: calendar_v3.Calendar }>();
-  // google-auth-library hard-codes the token URL; route it to GOOGLE_OAUTH_URL (emulators, proxies).
-  const fetchImplementation: typeof fetch = (input, init) =>
-    fetch(String(input instanceof Request ? input.url : input) === GOOGLE_TOKEN_URL ? `${options.oauthUrl}/token` : input, init);
-
-  // One JWT client per solver: google-auth-library caches each one's access token until it expires.
   const connectionFor = (subject: string) => {
     let connection = clients.get(subject);
     if (!connection) {
-      const auth = new JWT({
-        email: options.serviceAccount.client_email,
-        key: options.serviceAccount.private_key,
-        scopes: SCOPES,
-        subject,
-        transporterOptions: { fetchImplementation, timeout },
-      });
+      const auth = delegated.forSubject(subject, SCOPES);
       connection = { auth, calendar: new calendar_v3.Calendar({ auth, rootUrl: `${options.apiUrl}/` }) };
       clients.set(subject, connection);
     }

@@ -1,11 +1,12 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { meetSmsBody } from '../../shared/index.ts';
 import { solverActor } from '../audit/audit-log.ts';
-import type { Database } from '../db/client.ts';
-import { sessions, solvers } from '../db/schema.ts';
+import type { Database, Transaction } from '../db/client.ts';
+import { meetSpaces, sessions, solvers } from '../db/schema.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import { meetingCodeOf } from '../meet-space/meeting-code.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { recordSessionChange } from '../sessions/session-change.ts';
 import type { SmsOutbox } from '../sms/sms-outbox.ts';
@@ -16,12 +17,19 @@ export type LinkFanout = ReturnType<typeof createLinkFanout>;
 const SWEEP_INTERVAL_MS = 5_000;
 /** …leaving a pending link younger than this to the request that stored it. */
 const SWEEP_GRACE_MS = 2_000;
+/** The customer's SMS waits for the Meet access step at most this long (then it goes, knock screen or not). */
+export const NOTIFY_DEADLINE_MS = 10_000;
+
+type SessionRow = typeof sessions.$inferSelect;
 
 /**
- * The session row is the outbox of a new Meet link: the click stores the link with `fanout_pending` in one
- * statement and answers; this turns the flag into the SMS, the system message, the audit entry and the
- * session.updated message and the host's `meet_link.created`. Claiming the flag in the same transaction makes it exactly once across instances;
- * the flag committed with the link makes a crash in between delay the fan-out, never lose it.
+ * The session row is the outbox of a new Meet link (docs: README "How a Meet link is made"). The click stores the
+ * link with `fanout_pending` in one statement and answers; then, each stage claiming its flag in its own
+ * transaction (exactly once across instances; a crash delays a stage, never loses it):
+ * 1. `fanOut`: the audit entry, the solver's update, the host's `meet_link.created`, and — with Meet space control —
+ *    the access step (`meet.space-setup`), leaving `notify_pending` for it;
+ * 2. `notify`: the customer's SMS and the session's system message, once the access step is done (it calls this)
+ *    or after NOTIFY_DEADLINE_MS (the sweep). Without space control, both stages run in one transaction.
  */
 export function createLinkFanout(deps: {
   db: Database;
@@ -30,10 +38,22 @@ export function createLinkFanout(deps: {
   hostEvents: HostEventOutbox;
   queue: JobQueue;
   log: Logger;
+  /** Meet space control (backend/meet-space/): open the room to the customer before texting them. */
+  spaceControl?: boolean;
 }) {
   let timer: NodeJS.Timeout | undefined;
 
-  /** Fans out one session's link if it is still pending; false when there was nothing (left) to do. */
+  /** Stage 2 inside the caller's transaction: the SMS and the system message of a claimed session. */
+  async function queueNotifications(tx: Transaction, session: SessionRow) {
+    const meetLink = session.meetLink!;
+    const [solver] = await tx.select({ name: solvers.name }).from(solvers).where(eq(solvers.id, session.solverId));
+    const solverName = solver?.name ?? 'Your solver';
+    const sms = await deps.sms.queue(tx, { sessionId: session.id, to: session.customerPhone, body: meetSmsBody(solverName, meetLink) });
+    await deps.realtime.meetLinkMessage(tx, { sessionId: session.id, solverName, meetLink });
+    return sms.skipped ? 'skipped' : 'queued';
+  }
+
+  /** Stage 1 for one session if it is still pending; false when there was nothing (left) to do. */
   async function fanOut(sessionId: string): Promise<boolean> {
     const done = await deps.db.transaction(async (tx) => {
       const [claimed] = await tx
@@ -43,10 +63,14 @@ export function createLinkFanout(deps: {
         .returning();
       if (!claimed?.meetLink || !claimed.meetLinkSource) return false;
       const { meetLink, meetLinkSource: source } = claimed;
-      const [solver] = await tx.select({ name: solvers.name }).from(solvers).where(eq(solvers.id, claimed.solverId));
-      const solverName = solver?.name ?? 'Your solver';
-      const sms = await deps.sms.queue(tx, { sessionId, to: claimed.customerPhone, body: meetSmsBody(solverName, meetLink) });
-      await deps.realtime.meetLinkMessage(tx, { sessionId, solverName, meetLink });
+      const meetingCode = deps.spaceControl ? meetingCodeOf(meetLink) : undefined;
+      let sms: string;
+      if (meetingCode) {
+        await tx.insert(meetSpaces).values({ sessionId, meetingCode }).onConflictDoNothing();
+        await tx.update(sessions).set({ notifyPending: true }).where(eq(sessions.id, sessionId));
+        await deps.queue.enqueue(tx, 'meet.space-setup', { sessionId });
+        sms = 'after the Meet access step';
+      } else sms = await queueNotifications(tx, claimed);
       await deps.hostEvents.add(tx, 'meet_link.created', {
         sessionId,
         meetLink,
@@ -58,16 +82,34 @@ export function createLinkFanout(deps: {
         actor: solverActor(claimed.solverId),
         solverId: claimed.solverId,
         sessionId,
-        details: {
-          source,
-          delegationSubject: claimed.calendarId,
-          calendarEventId: claimed.calendarEventId,
-          sms: sms.skipped ? 'skipped' : 'queued',
-        },
+        details: { source, delegationSubject: claimed.calendarId, calendarEventId: claimed.calendarEventId, sms },
       });
       return true;
     });
-    if (done) deps.queue.wake(['sms.send', 'realtime.publish', 'host.deliver']);
+    if (done) deps.queue.wake(['sms.send', 'realtime.publish', 'host.deliver', 'meet.space-setup']);
+    return done;
+  }
+
+  /** Stage 2 for one session if its notifications still wait; false when there was nothing (left) to do. */
+  async function notify(sessionId: string): Promise<boolean> {
+    const done = await deps.db.transaction(async (tx) => {
+      const [claimed] = await tx
+        .update(sessions)
+        .set({ notifyPending: false })
+        .where(and(eq(sessions.id, sessionId), eq(sessions.notifyPending, true)))
+        .returning();
+      if (!claimed?.meetLink) return false;
+      const sms = await queueNotifications(tx, claimed);
+      await recordSessionChange(tx, deps.realtime, {
+        action: 'sms.queued',
+        actor: 'system',
+        solverId: claimed.solverId,
+        sessionId,
+        details: { sms },
+      });
+      return true;
+    });
+    if (done) deps.queue.wake(['sms.send', 'realtime.publish']);
     return done;
   }
 
@@ -87,15 +129,19 @@ export function createLinkFanout(deps: {
     running.add(task);
   }
 
-  /** Fans out every pending link older than `graceMs`; returns how many it fanned out. */
-  async function sweep(graceMs = SWEEP_GRACE_MS): Promise<number> {
-    const pending = await deps.db
-      .select({ id: sessions.id })
-      .from(sessions)
-      .where(and(eq(sessions.fanoutPending, true), lt(sessions.meetLinkCreatedAt, sql`now() - make_interval(secs => ${graceMs / 1000})`)))
-      .limit(500);
+  const olderThan = (ms: number) => lt(sessions.meetLinkCreatedAt, sql`now() - make_interval(secs => ${ms / 1000})`);
+
+  /** Runs both stages for every link pending longer than its grace (stage 2: the deadline); returns how many. */
+  async function sweep(graceMs = SWEEP_GRACE_MS, deadlineMs = NOTIFY_DEADLINE_MS): Promise<number> {
+    const pick = (flag: typeof sessions.fanoutPending | typeof sessions.notifyPending, ms: number) =>
+      deps.db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(flag, true), olderThan(ms)))
+        .limit(500);
     let count = 0;
-    for (const { id } of pending) if (await fanOut(id)) count += 1;
+    for (const { id } of await pick(sessions.fanoutPending, graceMs)) if (await fanOut(id)) count += 1;
+    for (const { id } of await pick(sessions.notifyPending, deadlineMs)) if (await notify(id)) count += 1;
     if (count > 0) deps.log.info('Meet link fan-out recovered pending links', { count });
     return count;
   }
@@ -110,6 +156,7 @@ export function createLinkFanout(deps: {
 
   return {
     fanOut,
+    notify,
     fanOutSoon,
     sweep,
     /** Sweeps at once (links left by an instance that died) and then every few seconds. */

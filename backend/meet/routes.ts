@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { captureMeetLinkRequestSchema, createMeetLinkRequestSchema } from '../../shared/index.ts';
+import { captureMeetLinkRequestSchema, createMeetLinkRequestSchema, sessionIdSchema } from '../../shared/index.ts';
 import { requireSolver } from '../auth/require-solver.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { jsonBody, pathParams } from '../http/validate.ts';
 import type { MeetService } from './service.ts';
 
-const sessionParam = z.object({ sessionId: z.uuid('sessionId must be a UUID') });
+const sessionParam = z.object({ sessionId: sessionIdSchema });
 
 export const createMeetRoutes = (auth: AuthService, meet: MeetService) =>
   new Hono<AppEnv>()

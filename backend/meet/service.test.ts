@@ -16,6 +16,7 @@ const solver = (overrides: Partial<SolverRow>): SolverRow => ({
   hostUpdatedAt: null,
   disabled: false,
   tokenVersion: 0,
+  googleAccountId: null,
   ...overrides,
 });
 const service = (calendar: MeetServiceDeps['calendar']) => createMeetService({ calendar } as MeetServiceDeps);

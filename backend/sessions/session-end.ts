@@ -1,14 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import type { Transaction } from '../db/client.ts';
-import { sessions } from '../db/schema.ts';
+import { meetSpaces, sessions } from '../db/schema.ts';
 import type { SessionEffects } from './session-effects.ts';
 import { recordSessionChange } from './session-change.ts';
 
 export type EndOutcome = 'ended' | 'already_ended' | 'not_found';
 
 /**
- * Ends an active session (DESIGN flow 8): its Calendar event is ended by a durable job, the link stays for audit,
- * the host hears `session.meet_ended` when there was a call. Ending twice is harmless. Wake SESSION_CHANGE_JOBS
+ * Ends an active session: its Calendar event is ended and its Meet space made RESTRICTED by durable jobs, the
+ * link stays for audit, the host hears `session.meet_ended` when there was a call. Ending twice is harmless. Wake SESSION_CHANGE_JOBS
  * after the commit.
  */
 export async function endSession(
@@ -27,6 +27,13 @@ export async function endSession(
   }
   if (ended.calendarEventId) await effects.queue.enqueue(tx, 'calendar.end-event', { sessionId: ended.id });
   if (ended.meetLink) await effects.hostEvents.add(tx, 'session.meet_ended', { sessionId: ended.id, endedAt: input.at.toISOString() });
+  // Its Meet space (when space control opened it) is made RESTRICTED by a durable job; polling stops by itself.
+  const [space] = await tx
+    .update(meetSpaces)
+    .set({ retireState: 'pending' })
+    .where(eq(meetSpaces.sessionId, ended.id))
+    .returning({ sessionId: meetSpaces.sessionId });
+  if (space) await effects.queue.enqueue(tx, 'meet.space-retire', { sessionId: ended.id });
   await recordSessionChange(tx, effects.realtime, {
     action: 'session.ended',
     actor: input.actor,

@@ -1,96 +1,145 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import type { AdminSession, SessionSummary, SmsState } from '../../shared/index.ts';
-import type { Queryable } from '../db/client.ts';
-import { auditEvents, hostEvents, sessions, smsDeliveries } from '../db/schema.ts';
+import type { AdminSession, MeetSpaceState, SessionSummary, SmsState } from '../../shared/index.ts';
+import type { Database } from '../db/client.ts';
+import { auditEvents, hostEvents, meetSpaces, sessions, smsDeliveries } from '../db/schema.ts';
 
 type SessionRow = typeof sessions.$inferSelect;
+type SpaceRow = typeof meetSpaces.$inferSelect;
 
-/** The latest SMS of each session: the state the side panel shows. */
-async function latestSms(db: Queryable, sessionIds: string[]): Promise<Map<string, SmsState>> {
-  if (sessionIds.length === 0) return new Map();
-  const rows = await db
-    .selectDistinctOn([smsDeliveries.sessionId], {
-      sessionId: smsDeliveries.sessionId,
-      status: smsDeliveries.status,
-      error: smsDeliveries.errorMessage,
-      updatedAt: smsDeliveries.updatedAt,
-    })
-    .from(smsDeliveries)
-    .where(inArray(smsDeliveries.sessionId, sessionIds))
-    .orderBy(smsDeliveries.sessionId, desc(smsDeliveries.createdAt));
-  return new Map(rows.map((row) => [row.sessionId, { status: row.status, error: row.error, updatedAt: row.updatedAt.toISOString() }]));
-}
+export type SessionViews = ReturnType<typeof createSessionViews>;
 
-const toSummary = (row: SessionRow, sms: SmsState | undefined): SessionSummary => ({
-  id: row.id,
-  customerName: row.customerName,
-  customerPhone: row.customerPhone,
-  status: row.status,
-  meetLink: row.meetLink,
-  meetLinkSource: row.meetLinkSource,
-  sms: sms ?? null,
-  createdAt: row.createdAt.toISOString(),
-});
+const iso = (value: Date | null) => value?.toISOString() ?? null;
 
-/** The solver's active sessions, newest first. */
-export async function listActiveSessions(db: Queryable, solverId: string): Promise<SessionSummary[]> {
-  const rows = await db
-    .select()
-    .from(sessions)
-    .where(and(eq(sessions.solverId, solverId), eq(sessions.status, 'active')))
-    .orderBy(desc(sessions.createdAt))
-    .limit(200);
-  const sms = await latestSms(
-    db,
-    rows.map((row) => row.id),
-  );
-  return rows.map((row) => toSummary(row, sms.get(row.id)));
-}
+/**
+ * What the side panel and the admin see of sessions: the row, its latest SMS and its Meet space, read in three
+ * queries however many sessions. `customerJoinNudgeMinutes` (CUSTOMER_JOIN_NUDGE_MINUTES): when the panel suggests
+ * resending the SMS to a customer who has not joined.
+ */
+export function createSessionViews(db: Database, { customerJoinNudgeMinutes = 3 } = {}) {
+  /** The latest SMS of each session: the state the side panel shows. */
+  async function latestSms(sessionIds: string[]): Promise<Map<string, SmsState>> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = await db
+      .selectDistinctOn([smsDeliveries.sessionId], {
+        sessionId: smsDeliveries.sessionId,
+        status: smsDeliveries.status,
+        error: smsDeliveries.errorMessage,
+        updatedAt: smsDeliveries.updatedAt,
+      })
+      .from(smsDeliveries)
+      .where(inArray(smsDeliveries.sessionId, sessionIds))
+      .orderBy(smsDeliveries.sessionId, desc(smsDeliveries.createdAt));
+    return new Map(rows.map((row) => [row.sessionId, { status: row.status, error: row.error, updatedAt: row.updatedAt.toISOString() }]));
+  }
 
-/** Sessions for the admin's list: active ones by default, newest first. */
-export async function listSessionsForAdmin(
-  db: Queryable,
-  filter: { solverId?: string; includeEnded?: boolean; limit?: number } = {},
-): Promise<(SessionSummary & { solverId: string })[]> {
-  const conditions = [
-    ...(filter.solverId ? [eq(sessions.solverId, filter.solverId)] : []),
-    ...(filter.includeEnded ? [] : [eq(sessions.status, 'active' as const)]),
-  ];
-  const rows = await db
-    .select()
-    .from(sessions)
-    .where(and(...conditions))
-    .orderBy(desc(sessions.createdAt))
-    .limit(filter.limit ?? 200);
-  const sms = await latestSms(
-    db,
-    rows.map((row) => row.id),
-  );
-  return rows.map((row) => ({ ...toSummary(row, sms.get(row.id)), solverId: row.solverId }));
-}
+  async function spacesOf(sessionIds: string[]): Promise<Map<string, SpaceRow>> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = await db.select().from(meetSpaces).where(inArray(meetSpaces.sessionId, sessionIds));
+    return new Map(rows.map((row) => [row.sessionId, row]));
+  }
 
-/** One session with everything an admin may want to see. */
-export async function getAdminSession(db: Queryable, sessionId: string): Promise<AdminSession | undefined> {
-  const [row] = await db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
-  if (!row) return undefined;
-  const sms = await latestSms(db, [row.id]);
-  const audit = await db.select().from(auditEvents).where(eq(auditEvents.sessionId, row.id)).orderBy(asc(auditEvents.createdAt));
-  const events = await db.select().from(hostEvents).where(eq(hostEvents.sessionId, row.id)).orderBy(asc(hostEvents.createdAt));
+  const toSpaceState = (space: SpaceRow, session: SessionRow): MeetSpaceState => ({
+    access: {
+      state: space.accessState,
+      accessType: (space.accessType as MeetSpaceState['access']['accessType']) ?? null,
+      problem: space.accessProblem,
+    },
+    attendance: {
+      customerJoinedAt: iso(space.customerJoinedAt),
+      customerLeftAt: iso(space.customerLeftAt),
+      solverJoinedAt: iso(space.solverJoinedAt),
+      callStartedAt: iso(space.callStartedAt),
+      callEndedAt: iso(space.callEndedAt),
+    },
+    nudgeResendAt: session.meetLinkCreatedAt
+      ? new Date(session.meetLinkCreatedAt.getTime() + customerJoinNudgeMinutes * 60_000).toISOString()
+      : null,
+    retired: (space.retireState as MeetSpaceState['retired']) ?? null,
+  });
+
+  async function summaries(rows: SessionRow[]): Promise<SessionSummary[]> {
+    const ids = rows.map((row) => row.id);
+    const [sms, spaces] = await Promise.all([latestSms(ids), spacesOf(ids)]);
+    return rows.map((row) => {
+      const space = spaces.get(row.id);
+      return {
+        id: row.id,
+        customerName: row.customerName,
+        customerPhone: row.customerPhone,
+        status: row.status,
+        meetLink: row.meetLink,
+        meetLinkSource: row.meetLinkSource,
+        sms: sms.get(row.id) ?? null,
+        meetSpace: space ? toSpaceState(space, row) : null,
+        createdAt: row.createdAt.toISOString(),
+      };
+    });
+  }
+
   return {
-    ...toSummary(row, sms.get(row.id)),
-    solverId: row.solverId,
-    calendarEventId: row.calendarEventId,
-    calendarId: row.calendarId,
-    endedAt: row.endedAt?.toISOString() ?? null,
-    hostEvents: events.map((event) => ({
-      id: event.id,
-      type: event.type,
-      status: event.status,
-      attempts: event.attempts,
-      lastError: event.lastError,
-      createdAt: event.createdAt.toISOString(),
-      deliveredAt: event.deliveredAt?.toISOString() ?? null,
-    })),
-    audit: audit.map((entry) => ({ action: entry.action, actor: entry.actor, details: entry.details, at: entry.createdAt.toISOString() })),
+    /** The solver's active sessions, newest first. */
+    async listActive(solverId: string): Promise<SessionSummary[]> {
+      const rows = await db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.solverId, solverId), eq(sessions.status, 'active')))
+        .orderBy(desc(sessions.createdAt))
+        .limit(200);
+      return summaries(rows);
+    },
+
+    /** Sessions for the admin's list: active ones by default, newest first. */
+    async listForAdmin(
+      filter: { solverId?: string; includeEnded?: boolean; limit?: number } = {},
+    ): Promise<(SessionSummary & { solverId: string })[]> {
+      const conditions = [
+        ...(filter.solverId ? [eq(sessions.solverId, filter.solverId)] : []),
+        ...(filter.includeEnded ? [] : [eq(sessions.status, 'active' as const)]),
+      ];
+      const rows = await db
+        .select()
+        .from(sessions)
+        .where(and(...conditions))
+        .orderBy(desc(sessions.createdAt))
+        .limit(filter.limit ?? 200);
+      const views = await summaries(rows);
+      return views.map((view, index) => ({ ...view, solverId: rows[index]!.solverId }));
+    },
+
+    /** One session with everything an admin may want to see; undefined when there is none. */
+    async getForAdmin(sessionId: string): Promise<AdminSession | undefined> {
+      const [row] = await db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
+      if (!row) return undefined;
+      const [[summary], audit, events, [space]] = await Promise.all([
+        summaries([row]),
+        db.select().from(auditEvents).where(eq(auditEvents.sessionId, row.id)).orderBy(asc(auditEvents.createdAt)),
+        db.select().from(hostEvents).where(eq(hostEvents.sessionId, row.id)).orderBy(asc(hostEvents.createdAt)),
+        db.select().from(meetSpaces).where(eq(meetSpaces.sessionId, row.id)),
+      ]);
+      return {
+        ...summary!,
+        solverId: row.solverId,
+        calendarEventId: row.calendarEventId,
+        calendarId: row.calendarId,
+        meetSpaceName: space?.spaceName ?? null,
+        meetSpaceRetireProblem: space?.retireProblem ?? null,
+        endedAt: iso(row.endedAt),
+        hostEvents: events.map((event) => ({
+          id: event.id,
+          type: event.type,
+          status: event.status,
+          attempts: event.attempts,
+          lastError: event.lastError,
+          createdAt: event.createdAt.toISOString(),
+          deliveredAt: iso(event.deliveredAt),
+        })),
+        audit: audit.map((entry) => ({
+          action: entry.action,
+          actor: entry.actor,
+          details: entry.details,
+          at: entry.createdAt.toISOString(),
+        })),
+      };
+    },
   };
 }

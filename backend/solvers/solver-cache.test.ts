@@ -15,6 +15,7 @@ const row = (employment: 'employed' | 'contract') =>
     hostUpdatedAt: null,
     disabled: false,
     tokenVersion: 0,
+    googleAccountId: null,
   }) as store.SolverRow;
 
 describe('solver cache', () => {

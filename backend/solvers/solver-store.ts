@@ -20,6 +20,11 @@ export async function findSolverById(db: Queryable, id: string): Promise<SolverR
   return row;
 }
 
+/** Remembers the solver's Google account id (tokeninfo `sub`), learnt at sign-in. */
+export async function setGoogleAccountId(db: Queryable, id: string, accountId: string): Promise<void> {
+  await db.update(solvers).set({ googleAccountId: accountId }).where(eq(solvers.id, id));
+}
+
 /** The solver with this login email (the host's key for solvers). */
 export async function findSolverByEmail(db: Queryable, email: string): Promise<SolverRow | undefined> {
   const [row] = await db.select().from(solvers).where(eq(solvers.email, email.toLowerCase())).limit(1);

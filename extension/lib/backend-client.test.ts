@@ -120,6 +120,9 @@ describe('backend client', () => {
         twilio: 'configured',
         ably: 'configured',
         adminApi: 'not_configured',
+        savvysolveWebhooks: 'not_configured',
+        savvysolveApi: 'not_configured',
+        savvysolveEvents: 'not_configured',
       },
     };
     const fetch = fakeFetch(() => ({ status: 503, body: degraded }));

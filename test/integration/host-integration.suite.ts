@@ -148,7 +148,7 @@ export function describeHostIntegration(database: DatabaseChoice) {
         const early = await send('session.upserted', data, { webhookId: 'msg_early' });
         expect(early.status).toBe(409);
         expect(early.body.error.message).toMatch(/data\.solverEmail: no solver with the email newcomer@example.com/);
-        await send('solver.upserted', { ...ADA, email: 'newcomer@example.com', name: 'Newcomer' });
+        await send('solver.upserted', { ...ADA, email: 'newcomer@example.com', name: 'Newcomer', googleEmail: null });
         expect((await send('session.upserted', data, { webhookId: 'msg_early' })).body.outcome).toBe('created');
       });
 

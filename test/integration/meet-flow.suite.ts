@@ -67,6 +67,7 @@ export function describeMeetFlow(database: DatabaseChoice) {
           email: 'ada@example.com',
           employment: 'employed',
           googleEmail: 'ada@example.com',
+          disabled: false,
         });
         expect(Date.parse(result.body.expiresAt)).toBeGreaterThan(Date.now());
         expect((await stack.api.call('GET', '/api/meet/can-use', { token: result.body.token })).body).toEqual({ canUse: true });
@@ -278,7 +279,7 @@ export function describeMeetFlow(database: DatabaseChoice) {
         expect(foreign.body).toEqual(missing.body);
       });
 
-      it('refuses a bad admin token and a non-E.164 phone without creating anything', async () => {
+      it('refuses a bad admin token and an impossible phone number without creating anything', async () => {
         const before = await sessionCount();
         const badToken = await stack.api.call('POST', '/api/admin/sessions', {
           json: { solverId: ada.id, customerName: 'X', customerPhone: CUSTOMER_PHONE },
@@ -286,11 +287,11 @@ export function describeMeetFlow(database: DatabaseChoice) {
         });
         expect(badToken.status).toBe(401);
         const badPhone = await stack.api.call('POST', '/api/admin/sessions', {
-          json: { solverId: ada.id, customerName: 'X', customerPhone: '415-555-0123' },
+          json: { solverId: ada.id, customerName: 'X', customerPhone: '555-0123' },
           token: 'admin-token-for-tests-0123456789',
         });
         expect(badPhone.status).toBe(400);
-        expect(badPhone.body.error.message).toMatch(/customerPhone must be an E\.164 number/);
+        expect(badPhone.body.error.message).toMatch(/customerPhone: .*not a valid phone number in US/);
         expect(await sessionCount()).toBe(before);
       });
     });

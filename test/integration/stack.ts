@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
+import { count } from 'drizzle-orm';
+import { auditEvents, sessions, smsDeliveries, solvers } from '../../backend/db/schema.ts';
 import { loadConfig } from '../../backend/env.ts';
 import { createMemoryLogger } from '../../backend/logger.ts';
-import { startBackend, type RunningBackend } from '../../backend/start.ts';
+import { startBackend, type RunningBackend, type StartOptions } from '../../backend/start.ts';
 import {
   startEmulators,
   startSavvySolveHostEmulator,
@@ -42,6 +44,7 @@ export async function startStack(
   database: DatabaseChoice,
   extraEnv: Record<string, string> = {},
   emulatorOptions: EmulatorsOptions = {},
+  startOptions: Pick<StartOptions, 'meetSpace'> = {},
 ): Promise<Stack> {
   const emulators = await startEmulators({ delegatedUsers: ['ada@example.com', 'bob@example.com'], ...emulatorOptions });
   const host = await startSavvySolveHostEmulator({ secret: HOST_WEBHOOK_SECRET, apiToken: HOST_API_TOKEN });
@@ -70,6 +73,8 @@ export async function startStack(
     log: logger,
     jobs: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1 },
     calendar: { retryBaseDelayMs: 20, pendingPollIntervalMs: 20 },
+    meetSpace: { retryBaseDelayMs: 20 },
+    ...startOptions,
   });
   const api = backendClient(backend.url, ADMIN_TOKEN);
   return {
@@ -86,6 +91,25 @@ export async function startStack(
       await host.close();
       await scratch?.drop();
     },
+  };
+}
+
+/**
+ * Counts of everything a request could create or send (rows, Calendar inserts, SMS, realtime messages): equal
+ * before and after, a refused request had no side effect.
+ */
+export async function snapshotSideEffects(stack: Stack) {
+  const db = stack.backend.database.db;
+  const rows = async (table: typeof solvers | typeof sessions | typeof smsDeliveries | typeof auditEvents) =>
+    (await db.select({ n: count() }).from(table))[0]!.n;
+  return {
+    solvers: await rows(solvers),
+    sessions: await rows(sessions),
+    sms: await rows(smsDeliveries),
+    audit: await rows(auditEvents),
+    calendarInserts: stack.emulators.google.requests('events.insert').length,
+    twilio: stack.emulators.twilio.requests('messages.create').length,
+    ably: stack.emulators.ably.requests('publish').length,
   };
 }
 

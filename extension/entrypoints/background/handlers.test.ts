@@ -11,6 +11,7 @@ const summary: SessionSummary = {
   meetLink: 'https://meet.google.com/abc-defg-hij',
   meetLinkSource: 'calendar',
   sms: null,
+  meetSpace: null,
   createdAt: '2030-01-01T00:00:00.000Z',
 };
 
@@ -35,6 +36,9 @@ function setup() {
           twilio: 'configured' as const,
           ably: 'not_configured' as const,
           adminApi: 'configured' as const,
+          savvysolveWebhooks: 'not_configured' as const,
+          savvysolveApi: 'not_configured' as const,
+          savvysolveEvents: 'not_configured' as const,
         },
       })),
     },

@@ -22,6 +22,9 @@ describe('backend status', () => {
         twilio: 'not_configured',
         ably: 'configured',
         adminApi: 'not_configured',
+        savvysolveWebhooks: 'not_configured',
+        savvysolveApi: 'not_configured',
+        savvysolveEvents: 'not_configured',
       },
     };
     renderStatus(async () => health);

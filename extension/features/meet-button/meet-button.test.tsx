@@ -16,6 +16,7 @@ const summary = (meetLink: string | null): SessionSummary => ({
   meetLink,
   meetLinkSource: meetLink ? 'calendar' : null,
   sms: null,
+  meetSpace: null,
   createdAt: '2030-01-01T00:00:00.000Z',
 });
 

@@ -1,0 +1,109 @@
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { meetSpaces } from '../db/schema.ts';
+import type { HostEventOutbox } from '../host/host-event-outbox.ts';
+import type { JobHandler, JobQueue } from '../jobs/job-queue.ts';
+import type { Logger } from '../logger.ts';
+import type { RealtimeOutbox } from '../realtime/outbox.ts';
+import { recordSessionChange } from '../sessions/session-change.ts';
+import { changedAttendance, readAttendance, type AttendanceFacts } from './attendance.ts';
+import type { MeetSpaces } from './google-meet-spaces.ts';
+import { diagnoseMeetError, type MeetSpaceFailure } from './meet-space-failure.ts';
+import { loadSpaceTarget } from './space-target.ts';
+
+/** How often attendance is read (seconds): often while the customer is likely to arrive, then slowly, then not. */
+export const POLL_CADENCE = {
+  fastSeconds: 10,
+  fastForMinutes: 15,
+  slowSeconds: 60,
+  stopAfterHours: 4,
+  /** After Google answers 429. */
+  rateLimitedSeconds: 120,
+};
+
+export type AttendancePollerDeps = {
+  db: Database;
+  spaces: MeetSpaces;
+  realtime: RealtimeOutbox;
+  hostEvents: HostEventOutbox;
+  queue: JobQueue;
+  log: Logger;
+  /** Overrides POLL_CADENCE (tests poll every second). */
+  cadence?: Partial<typeof POLL_CADENCE>;
+  now?: () => Date;
+};
+
+const factsOf = (space: typeof meetSpaces.$inferSelect): AttendanceFacts => ({
+  customerJoinedAt: space.customerJoinedAt,
+  customerLeftAt: space.customerLeftAt,
+  solverJoinedAt: space.solverJoinedAt,
+  callStartedAt: space.callStartedAt,
+  callEndedAt: space.callEndedAt,
+});
+
+/**
+ * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
+ * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
+ * duplicated job polls nothing twice. Stops at the session's end, after 4 hours, or when the Meet scopes are not
+ * granted. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
+ */
+export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
+  const now = deps.now ?? (() => new Date());
+  const cadence = { ...POLL_CADENCE, ...deps.cadence };
+  return async ({ sessionId, seq }) => {
+    const target = await loadSpaceTarget(deps.db, sessionId);
+    if (!target || target.space.pollSeq !== seq || !target.space.spaceName || target.space.pollingStoppedAt || !target.subject) return;
+    const { space, session } = target;
+    const ageMs = now().getTime() - (session.meetLinkCreatedAt ?? space.createdAt).getTime();
+    let stop = session.status === 'ended' || ageMs > cadence.stopAfterHours * 3_600_000;
+    let facts: AttendanceFacts | undefined;
+    let failure: MeetSpaceFailure | undefined;
+    if (!stop) {
+      try {
+        facts = readAttendance(await deps.spaces.conferences(target.subject, space.spaceName!), target.solverAccountId);
+      } catch (error) {
+        failure = diagnoseMeetError(error);
+        deps.log.warn('attendance poll failed', { sessionId, kind: failure.kind });
+        stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_found';
+      }
+    }
+    const before = factsOf(space);
+    await deps.db.transaction(async (tx) => {
+      const [claimed] = await tx
+        .update(meetSpaces)
+        .set({ pollSeq: seq + 1, ...(facts ?? {}), ...(stop ? { pollingStoppedAt: now() } : {}) })
+        .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.pollSeq, seq)))
+        .returning({ sessionId: meetSpaces.sessionId });
+      if (!claimed) return;
+      const changed = facts ? changedAttendance(before, facts) : [];
+      if (changed.length > 0) {
+        await recordSessionChange(tx, deps.realtime, {
+          action: 'meet_space.attendance',
+          actor: 'system',
+          sessionId,
+          solverId: session.solverId,
+          details: { changed },
+        });
+        if (facts!.customerJoinedAt && !before.customerJoinedAt) {
+          await deps.hostEvents.add(tx, 'meet.customer_joined', { sessionId, joinedAt: facts!.customerJoinedAt.toISOString() });
+        }
+        if (facts!.callEndedAt && !before.callEndedAt) {
+          const startedAt = facts!.callStartedAt ?? facts!.callEndedAt;
+          await deps.hostEvents.add(tx, 'meet.call_ended', {
+            sessionId,
+            endedAt: facts!.callEndedAt.toISOString(),
+            durationSeconds: Math.round((facts!.callEndedAt.getTime() - startedAt.getTime()) / 1000),
+          });
+        }
+      }
+      if (stop) return;
+      const delay =
+        failure?.kind === 'rate_limited'
+          ? cadence.rateLimitedSeconds
+          : ageMs < cadence.fastForMinutes * 60_000
+            ? cadence.fastSeconds
+            : cadence.slowSeconds;
+      await deps.queue.enqueue(tx, 'meet.attendance-poll', { sessionId, seq: seq + 1 }, { startAfterSeconds: delay });
+    });
+  };
+}

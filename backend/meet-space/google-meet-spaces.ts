@@ -1,0 +1,113 @@
+import { meet_v2 } from 'googleapis/build/src/apis/meet/v2.js';
+import type { MeetAccessType } from '../../shared/index.ts';
+import type { ServiceAccountKey } from '../env.ts';
+import { createDelegatedAuth } from '../google/delegated-auth.ts';
+import { MEET_SCOPES, diagnoseMeetError } from './meet-space-failure.ts';
+
+/** A Meet space: `name` is `spaces/{id}`, the stable key (meeting codes may be reused by Google). */
+export type MeetSpace = { name: string; meetingCode: string; accessType: MeetAccessType | null };
+
+/** One participant of a conference record, as attendance needs it. */
+export type MeetParticipant = {
+  /** `users/{Google account id}` for a signed-in user; undefined for anonymous and phone participants. */
+  user: string | undefined;
+  earliestStartTime: Date | null;
+  latestEndTime: Date | null;
+};
+
+/** One call held in a space, with its participants. */
+export type MeetConference = { name: string; startTime: Date | null; endTime: Date | null; participants: MeetParticipant[] };
+
+/** The Meet REST API v2 operations the product needs, acting as the solver (delegation subject). */
+export type MeetSpaces = {
+  /** The space behind a meeting code. @throws MeetSpaceFailure */
+  resolve(subject: string, meetingCode: string): Promise<MeetSpace>;
+  /** Sets `config.accessType` of `spaces/{id}`. @throws MeetSpaceFailure */
+  setAccessType(subject: string, spaceName: string, accessType: MeetAccessType): Promise<void>;
+  /** Every conference record of the space, newest first, with participants. @throws MeetSpaceFailure */
+  conferences(subject: string, spaceName: string): Promise<MeetConference[]>;
+  /** Mints a delegated token with the Meet scopes (the doctor's check). @throws MeetSpaceFailure */
+  checkDelegation(subject: string): Promise<void>;
+};
+
+export type GoogleMeetSpacesOptions = { serviceAccount: ServiceAccountKey; oauthUrl: string; meetApiUrl: string; timeoutMs?: number };
+
+const SCOPES = [MEET_SCOPES.settings, MEET_SCOPES.readonly];
+const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+
+/**
+ * Meet REST API v2 through googleapis, with its own delegated token (apart from Calendar's: a delegation that
+ * does not grant the Meet scopes yet must never break link creation).
+ */
+export function createGoogleMeetSpaces(options: GoogleMeetSpacesOptions): MeetSpaces {
+  const timeout = options.timeoutMs ?? 4_000;
+  const delegated = createDelegatedAuth({ serviceAccount: options.serviceAccount, oauthUrl: options.oauthUrl, timeoutMs: timeout });
+  const meetFor = (subject: string) => new meet_v2.Meet({ auth: delegated.forSubject(subject, SCOPES), rootUrl: `${options.meetApiUrl}/` });
+  const request = { timeout, retry: false };
+  const diagnosed = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      throw diagnoseMeetError(error);
+    }
+  };
+
+  return {
+    resolve: (subject, meetingCode) =>
+      diagnosed(async () => {
+        const { data } = await meetFor(subject).spaces.get({ name: `spaces/${meetingCode}` }, request);
+        return {
+          name: data.name ?? '',
+          meetingCode: data.meetingCode ?? meetingCode,
+          accessType: (data.config?.accessType as MeetAccessType | undefined) ?? null,
+        };
+      }),
+
+    setAccessType: (subject, spaceName, accessType) =>
+      diagnosed(async () => {
+        await meetFor(subject).spaces.patch(
+          { name: spaceName, updateMask: 'config.accessType', requestBody: { config: { accessType } } },
+          request,
+        );
+      }),
+
+    conferences: (subject, spaceName) =>
+      diagnosed(async () => {
+        const meet = meetFor(subject);
+        const records: meet_v2.Schema$ConferenceRecord[] = [];
+        let pageToken: string | undefined;
+        do {
+          const { data } = await meet.conferenceRecords.list({ filter: `space.name = "${spaceName}"`, pageToken }, request);
+          records.push(...(data.conferenceRecords ?? []));
+          pageToken = data.nextPageToken ?? undefined;
+        } while (pageToken);
+        return Promise.all(
+          records.map(async (record) => ({
+            name: record.name ?? '',
+            startTime: date(record.startTime),
+            endTime: date(record.endTime),
+            participants: await participantsOf(meet, record.name ?? ''),
+          })),
+        );
+      }),
+
+    checkDelegation: (subject) => diagnosed(async () => void (await delegated.forSubject(subject, SCOPES).authorize())),
+  };
+
+  async function participantsOf(meet: meet_v2.Meet, recordName: string): Promise<MeetParticipant[]> {
+    const participants: MeetParticipant[] = [];
+    let pageToken: string | undefined;
+    do {
+      const { data } = await meet.conferenceRecords.participants.list({ parent: recordName, pageSize: 100, pageToken }, request);
+      for (const participant of data.participants ?? []) {
+        participants.push({
+          user: participant.signedinUser?.user ?? undefined,
+          earliestStartTime: date(participant.earliestStartTime),
+          latestEndTime: date(participant.latestEndTime),
+        });
+      }
+      pageToken = data.nextPageToken ?? undefined;
+    } while (pageToken);
+    return participants;
+  }
+}

@@ -1,0 +1,28 @@
+import { eq } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import { meetSpaces, sessions, solvers } from '../db/schema.ts';
+
+export type SpaceTarget = {
+  space: typeof meetSpaces.$inferSelect;
+  session: typeof sessions.$inferSelect;
+  /** Who the API acts as: the calendar that made the room, else the solver who opened it (captured). */
+  subject: string | null;
+  solverAccountId: string | null;
+};
+
+/** A session's Meet space with what the workers need to act on it; undefined when it has none. */
+export async function loadSpaceTarget(db: Queryable, sessionId: string): Promise<SpaceTarget | undefined> {
+  const [row] = await db
+    .select({ space: meetSpaces, session: sessions, googleEmail: solvers.googleEmail, solverAccountId: solvers.googleAccountId })
+    .from(meetSpaces)
+    .innerJoin(sessions, eq(sessions.id, meetSpaces.sessionId))
+    .innerJoin(solvers, eq(solvers.id, sessions.solverId))
+    .where(eq(meetSpaces.sessionId, sessionId));
+  if (!row) return undefined;
+  return {
+    space: row.space,
+    session: row.session,
+    subject: row.session.calendarId ?? row.googleEmail,
+    solverAccountId: row.solverAccountId,
+  };
+}
