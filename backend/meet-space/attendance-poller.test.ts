@@ -1,0 +1,144 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import { meetSpaces, sessions, solvers } from '../db/schema.ts';
+import { createHostEventOutbox } from '../host/host-event-outbox.ts';
+import type { JobName, JobQueue } from '../jobs/job-queue.ts';
+import { createMemoryLogger } from '../logger.ts';
+import { createRealtimeOutbox } from '../realtime/outbox.ts';
+import { createAttendancePoller } from './attendance-poller.ts';
+import type { MeetConference, MeetSpaces } from './google-meet-spaces.ts';
+import { MeetSpaceFailure } from './meet-space-failure.ts';
+import { createSpaceSetupWorker } from './space-setup-worker.ts';
+
+// The poll chain and the access step against PGlite, with Meet stubbed (the integration suite uses the emulator).
+let database: DatabaseHandle;
+let solverId: string;
+let jobs: { name: JobName; data: unknown; startAfterSeconds?: number }[];
+let conferenceCalls: number;
+let answer: () => Promise<MeetConference[]>;
+const queue: JobQueue = {
+  async enqueue(_tx, name, data, options) {
+    jobs.push({ name, data, startAfterSeconds: options?.startAfterSeconds });
+  },
+  async work() {},
+  wake() {},
+  async stop() {},
+};
+const spaces: MeetSpaces & { patched: string[] } = {
+  patched: [],
+  async resolve(_subject, meetingCode) {
+    return { name: `spaces/id-${meetingCode}`, meetingCode, accessType: 'TRUSTED' };
+  },
+  async setAccessType(_subject, name, accessType) {
+    spaces.patched.push(`${name}=${accessType}`);
+  },
+  async conferences() {
+    conferenceCalls += 1;
+    return answer();
+  },
+  async checkDelegation() {},
+};
+const deps = () => ({
+  db: database.db,
+  spaces,
+  realtime: createRealtimeOutbox(queue, false),
+  hostEvents: createHostEventOutbox(queue, false),
+  queue,
+  log: createMemoryLogger().logger,
+});
+const context = { attempt: 1, isLastAttempt: false };
+
+async function liveSession(linkAgeMinutes = 1, status: 'active' | 'ended' = 'active') {
+  const [session] = await database.db
+    .insert(sessions)
+    .values({
+      solverId,
+      customerName: 'Grace',
+      customerPhone: '+14155550123',
+      status,
+      meetLink: 'https://meet.google.com/abc-defg-hij',
+      meetLinkSource: 'calendar',
+      meetLinkCreatedAt: new Date(Date.now() - linkAgeMinutes * 60_000),
+      calendarId: 'ada@example.com',
+    })
+    .returning();
+  await database.db
+    .insert(meetSpaces)
+    .values({ sessionId: session!.id, meetingCode: 'abc-defg-hij', spaceName: 'spaces/x', accessState: 'applied' });
+  return session!.id;
+}
+const space = async (sessionId: string) => (await database.db.select().from(meetSpaces).where(eq(meetSpaces.sessionId, sessionId)))[0]!;
+
+beforeAll(async () => {
+  database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  const [solver] = await database.db
+    .insert(solvers)
+    .values({ name: 'Ada', email: 'ada@example.com', employment: 'employed', googleEmail: 'ada@example.com' })
+    .returning();
+  solverId = solver!.id;
+});
+afterAll(async () => database?.close());
+beforeEach(() => {
+  jobs = [];
+  conferenceCalls = 0;
+  answer = async () => [];
+});
+
+describe('attendance poll chain', () => {
+  it('claims each sequence number once: a duplicated or retried job polls nothing more', async () => {
+    const sessionId = await liveSession();
+    const poll = createAttendancePoller(deps());
+    await Promise.all([poll({ sessionId, seq: 0 }, context), poll({ sessionId, seq: 0 }, context)]);
+    expect(jobs.filter((job) => job.name === 'meet.attendance-poll')).toEqual([
+      { name: 'meet.attendance-poll', data: { sessionId, seq: 1 }, startAfterSeconds: 10 },
+    ]);
+    expect((await space(sessionId)).pollSeq).toBe(1);
+    await poll({ sessionId, seq: 0 }, context); // a late retry of the first job
+    expect(conferenceCalls).toBeLessThanOrEqual(2);
+    const callsBefore = conferenceCalls;
+    await poll({ sessionId, seq: 0 }, context);
+    expect(conferenceCalls).toBe(callsBefore);
+  });
+
+  it.each([
+    ['a young link', 1, undefined, 10],
+    ['a link older than 15 minutes', 20, undefined, 60],
+    ['Google asking us to slow down', 1, new MeetSpaceFailure('rate_limited', 'slow down'), 120],
+  ])('polls again after the cadence for %s', async (_case, ageMinutes, failure, seconds) => {
+    const sessionId = await liveSession(ageMinutes);
+    if (failure) answer = async () => Promise.reject(failure);
+    await createAttendancePoller(deps())({ sessionId, seq: 0 }, context);
+    expect(jobs).toEqual([{ name: 'meet.attendance-poll', data: { sessionId, seq: 1 }, startAfterSeconds: seconds }]);
+  });
+
+  it.each([
+    ['the session has ended', () => liveSession(1, 'ended'), undefined],
+    ['the link is over 4 hours old', () => liveSession(4 * 60 + 1), undefined],
+    ['the Meet scopes are not granted', () => liveSession(1), new MeetSpaceFailure('scope_not_granted', 'no scope')],
+  ])('stops when %s', async (_case, make, failure) => {
+    const sessionId = await make();
+    if (failure) answer = async () => Promise.reject(failure);
+    await createAttendancePoller(deps())({ sessionId, seq: 0 }, context);
+    expect(jobs).toEqual([]);
+    expect((await space(sessionId)).pollingStoppedAt).not.toBeNull();
+  });
+});
+
+describe('access step', () => {
+  it('keeps Google’s default with MEET_ACCESS_TYPE=unchanged, starts the poll chain and releases the SMS', async () => {
+    const sessionId = await liveSession();
+    await database.db.update(meetSpaces).set({ accessState: 'pending', spaceName: null }).where(eq(meetSpaces.sessionId, sessionId));
+    const notified: string[] = [];
+    spaces.patched = [];
+    const setup = createSpaceSetupWorker({ ...deps(), accessType: 'unchanged', notify: async (id) => Boolean(notified.push(id)) });
+    await setup({ sessionId }, context);
+    expect(spaces.patched).toEqual([]);
+    expect(await space(sessionId)).toMatchObject({ accessState: 'unchanged', accessType: 'TRUSTED', spaceName: 'spaces/id-abc-defg-hij' });
+    expect(notified).toEqual([sessionId]);
+    expect(jobs.map((job) => job.name)).toEqual(['meet.attendance-poll']);
+    await setup({ sessionId }, context); // a retry: nothing again but the (idempotent) release
+    expect(jobs).toHaveLength(1);
+    expect(notified).toEqual([sessionId, sessionId]);
+  });
+});
