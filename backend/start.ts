@@ -103,7 +103,10 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         })
       : undefined);
   const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log, spaceControl: Boolean(meetSpaces) });
-  const sessionViews = createSessionViews(db, { customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes });
+  const sessionViews = createSessionViews(db, {
+    customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes,
+    pullSession: hostSync.pullSession,
+  });
   const meet = createMeetService({
     db,
     calendar,

@@ -5,6 +5,7 @@ export const API_PATHS = {
   meetCanUse: '/api/meet/can-use',
   meetLinks: '/api/meet/links',
   sessions: '/api/sessions',
+  session: (sessionId: string) => `/api/sessions/${sessionId}`,
   realtimeToken: '/api/realtime/token',
   adminSolvers: '/api/admin/solvers',
   adminSessions: '/api/admin/sessions',

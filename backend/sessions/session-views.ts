@@ -15,7 +15,17 @@ const iso = (value: Date | null) => value?.toISOString() ?? null;
  * queries however many sessions. `customerJoinNudgeMinutes` (CUSTOMER_JOIN_NUDGE_MINUTES): when the panel suggests
  * resending the SMS to a customer who has not joined.
  */
-export function createSessionViews(db: Database, { customerJoinNudgeMinutes = 3 } = {}) {
+export function createSessionViews(
+  db: Database,
+  {
+    customerJoinNudgeMinutes = 3,
+    pullSession,
+  }: {
+    customerJoinNudgeMinutes?: number;
+    /** Asks the SavvySolve app about a session unknown here and stores it (backend/host/host-sync.ts). */
+    pullSession?: (sessionId: string) => Promise<boolean>;
+  } = {},
+) {
   /** The latest SMS of each session: the state the side panel shows. */
   async function latestSms(sessionIds: string[]): Promise<Map<string, SmsState>> {
     if (sessionIds.length === 0) return new Map();
@@ -77,6 +87,19 @@ export function createSessionViews(db: Database, { customerJoinNudgeMinutes = 3 
   }
 
   return {
+    /**
+     * One of the solver's sessions (the content script asks before it shows the button). One this backend does not
+     * know is asked of the SavvySolve app first. Undefined for a missing session and for another solver's alike.
+     * @throws ApiError 503 when the SavvySolve app cannot be asked.
+     */
+    async getOwn(solverId: string, sessionId: string): Promise<SessionSummary | undefined> {
+      const read = () => db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
+      let [row] = await read();
+      if (!row && pullSession && (await pullSession(sessionId))) [row] = await read();
+      if (!row || row.solverId !== solverId) return undefined;
+      return (await summaries([row]))[0];
+    },
+
     /** The solver's active sessions, newest first. */
     async listActive(solverId: string): Promise<SessionSummary[]> {
       const rows = await db

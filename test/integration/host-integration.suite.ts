@@ -269,6 +269,18 @@ export function describeHostIntegration(database: DatabaseChoice) {
         expect(await sessionCount()).toBe(before);
       });
 
+      it('answers GET /api/sessions/:id for a session only the app knows, pulling it (the button asks before it shows)', async () => {
+        const [adaToken, bobToken] = [await signIn(ADA.email), await signIn(BOB.email)];
+        const data = upserted({ customerName: 'Pulled By Get' });
+        stack.host.putSession(data);
+        const other = await stack.api.call('GET', `/api/sessions/${data.sessionId.toUpperCase()}`, { token: bobToken });
+        expect(other.status).toBe(404);
+        const own = await stack.api.call('GET', `/api/sessions/${data.sessionId}`, { token: adaToken });
+        expect(own).toMatchObject({ status: 200, body: { id: data.sessionId, customerName: 'Pulled By Get', meetLink: null } });
+        expect((await stack.api.call('GET', `/api/sessions/${randomUUID()}`, { token: adaToken })).status).toBe(404);
+        expect((await stack.api.call('GET', '/api/sessions/not-a-uuid', { token: adaToken })).status).toBe(400);
+      });
+
       it("answers 404 for another solver's session, as for a missing one", async () => {
         const bobToken = await signIn(BOB.email);
         const data = upserted();
