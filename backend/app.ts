@@ -11,7 +11,7 @@ import type { AuthService } from './auth/service.ts';
 import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
-import type { Logger } from './logger.ts';
+import { withRequestId, type Logger } from './logger.ts';
 import { createMeetRoutes } from './meet/routes.ts';
 import type { MeetService } from './meet/service.ts';
 import type { RealtimeTokenMinter } from './realtime/ably-publisher.ts';
@@ -78,7 +78,8 @@ export function createApp(deps: AppDeps) {
       c.header('X-Request-Id', c.get('requestId'));
       // The client's own id, kept beside ours for correlation: only printable, at most 64 characters.
       const clientRequestId = c.req.header('x-request-id');
-      await next();
+      // Every line logged while this request runs carries its id.
+      await withRequestId(c.get('requestId'), next);
       deps.log.info('request', {
         requestId: c.get('requestId'),
         ...(clientRequestId && /^[\x20-\x7e]+$/.test(clientRequestId) ? { clientRequestId: clientRequestId.slice(0, 64) } : {}),

@@ -119,6 +119,9 @@ const envSchema = z.object({
   ABLY_SOLVER_CHANNEL: channelTemplate('{solverId}', DEFAULT_CHANNEL_TEMPLATES.solver),
   JOB_WORKERS: z.enum(['true', 'false'], 'must be true or false').default('true'),
   NODE_ENV: optionalText,
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'must be error, warn, info, debug, trace or silent')
+    .default('info'),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -170,6 +173,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     publicBaseUrl: env.PUBLIC_BASE_URL,
     /** Browser origins allowed by CORS (the extension's `chrome-extension://<id>`); none by default. */
     corsOrigins: env.EXTENSION_ORIGINS,
+    logLevel: env.LOG_LEVEL,
     /** `false`: this instance serves HTTP only and leaves the job queue to the others. */
     jobWorkers: env.JOB_WORKERS === 'true',
   };

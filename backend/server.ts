@@ -1,18 +1,24 @@
+import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from './env.ts';
 import { createLogger } from './logger.ts';
 import { startBackend } from './start.ts';
 
 // The only place that reads process.env and starts listening.
-const log = createLogger();
+let log = createLogger();
 
 try {
   const config = loadConfig(process.env);
+  log = createLogger({ level: config.logLevel });
+  if (config.google.oauthClientIds.length === 0)
+    log.warn('GOOGLE_OAUTH_CLIENT_IDS is unset: sign-in is off, so no solver can use the extension with this backend');
   if (!config.sessionSecret) log.warn('SESSION_SECRET is unset: using a random secret, so sign-ins end when this process stops');
   if (!config.adminApiToken) log.warn('ADMIN_API_TOKEN is unset: the admin API is disabled');
   if (!config.google.serviceAccount) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY is unset: Google Meet integration not configured');
   if (!config.twilio) log.warn('Twilio is not configured: Meet links will not be texted to customers');
   if (!config.ably) log.warn('ABLY_API_KEY is unset: no realtime system messages');
 
+  // Before the database opens: a second process on the same embedded database could damage it.
+  await assertPortFree(config.port);
   const backend = await startBackend(config, { log });
   log.info('SavvySolve Meet backend listening', {
     url: `http://localhost:${backend.port}`,
@@ -31,5 +37,22 @@ try {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+  if ((error as { code?: string }).code === 'EADDRINUSE') {
+    const port = process.env.PORT ?? '8787';
+    process.stderr.write(
+      `Port ${port} is already in use (another \`npm start\` or \`npm run demo\`?): stop it, or set PORT to a free port.\n`,
+    );
+    process.exit(1);
+  }
   throw error;
+}
+
+/** Resolves when `port` can be listened on; rejects with the listen error (EADDRINUSE) otherwise. */
+function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+      .once('error', reject)
+      .listen(port, '0.0.0.0', () => probe.close(() => resolve()));
+  });
 }

@@ -91,13 +91,16 @@ describe('describeError', () => {
     expect(described).toEqual({ error: 'DrizzleQueryError', cause: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   });
 
-  it('describes other errors by name and message, with their cause', () => {
+  it('describes other errors by name, message and stack frames, with their cause', () => {
     const error = new RangeError('calendar id missing', { cause: new Error('inner') });
-    expect(describeError(error)).toEqual({
+    const described = describeError(error);
+    expect(described).toMatchObject({
       error: 'RangeError',
       message: 'calendar id missing',
       cause: { error: 'Error', message: 'inner' },
     });
+    expect(described.stack).toMatch(/^\s+at .*describe-error\.test\.ts/);
+    expect(described.stack).not.toContain('calendar id missing');
     expect(describeError('boom')).toEqual({ error: 'NonError', type: 'string' });
   });
 

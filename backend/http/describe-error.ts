@@ -15,7 +15,8 @@ const MAX_DEPTH = 3;
  * - A query wrapper (drizzle's `DrizzleQueryError`, or anything with `query` and `params`): its name and its cause
  *   described by the same rules, with only a `code` for a non-database cause. Never its message, `query` or
  *   `params`: they hold the statement's parameters (customer names, phone numbers).
- * - Any other Error: `{ error, message }` (message cut at 500 characters), and its `cause` described likewise.
+ * - Any other Error: `{ error, message, stack }` (message cut at 500 characters, the stack's frames), and its
+ *   `cause` described likewise.
  * - A thrown non-Error: `{ error: 'NonError', type }`.
  */
 export function describeError(error: unknown, depth = 0): ErrorDescription {
@@ -35,7 +36,9 @@ export function describeError(error: unknown, depth = 0): ErrorDescription {
     }
     return described;
   }
-  const described: ErrorDescription = { error: name, message: error.message.slice(0, MAX_MESSAGE) };
+  // The stack's frames only (its first line repeats the message): where an unexpected error came from.
+  const stack = error.stack?.split('\n').slice(1, 12).join('\n');
+  const described: ErrorDescription = { error: name, message: error.message.slice(0, MAX_MESSAGE), ...(stack ? { stack } : {}) };
   if (error.cause !== undefined && depth < MAX_DEPTH) described.cause = describeError(error.cause, depth + 1);
   return described;
 }

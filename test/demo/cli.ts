@@ -9,19 +9,32 @@ import { startDemo } from './start-demo.ts';
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const quiet = { ...createLogger(), info: () => {} };
 
+const ports = {
+  backend: port('DEMO_BACKEND_PORT', 8787),
+  google: port('DEMO_GOOGLE_PORT', 4010),
+  twilio: port('DEMO_TWILIO_PORT', 4011),
+  ably: port('DEMO_ABLY_PORT', 4012),
+  host: port('DEMO_HOST_PORT', 4013),
+  fixture: port('DEMO_PAGE_PORT', 4020),
+};
+const variableFor: Record<keyof typeof ports, string> = {
+  backend: 'DEMO_BACKEND_PORT',
+  google: 'DEMO_GOOGLE_PORT',
+  twilio: 'DEMO_TWILIO_PORT',
+  ably: 'DEMO_ABLY_PORT',
+  host: 'DEMO_HOST_PORT',
+  fixture: 'DEMO_PAGE_PORT',
+};
+
 console.log('Starting the SavvySolve Meet demo (emulated Google, Twilio and Ably; embedded database)…');
-const demo = await startDemo(
-  {
-    backend: port('DEMO_BACKEND_PORT', 8787),
-    google: port('DEMO_GOOGLE_PORT', 4010),
-    twilio: port('DEMO_TWILIO_PORT', 4011),
-    ably: port('DEMO_ABLY_PORT', 4012),
-    host: port('DEMO_HOST_PORT', 4013),
-    fixture: port('DEMO_PAGE_PORT', 4020),
-  },
-  quiet,
-  process.env.DEMO_OUT_DIR,
-);
+const demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR).catch((error: { code?: string; port?: number }) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  const taken = (Object.keys(ports) as (keyof typeof ports)[]).find((name) => ports[name] === error.port);
+  console.error(
+    `Port ${error.port} is already in use (is \`npm start\` or another demo running?): stop it, or set ${taken ? variableFor[taken] : 'the DEMO_*_PORT variables'} to a free port.`,
+  );
+  process.exit(1);
+});
 
 console.log(`
 Demo ready.

@@ -26,7 +26,9 @@ export function startBackendProcess(env: Record<string, string>, timeoutMs = 60_
     const timer = setTimeout(() => reject(new Error(`backend did not start in ${timeoutMs} ms:\n${logs.join('\n')}`)), timeoutMs);
     const onLine = (line: string) => {
       logs.push(line);
-      const url = /"message":"SavvySolve Meet backend listening".*"url":"(http:\/\/localhost:\d+)"/.exec(line)?.[1];
+      const url = line.includes('"message":"SavvySolve Meet backend listening"')
+        ? /"url":"(http:\/\/localhost:\d+)"/.exec(line)?.[1]
+        : undefined;
       if (url) {
         clearTimeout(timer);
         resolve({
