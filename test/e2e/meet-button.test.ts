@@ -155,6 +155,27 @@ describe('the Start Google Meet button in real Chromium', () => {
     await browser.context.unroute('https://meet.google.com/**');
   });
 
+  it('opens a tab at once on "Starting your Google Meet…" and sends it to the room when Calendar answers', async () => {
+    const adaId = (await stack.api.call('GET', '/api/admin/solvers', { token: 'admin-token-for-tests-0123456789' })).body.solvers.find(
+      (solver: { email: string }) => solver.email === ADA.email,
+    ).id;
+    const sessionId = await stack.api.createSession({ solverId: adaId, customerName: 'Ada Byron', customerPhone: '+14155550126' });
+    const page = await SessionPage.open(browser.context, stack.fixture.url, sessionId);
+    await page.meetButton.waitFor({ state: 'visible' });
+    stack.emulators.google.faults.set('events.insert', { latencyMs: 1_500, times: 1 });
+    const opened = browser.context.waitForEvent('page', { timeout: 15_000 });
+    await page.meetButton.click();
+    const tab = await opened;
+    await tab.waitForURL((url) => url.pathname.endsWith('/meet-start.html'), { timeout: 5_000 });
+    await tab.getByRole('heading', { name: 'Starting your Google Meet…' }).waitFor();
+    // The tab is there while Calendar is still thinking (held 1.5 s here): no link is stored yet.
+    expect((await stack.api.adminSession(sessionId)).body.meetLink).toBeNull();
+    await tab.screenshot({ path: `${ARTIFACTS_DIR}/meet-starting-tab.png` });
+    await tab.waitForURL(new RegExp(`^${stack.emulators.google.meetBaseUrl}/[a-z]{3}-[a-z]{4}-[a-z]{3}$`), { timeout: 15_000 });
+    await tab.close();
+    await page.page.close();
+  });
+
   it('never shows the button to a contract solver', async () => {
     await panel.page.bringToFront();
     await panel.signOut();

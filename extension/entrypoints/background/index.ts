@@ -16,7 +16,8 @@ const RENEW_ALARM = 'savvysolve.renew';
 
 /** Kept in memory only (storage.session), which content scripts cannot read. */
 const authItem = storage.defineItem<StoredAuth | null>('session:auth', { fallback: null });
-const meetCapturesItem = storage.defineItem<Record<string, string>>('session:meetCaptures', { fallback: {} });
+/** One key per watched fallback tab: `session:meetCapture:<tabId>` → session id. */
+const captureKey = (tabId: number) => `session:meetCapture:${tabId}` as const;
 const lastEmailItem = storage.defineItem<string>('local:lastSignInEmail', { fallback: '' });
 
 export default defineBackground(() => {
@@ -63,7 +64,12 @@ export default defineBackground(() => {
       resendSms: (sessionId) => auth.withToken((token) => client.resendSms(token, sessionId)),
     },
     tabs: browser.tabs,
-    captures: { get: () => meetCapturesItem.getValue(), set: (value) => meetCapturesItem.setValue(value) },
+    captures: {
+      get: async (tabId) => (await storage.getItem<string>(captureKey(tabId))) ?? undefined,
+      set: (tabId, sessionId) => storage.setItem(captureKey(tabId), sessionId),
+      remove: (tabId) => storage.removeItem(captureKey(tabId)),
+    },
+    startingPageUrl: (query) => `${browser.runtime.getURL('/meet-start.html')}?${new URLSearchParams(query)}`,
     onSessionsChanged: () => {
       void broadcast({ event: 'sessions.changed' });
       refreshBadgeQuietly();

@@ -5,10 +5,15 @@ import { createMeetCalls, meetRoomOf, type MeetApi } from './meet-calls.ts';
 const SESSION = '3f2c1a9e-8b7d-4c6e-9f01-23456789abcd';
 const ROOM = 'https://meet.google.com/abc-defg-hij';
 
-function setup(createResult: { meetLink: string; usedFallback: boolean }) {
-  let captures: Record<string, string> = {};
+const STARTING = 'chrome-extension://id/meet-start.html';
+
+function setup(createResult: { meetLink: string; usedFallback: boolean } | Error) {
+  const captures: Record<string, string> = {};
   const api = {
-    createMeetLink: vi.fn(async () => ({ success: true, isExisting: false, ...createResult })),
+    createMeetLink: vi.fn(async () => {
+      if (createResult instanceof Error) throw createResult;
+      return { success: true, isExisting: false, ...createResult };
+    }),
     captureMeetLink: vi.fn(async (_sessionId: string, meetLink: string) => ({
       success: true,
       meetLink,
@@ -18,25 +23,62 @@ function setup(createResult: { meetLink: string; usedFallback: boolean }) {
     resendSms: vi.fn(async () => ({ sms: { status: 'queued' as const, error: null, updatedAt: '2030-01-01T00:00:00.000Z' } })),
   } satisfies MeetApi;
   let nextTab = 40;
-  const tabs = { create: vi.fn(async () => ({ id: nextTab++ })) };
+  const closed = new Set<number>();
+  const tabs = {
+    create: vi.fn(async (_options: { url: string }) => ({ id: nextTab++ })),
+    update: vi.fn(async (tabId: number, _options: { url: string }) => {
+      if (closed.has(tabId)) throw new Error(`No tab with id: ${tabId}.`);
+    }),
+  };
   const onSessionsChanged = vi.fn();
   const calls = createMeetCalls({
     api,
     tabs,
-    captures: { get: async () => captures, set: async (value) => void (captures = value) },
+    captures: {
+      get: async (tabId) => captures[String(tabId)],
+      set: async (tabId, sessionId) => void (captures[String(tabId)] = sessionId),
+      remove: async (tabId) => void delete captures[String(tabId)],
+    },
     onSessionsChanged,
+    startingPageUrl: (query) => `${STARTING}?${new URLSearchParams(query)}`,
   });
-  return { calls, api, tabs, onSessionsChanged, captures: () => captures };
+  return { calls, api, tabs, onSessionsChanged, captures: () => ({ ...captures }), close: (tabId: number) => closed.add(tabId) };
 }
 
 describe('Meet calls (background)', () => {
-  it('creates the link and opens it in a new active tab right after the session tab', async () => {
-    const { calls, tabs, onSessionsChanged, captures } = setup({ meetLink: ROOM, usedFallback: false });
+  it('opens the tab at once on the starting page, right after the session tab, then sends it to the room', async () => {
+    const { calls, api, tabs, onSessionsChanged, captures } = setup({ meetLink: ROOM, usedFallback: false });
+    let tabOpenedBeforeTheLink = false;
+    api.createMeetLink.mockImplementationOnce(async () => {
+      tabOpenedBeforeTheLink = tabs.create.mock.calls.length === 1;
+      return { success: true, isExisting: false, meetLink: ROOM, usedFallback: false };
+    });
     const result = await calls.start(SESSION, { index: 3, windowId: 2 });
+    expect(tabOpenedBeforeTheLink).toBe(true);
     expect(result.meetLink).toBe(ROOM);
-    expect(tabs.create).toHaveBeenCalledWith({ url: ROOM, active: true, index: 4, windowId: 2 });
+    expect(tabs.create).toHaveBeenCalledWith({ url: `${STARTING}?session=${SESSION}`, active: true, index: 4, windowId: 2 });
+    expect(tabs.update).toHaveBeenCalledWith(40, { url: ROOM });
     expect(onSessionsChanged).toHaveBeenCalled();
     expect(captures()).toEqual({});
+  });
+
+  it('says on the starting page what went wrong, and still reports the error', async () => {
+    const { calls, tabs } = setup(new Error('Session not found'));
+    await expect(calls.start(SESSION)).rejects.toThrow('Session not found');
+    expect(tabs.update).toHaveBeenCalledWith(40, { url: `${STARTING}?session=${SESSION}&error=Session+not+found` });
+  });
+
+  it('opens the room in a new tab when the solver closed the starting tab meanwhile', async () => {
+    const { calls, tabs, close } = setup({ meetLink: ROOM, usedFallback: false });
+    close(40);
+    await calls.start(SESSION);
+    expect(tabs.create).toHaveBeenLastCalledWith({ url: ROOM, active: true });
+  });
+
+  it('watches two fallback tabs at once without one overwriting the other', async () => {
+    const { calls, captures } = setup({ meetLink: FALLBACK_MEET_LINK, usedFallback: true });
+    await Promise.all([calls.start(SESSION), calls.start('0b8f3a52-5a7c-4d7e-9a43-0d8b7d0f3e11')]);
+    expect(Object.keys(captures()).sort()).toEqual(['40', '41']);
   });
 
   it('after a fallback, watches the tab and hands the real room to the backend once', async () => {

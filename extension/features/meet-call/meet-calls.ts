@@ -1,4 +1,4 @@
-import { MEET_ROOM_PATTERN, type CreateMeetLinkResponse, type ResendSmsResponse } from '../../../shared/index.ts';
+import { MEET_ROOM_PATTERN, messageOf, type CreateMeetLinkResponse, type ResendSmsResponse } from '../../../shared/index.ts';
 
 /** The backend calls this feature needs, already carrying the solver's session token. */
 export type MeetApi = {
@@ -9,12 +9,17 @@ export type MeetApi = {
 
 export type TabOpener = {
   create(options: { url: string; active: boolean; index?: number; windowId?: number }): Promise<{ id?: number }>;
+  update(tabId: number, options: { url: string }): Promise<unknown>;
 };
 
-/** Tabs opened after a Calendar fallback, by tab id, kept where a restarted service worker finds them. */
+/**
+ * Tabs opened after a Calendar fallback (tab id → session id), kept where a restarted service worker finds them.
+ * One storage key per tab, so two tabs watched at once never overwrite each other.
+ */
 export type CaptureStore = {
-  get(): Promise<Record<string, string>>;
-  set(value: Record<string, string>): Promise<void>;
+  get(tabId: number): Promise<string | undefined>;
+  set(tabId: number, sessionId: string): Promise<void>;
+  remove(tabId: number): Promise<void>;
 };
 
 export type MeetCallsDeps = {
@@ -23,6 +28,8 @@ export type MeetCallsDeps = {
   captures: CaptureStore;
   /** Something about the solver's sessions changed (refresh lists and badge). */
   onSessionsChanged: () => void;
+  /** The extension page a new Meet tab shows while the link is made (`meet-start.html`), with its query. */
+  startingPageUrl: (query: Record<string, string>) => string;
   log?: (message: string, details?: unknown) => void;
 };
 
@@ -54,13 +61,13 @@ const isWebUrl = (url: string) => {
  * Starting and opening a session's Meet call (background side). The tab is created by the extension, so it has no
  * opener and no referrer — what `noopener,noreferrer` gives a page — and no popup blocker stands in the way after
  * the wait for Calendar. After a fallback the opened tab is watched: once it lands on a real room
- * (`meet.google.com/abc-defg-hij`) that room is handed to the backend, which texts the customer (DESIGN flow 4).
+ * (`meet.google.com/abc-defg-hij`) that room is handed to the backend, which texts the customer (README, "How a Meet link is made": fallback).
  */
 export function createMeetCalls(deps: MeetCallsDeps) {
   const log = deps.log ?? (() => {});
 
-  async function openTab(url: string, from: OpenedFrom = {}): Promise<number | undefined> {
-    if (!isWebUrl(url)) throw Object.assign(new Error('Only web links can be opened.'), { code: 'bad_request' });
+  async function openTab(url: string, from: OpenedFrom = {}, trusted = false): Promise<number | undefined> {
+    if (!trusted && !isWebUrl(url)) throw Object.assign(new Error('Only web links can be opened.'), { code: 'bad_request' });
     const tab = await deps.tabs.create({
       url,
       active: true,
@@ -70,26 +77,42 @@ export function createMeetCalls(deps: MeetCallsDeps) {
     return tab.id;
   }
 
-  async function watchForCapture(tabId: number, sessionId: string) {
-    const captures = await deps.captures.get();
-    await deps.captures.set({ ...captures, [String(tabId)]: sessionId });
-  }
-
   async function forget(tabId: number): Promise<string | undefined> {
-    const captures = await deps.captures.get();
-    const sessionId = captures[String(tabId)];
-    if (sessionId === undefined) return undefined;
-    const { [String(tabId)]: _removed, ...rest } = captures;
-    await deps.captures.set(rest);
+    const sessionId = await deps.captures.get(tabId);
+    if (sessionId !== undefined) await deps.captures.remove(tabId);
     return sessionId;
   }
 
+  /** Sends the tab to `url`, or opens a new one when the solver closed it meanwhile. */
+  async function navigate(tabId: number | undefined, url: string, from?: OpenedFrom): Promise<number | undefined> {
+    if (tabId === undefined) return openTab(url, from);
+    try {
+      await deps.tabs.update(tabId, { url });
+      return tabId;
+    } catch {
+      return openTab(url, from);
+    }
+  }
+
   return {
-    /** Creates (or finds) the session's link and opens it. */
+    /**
+     * Opens a tab at once on the starting page ("Starting your Google Meet…"), creates (or finds) the session's
+     * link, then sends the tab to the room — or, after a fallback, to meet.google.com/new and watches it. On an
+     * error the page says what went wrong, and the error is thrown to the caller too.
+     */
     async start(sessionId: string, from?: OpenedFrom): Promise<CreateMeetLinkResponse> {
-      const result = await deps.api.createMeetLink(sessionId);
-      const tabId = await openTab(result.meetLink, from);
-      if (result.usedFallback && tabId !== undefined) await watchForCapture(tabId, sessionId);
+      const tabId = await openTab(deps.startingPageUrl({ session: sessionId }), from, true);
+      let result: CreateMeetLinkResponse;
+      try {
+        result = await deps.api.createMeetLink(sessionId);
+      } catch (error) {
+        if (tabId !== undefined)
+          await navigate(tabId, deps.startingPageUrl({ session: sessionId, error: messageOf(error) })).catch(() => {});
+        throw error;
+      }
+      if (!isWebUrl(result.meetLink)) throw Object.assign(new Error('Only web links can be opened.'), { code: 'bad_request' });
+      const shownIn = await navigate(tabId, result.meetLink, from);
+      if (result.usedFallback && shownIn !== undefined) await deps.captures.set(shownIn, sessionId);
       deps.onSessionsChanged();
       return result;
     },
@@ -114,7 +137,7 @@ export function createMeetCalls(deps: MeetCallsDeps) {
         await deps.api.captureMeetLink(sessionId, room);
         deps.onSessionsChanged();
       } catch (error) {
-        log('Could not hand the Meet room to the backend', { sessionId, error: error instanceof Error ? error.message : String(error) });
+        log('Could not hand the Meet room to the backend', { sessionId, error: messageOf(error) });
       }
     },
 

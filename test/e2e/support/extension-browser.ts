@@ -140,5 +140,12 @@ export async function configureExtension(
   }
 }
 
-/** Resolves with the next tab the extension opens. */
-export const nextTab = (context: BrowserContext) => context.waitForEvent('page', { timeout: 15_000 });
+/** True for the extension's starting page a first click opens (`meet-start.html`) while it has no error to show. */
+export const isStartingPage = (url: URL) => url.pathname.endsWith('/meet-start.html') && !url.searchParams.has('error');
+
+/** Resolves with the next tab the extension opens, once it has left the starting page (for the room or an error). */
+export async function nextTab(context: BrowserContext) {
+  const tab = await context.waitForEvent('page', { timeout: 15_000 });
+  await tab.waitForURL((url) => url.protocol !== 'about:' && !isStartingPage(url), { timeout: 20_000 });
+  return tab;
+}
