@@ -12,19 +12,39 @@ const PERMANENT_ERRORS: Record<number, string> = {
   21614: 'number is not a mobile number',
 };
 
-/** An SMS that could not be handed to Twilio; `permanent` means retrying is pointless. */
+/**
+ * An SMS that could not be handed to Twilio; `permanent` means retrying is pointless. `outcomeUnknown`: the request
+ * left but no HTTP answer came back (timeout, reset, hang-up), so Twilio may have taken the message anyway.
+ */
 export class SmsSendError extends Error {
   constructor(
     message: string,
     readonly code: string,
     readonly permanent: boolean,
+    readonly outcomeUnknown = false,
   ) {
     super(message);
     this.name = 'SmsSendError';
   }
 }
 
-export type SmsSender = { send(message: SmsMessage): Promise<{ sid: string }> };
+/** A message Twilio holds, as the Messages list reports it. */
+export type SentSms = { sid: string; status: string; errorCode: string | null; createdAt: Date };
+
+export type SmsSender = {
+  send(message: SmsMessage): Promise<{ sid: string }>;
+  /**
+   * Messages Twilio holds to `to` with exactly `body`, created at `since` or later (less a margin for Twilio's
+   * clock and its one-second dates), oldest first: what a send whose answer was lost may have left behind.
+   * Throws `SmsSendError` when Twilio cannot be asked.
+   */
+  findSent(query: { to: string; body: string; since: Date }): Promise<SentSms[]>;
+};
+
+/** Twilio's dates have one-second precision and its clock is not ours. */
+export const LOOKUP_MARGIN_MS = 60_000;
+/** One page of the newest messages to one number: far more than any customer gets while a send is unsettled. */
+const LOOKUP_LIMIT = 1000;
 
 export type TwilioSenderOptions = {
   accountSid: string;
@@ -67,8 +87,32 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
         throw classify(error);
       }
     },
+    async findSent({ to, body, since }) {
+      // Filtered by `To` only, not `DateSent>`: a message Twilio has not sent yet has no date_sent, Twilio does not
+      // document whether such a filter keeps it, and it documents only whole days for it; the message we look for
+      // is exactly one that may still be queued. Its date_created is set at once, so the window is applied here.
+      const after = since.getTime() - LOOKUP_MARGIN_MS;
+      try {
+        const messages = await client.messages.list({ to, limit: LOOKUP_LIMIT });
+        return messages
+          .filter((message) => message.body === body && message.dateCreated.getTime() >= after)
+          .reverse() // Twilio lists newest first; keep that order, reversed, among messages of the same second
+          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+          .map((message) => ({
+            sid: message.sid,
+            status: message.status,
+            errorCode: message.errorCode == null ? null : String(message.errorCode),
+            createdAt: message.dateCreated,
+          }));
+      } catch (error) {
+        throw classify(error);
+      }
+    },
   };
 }
+
+/** Network errors raised before the request could reach Twilio: nothing was taken, sending again is safe. */
+const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
 function classify(error: unknown): SmsSendError {
   const { status, code, message } = error as { status?: number; code?: number | string; message?: string };
@@ -84,6 +128,9 @@ function classify(error: unknown): SmsSendError {
   }
   if (typeof status === 'number') {
     return new SmsSendError(`Twilio answered HTTP ${status}${code ? ` (code ${code})` : ''}`, String(code ?? status), false);
+  }
+  if (typeof code === 'string' && !NOT_REACHED.has(code) && !/CERT|TLS/.test(code)) {
+    return new SmsSendError(`Twilio did not answer (${code}: ${message ?? 'no response'})`, code, false, true);
   }
   return new SmsSendError(
     `Twilio could not be reached (${typeof code === 'string' ? code : (message ?? 'network error')})`,

@@ -142,3 +142,112 @@ describe('status callbacks', () => {
     expect(page).toContain(TO);
   });
 });
+
+describe('Messages list', () => {
+  const send = (to: string, body: string) => client().messages.create({ to, from: FROM, body });
+
+  it('lists newest first for the real SDK, filtered by To and From, across pages', async () => {
+    for (const body of ['a', 'b', 'c', 'd', 'e']) await send(TO, body);
+    await send('+14155550999', 'other');
+    const listed = await client().messages.list({ to: TO, pageSize: 2 });
+    expect(listed.map((message) => message.body)).toEqual(['e', 'd', 'c', 'b', 'a']);
+    expect(listed[0]).toMatchObject({ to: TO, from: FROM, status: 'queued', dateSent: null });
+    expect(emulator.requests('messages.list').map((request) => request.query)).toEqual([
+      { To: TO, PageSize: '2' },
+      { To: TO, PageSize: '2', Page: '1', PageToken: `PA${listed[1]!.sid}` },
+      { To: TO, PageSize: '2', Page: '2', PageToken: `PA${listed[3]!.sid}` },
+    ]);
+    expect(await client().messages.list({ from: '+15005550007' })).toEqual([]);
+    expect(await client().messages.list({ to: TO, limit: 3 })).toHaveLength(3);
+  });
+
+  it("answers Twilio's page shape", async () => {
+    await send(TO, 'a');
+    await send(TO, 'b');
+    const path = `/2010-04-01/Accounts/${SID}/Messages.json`;
+    const response = await fetch(`${emulator.url}${path}?To=${encodeURIComponent(TO)}&PageSize=1`, {
+      headers: { authorization: `Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}` },
+    });
+    const page = await response.json();
+    expect(page).toMatchObject({
+      page: 0,
+      page_size: 1,
+      start: 0,
+      end: 0,
+      previous_page_uri: null,
+      uri: `${path}?To=%2B14155550123&PageSize=1&Page=0`,
+      first_page_uri: `${path}?To=%2B14155550123&PageSize=1&Page=0`,
+      next_page_uri: `${path}?To=%2B14155550123&PageSize=1&Page=1&PageToken=PA${page.messages[0].sid}`,
+      messages: [{ body: 'b', to: TO, date_sent: null }],
+    });
+  });
+
+  it('filters DateSent>, DateSent< and DateSent on the date Twilio sent it; a message not sent yet has none', async () => {
+    const sent = await client().messages.create({ to: TO, from: FROM, body: 'sent', statusCallback: `${receiver.url}/twilio/status` });
+    await send(TO, 'still queued');
+    await emulator.sendStatusCallback(sent.sid, 'sent');
+    const bodies = async (filter: Parameters<ReturnType<typeof client>['messages']['list']>[0]) =>
+      (await client().messages.list(filter)).map((message) => message.body);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    const inAMinute = new Date(Date.now() + 60_000);
+    expect(await bodies({ to: TO, dateSentAfter: minuteAgo })).toEqual(['sent']);
+    expect(await bodies({ to: TO, dateSentAfter: inAMinute })).toEqual([]);
+    expect(await bodies({ to: TO, dateSentBefore: inAMinute })).toEqual(['sent']);
+    expect(await bodies({ to: TO, dateSentBefore: minuteAgo })).toEqual([]);
+    expect(emulator.requests('messages.list')[0]?.query['DateSent>']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const [message] = await client().messages.list({ to: TO, dateSentAfter: minuteAgo });
+    expect(message!.dateSent.getTime()).toBeGreaterThan(minuteAgo.getTime());
+    const today = new Date().toISOString().slice(0, 10);
+    const headers = { authorization: `Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}` };
+    const day = await fetch(`${emulator.url}/2010-04-01/Accounts/${SID}/Messages.json?DateSent=${today}`, { headers });
+    expect((await day.json()).messages.map((entry: { body: string }) => entry.body)).toEqual(['sent']);
+    const bad = await fetch(`${emulator.url}/2010-04-01/Accounts/${SID}/Messages.json?PageSize=1001`, { headers });
+    expect(bad.status).toBe(400);
+  });
+
+  it('refuses wrong credentials with 20003', async () => {
+    await expect(client('wrong-token').messages.list({ to: TO })).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+});
+
+describe('fault: accept, then drop the connection', () => {
+  it('stores the message but never answers: the SDK sees the socket hang up, once', async () => {
+    emulator.faults.set('messages.create', { dropAfterAccept: true, times: 1 });
+    const error = await client()
+      .messages.create({ to: TO, from: FROM, body: 'lost answer' })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' });
+    expect(emulator.messages()).toMatchObject([{ to: TO, body: 'lost answer' }]);
+    expect(emulator.requests('messages.create')).toHaveLength(1);
+    const next = await client().messages.create({ to: TO, from: FROM, body: 'answered' });
+    expect(emulator.messages().map((message) => message.body)).toEqual(['lost answer', 'answered']);
+    expect(emulator.messages()[1]!.sid).toBe(next.sid);
+  });
+
+  it('with latencyMs, a client timeout shorter than it times out while the message is stored', async () => {
+    emulator.faults.set('messages.create', { dropAfterAccept: true, latencyMs: 400, times: 1 });
+    const sdk = twilio(SID, TOKEN, { timeout: 100 });
+    sdk.api.baseUrl = emulator.url;
+    const error = await sdk.messages.create({ to: TO, from: FROM, body: 'slow' }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ECONNABORTED' });
+    expect(emulator.messages()).toHaveLength(1);
+  });
+
+  it('is set by other processes through POST /__emulator/faults, drops lists too, and refuses a status with it', async () => {
+    const setFault = (fault: Record<string, unknown>) =>
+      fetch(`${emulator.url}/__emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fault),
+      });
+    expect((await setFault({ route: 'messages.list', dropAfterAccept: true })).status).toBe(204);
+    await expect(client().messages.list({ to: TO })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(client().messages.list({ to: TO })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect((await setFault({ route: 'messages.list', status: 503, times: 1 })).status).toBe(204);
+    await expect(client().messages.list({ to: TO })).rejects.toMatchObject({ status: 503 });
+    expect(await client().messages.list({ to: TO })).toEqual([]);
+    const refused = await setFault({ route: 'messages.create', dropAfterAccept: true, status: 500 });
+    expect(refused.status).toBe(400);
+    expect(() => emulator.faults.set('messages.create', { dropAfterAccept: true, status: 500 })).toThrow(/cannot be combined/);
+  });
+});

@@ -1,13 +1,31 @@
-import { createEmulatorApp } from './emulator-app.ts';
-import type { Faults } from './faults.ts';
+import type { HttpBindings } from '@hono/node-server';
+import type { MiddlewareHandler } from 'hono';
+import { createEmulatorApp, type EmulatorEnv } from './emulator-app.ts';
+import type { Fault, Faults } from './faults.ts';
 import { listen, type Listening } from './listen.ts';
 import type { RecordedRequest } from './recorder.ts';
 import { postStatusCallback, type StatusCallbackResult } from './twilio-callbacks.ts';
 import { inboxPage } from './inbox-page.ts';
-import { messageResource, newMessage, twilioError, validateMessageForm, type EmulatedSms } from './twilio-messages.ts';
+import {
+  SENT_STATUSES,
+  listMessages,
+  messageResource,
+  newMessage,
+  twilioError,
+  validateMessageForm,
+  type EmulatedSms,
+} from './twilio-messages.ts';
 
-export type TwilioRoute = 'messages.create' | 'accounts.fetch';
-export const TWILIO_ROUTES: readonly TwilioRoute[] = ['messages.create', 'accounts.fetch'];
+export type TwilioRoute = 'messages.create' | 'messages.list' | 'accounts.fetch';
+export const TWILIO_ROUTES: readonly TwilioRoute[] = ['messages.create', 'messages.list', 'accounts.fetch'];
+
+/**
+ * Twilio's faults add `dropAfterAccept`: the request is handled (a message is stored and would be delivered), then
+ * the connection is destroyed without an answer, after `latencyMs` if given (a client timeout shorter than that
+ * sees a timeout instead of a reset). It cannot be combined with `status`.
+ */
+export type TwilioFault = Fault & { dropAfterAccept?: boolean };
+export type TwilioFaults = Omit<Faults<TwilioRoute>, 'set'> & { set(route: TwilioRoute, fault: TwilioFault): void };
 
 export type TwilioEmulatorOptions = {
   accountSid: string;
@@ -26,7 +44,7 @@ export type TwilioEmulatorOptions = {
 };
 
 export type TwilioEmulator = Listening & {
-  faults: Faults<TwilioRoute>;
+  faults: TwilioFaults;
   requests(route?: TwilioRoute): RecordedRequest<TwilioRoute>[];
   /** Messages accepted, oldest first (copies; `status` follows the callbacks sent). */
   messages(): EmulatedSms[];
@@ -40,7 +58,7 @@ export type TwilioEmulator = Listening & {
   reset(): void;
 };
 
-/** Twilio's Messages API (create) on 127.0.0.1, plus signed status callbacks and a `GET /__emulator/inbox` page. */
+/** Twilio's Messages API (create, list) on 127.0.0.1, plus signed status callbacks and a `GET /__emulator/inbox` page. */
 export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promise<TwilioEmulator> {
   const lists = {
     invalidNumbers: options.invalidNumbers ?? ['+15005550001'],
@@ -64,10 +82,42 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
     },
   });
 
+  // Drops are kept apart from the shared middleware's faults (it would answer them). This emulator's own fault store
+  // gets a wider `set`, so `faults.set` and `POST /__emulator/faults` both accept them; `{}` there is a no-op fault.
+  const drops = new Map<TwilioRoute, { latencyMs?: number; times?: number }>();
+  const { set: setFault, clear: clearFaults } = kit.faults;
+  Object.assign(kit.faults, {
+    set(route: TwilioRoute, { dropAfterAccept, ...fault }: TwilioFault) {
+      if (!dropAfterAccept) {
+        drops.delete(route);
+        return setFault(route, fault);
+      }
+      if (fault.status !== undefined || fault.body !== undefined) throw new Error('dropAfterAccept cannot be combined with status or body');
+      setFault(route, {});
+      drops.set(route, { latencyMs: fault.latencyMs, times: fault.times });
+    },
+    clear() {
+      clearFaults();
+      drops.clear();
+    },
+  });
+  /** After the route's handler: destroys the connection instead of answering, when a drop is set for it. */
+  const dropAfter =
+    (route: TwilioRoute): MiddlewareHandler<EmulatorEnv> =>
+    async (c, next) => {
+      const drop = drops.get(route);
+      if (drop && drop.times !== undefined && --drop.times <= 0) drops.delete(route);
+      await next();
+      if (!drop) return;
+      if (drop.latencyMs) await new Promise((resolve) => setTimeout(resolve, drop.latencyMs));
+      (c.env as HttpBindings).incoming.socket.destroy();
+    };
+
   const sendStatusCallback = async (sid: string, status: string, extra: Record<string, string> = {}) => {
     const message = messages.find((entry) => entry.sid === sid);
     if (!message?.statusCallback) throw new Error(`No message ${sid} with a StatusCallback`);
     message.status = status;
+    if (SENT_STATUSES.has(status)) message.dateSent ??= new Date();
     const params: Record<string, string> = {
       AccountSid: options.accountSid,
       ApiVersion: '2010-04-01',
@@ -94,7 +144,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
     timers.add(timer);
   };
 
-  kit.app.post('/2010-04-01/Accounts/:accountSid/Messages.json', kit.route('messages.create'), (c) => {
+  kit.app.post('/2010-04-01/Accounts/:accountSid/Messages.json', kit.route('messages.create'), dropAfter('messages.create'), (c) => {
     if (c.req.header('authorization') !== expectedAuth) return c.json(twilioError(401, 20003, 'Authenticate'), 401);
     if (c.req.param('accountSid') !== options.accountSid) {
       return c.json(twilioError(404, 20404, `The requested resource ${c.req.path} was not found`), 404);
@@ -113,8 +163,16 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
     }
     return c.json(messageResource(message, options.accountSid), 201);
   });
+  kit.app.get('/2010-04-01/Accounts/:accountSid/Messages.json', kit.route('messages.list'), dropAfter('messages.list'), (c) => {
+    if (c.req.header('authorization') !== expectedAuth) return c.json(twilioError(401, 20003, 'Authenticate'), 401);
+    if (c.req.param('accountSid') !== options.accountSid) {
+      return c.json(twilioError(404, 20404, `The requested resource ${c.req.path} was not found`), 404);
+    }
+    const { status, body } = listMessages(messages, c.req.query(), options.accountSid);
+    return c.json(body, status);
+  });
   // What `client.api.v2010.accounts(sid).fetch()` asks: a credentials check that sends nothing.
-  kit.app.get('/2010-04-01/Accounts/:file', kit.route('accounts.fetch'), (c) => {
+  kit.app.get('/2010-04-01/Accounts/:file', kit.route('accounts.fetch'), dropAfter('accounts.fetch'), (c) => {
     if (c.req.header('authorization') !== expectedAuth) return c.json(twilioError(401, 20003, 'Authenticate'), 401);
     if (c.req.param('file') !== `${options.accountSid}.json`) {
       return c.json(twilioError(404, 20404, `The requested resource ${c.req.path} was not found`), 404);
