@@ -29,6 +29,7 @@ import { createPublishWorker } from './realtime/publish-worker.ts';
 import { createSessionViews } from './sessions/session-views.ts';
 import { createSmsOutbox } from './sms/sms-outbox.ts';
 import { createSolverCache } from './solvers/solver-cache.ts';
+import { applyTwilioStatus } from './sms/delivery-status.ts';
 import { createSmsWorker } from './sms/sms-worker.ts';
 import { createTwilioSender } from './sms/twilio-sender.ts';
 import { TWILIO_STATUS_PATH } from './sms/webhook-routes.ts';
@@ -188,8 +189,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
     twilioWebhook: {
-      db,
-      effects: { realtime, hostEvents },
+      applyStatus: (callback) => applyTwilioStatus(db, { realtime, hostEvents }, callback),
       log,
       verification:
         config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,

@@ -1,18 +1,16 @@
 import { Hono } from 'hono';
 import twilio from 'twilio';
 import { ERROR_CODES } from '../../shared/index.ts';
-import type { Database } from '../db/client.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
-import { applyTwilioStatus } from './delivery-status.ts';
-import type { SmsChangeEffects } from './sms-change.ts';
+import type { StatusCallback } from './delivery-status.ts';
 
 export const TWILIO_STATUS_PATH = '/webhooks/twilio/status';
 
 export type TwilioWebhookDeps = {
-  db: Database;
-  effects: SmsChangeEffects;
+  /** Moves a delivery's state forward (backend/sms/delivery-status.ts); true when anything changed. */
+  applyStatus: (callback: StatusCallback) => Promise<boolean>;
   log: Logger;
   /** Undefined when Twilio or PUBLIC_BASE_URL is not configured: callbacks cannot be verified then. */
   verification: { authToken: string; publicBaseUrl: string } | undefined;
@@ -40,7 +38,7 @@ export const createTwilioWebhookRoutes = (deps: TwilioWebhookDeps) =>
     }
     if (!params.MessageSid || !params.MessageStatus)
       throw new ApiError(400, ERROR_CODES.invalidRequest, 'MessageSid and MessageStatus are required.');
-    const changed = await applyTwilioStatus(deps.db, deps.effects, {
+    const changed = await deps.applyStatus({
       messageSid: params.MessageSid,
       messageStatus: params.MessageStatus,
       errorCode: params.ErrorCode,
