@@ -54,9 +54,10 @@ describe('the side panel and toolbar in real Chromium', () => {
     const room = meetTab.url().replace(/^https?:\/\//, '');
     await eventually(async () => (await grace.getByTestId('session-link').textContent())?.includes(room), 'the link on the card');
     expect(await grace.getByTestId('session-source').textContent()).toBe('Calendar');
-    // Twilio (emulated) reports `sent` then `delivered` through the signed status callback; the panel follows.
+    // Twilio (emulated) reports `sent` then `delivered` through the signed status callback; the panel follows (on the
+    // call line, which tells the SMS state while the customer is awaited).
     await eventually(
-      async () => (await grace.getByTestId('session-sms').textContent()) === 'SMS delivered',
+      async () => (await grace.getByTestId('session-call').textContent())?.startsWith('Waiting for the customer · SMS delivered'),
       'SMS delivered on the card',
       20_000,
     );

@@ -65,6 +65,28 @@ export const MEET_BUTTON_CSS = `
 }
 @keyframes ssm-spin { to { transform: rotate(360deg); } }
 @media (prefers-reduced-motion: reduce) { .ssm-spinner { animation-duration: 2.4s; } }
+.ssm-call {
+  display: inline-flex;
+  align-items: center;
+  gap: 6px;
+  max-width: 420px;
+  color: #3c4043;
+  font-size: 12px;
+  line-height: 16px;
+}
+.ssm-call::before {
+  content: "";
+  width: 8px;
+  height: 8px;
+  border-radius: 50%;
+  flex: none;
+  background: #9aa0a6;
+}
+.ssm-call-pending::before { background: #1a73e8; }
+.ssm-call-success::before { background: #1e8e3e; }
+.ssm-call-warning::before { background: #f9ab00; }
+.ssm-call-error { color: #a50e0e; }
+.ssm-call-error::before { background: #d93025; }
 .ssm-note {
   display: inline-flex;
   align-items: center;

@@ -1,14 +1,14 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { describe, expect, it, vi } from 'vitest';
-import { FALLBACK_MEET_LINK, type CreateMeetLinkResponse, type SessionSummary } from '../../../shared/index.ts';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FALLBACK_MEET_LINK, type CreateMeetLinkResponse, type MeetSpaceState, type SessionSummary } from '../../../shared/index.ts';
 import { ExtensionError } from '../../lib/messages.ts';
 import { MeetButton, type MeetButtonApi } from './meet-button.tsx';
 
 const SESSION = '3f2c1a9e-8b7d-4c6e-9f01-23456789abcd';
 const LINK = 'https://meet.google.com/abc-defg-hij';
 
-const summary = (meetLink: string | null): SessionSummary => ({
+const summary = (meetLink: string | null, more: Partial<SessionSummary> = {}): SessionSummary => ({
   id: SESSION,
   customerName: 'Grace Hopper',
   customerPhone: '+14155550123',
@@ -18,7 +18,18 @@ const summary = (meetLink: string | null): SessionSummary => ({
   sms: null,
   meetSpace: null,
   createdAt: '2030-01-01T00:00:00.000Z',
+  ...more,
 });
+
+const T0 = Date.parse('2030-01-01T10:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const space = (attendance: Partial<MeetSpaceState['attendance']> = {}, access: Partial<MeetSpaceState['access']> = {}): MeetSpaceState => ({
+  access: { state: 'applied', accessType: 'OPEN', problem: null, ...access },
+  attendance: { customerJoinedAt: null, customerLeftAt: null, solverJoinedAt: null, callStartedAt: null, callEndedAt: null, ...attendance },
+  nudgeResendAt: at(3),
+  retired: null,
+});
+const delivered = { status: 'delivered' as const, error: null, updatedAt: new Date(T0 + 5_000).toISOString() };
 
 const created = (overrides: Partial<CreateMeetLinkResponse> = {}): CreateMeetLinkResponse => ({
   success: true,
@@ -109,5 +120,85 @@ describe('MeetButton', () => {
     fireEvent.click(button());
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe('Couldn’t start Google Meet: Sign in to SavvySolve Meet from its side panel (the toolbar button).');
+  });
+
+  describe('call status', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    const OPEN_TITLE = 'Open this session’s Google Meet in a new tab';
+    const callStatus = () => screen.getByTestId('savvysolve-meet-call-status');
+
+    it('shows the call beside "Open Meet", in its tooltip, and describes the button with it', async () => {
+      vi.useFakeTimers({ now: T0 + 7 * 60_000, toFake: ['Date'] });
+      const { button } = renderButton({
+        getSession: vi.fn(async () =>
+          summary(LINK, { sms: delivered, meetSpace: space({ customerJoinedAt: at(1), callStartedAt: at(1) }) }),
+        ),
+      });
+      await waitFor(() => expect(callStatus().textContent).toBe('Customer in the call · 6 min'));
+      expect(button().textContent).toContain('Open Meet');
+      expect(button().getAttribute('title')).toBe(`${OPEN_TITLE}\nCustomer in the call · 6 min`);
+      expect(button().getAttribute('aria-describedby')?.split(' ')).toContain(callStatus().id);
+      // Only the headline is live, so the ticking minutes are not read out.
+      expect(screen.getAllByRole('status').map((element) => element.textContent)).toContain('Customer in the call');
+    });
+
+    it.each([
+      ['waiting', space(), 2 * 60_000 + 10_000, 'Waiting for the customer · SMS delivered 2 min ago'],
+      ['left', space({ customerJoinedAt: at(1), customerLeftAt: at(5), callStartedAt: at(1) }), 9 * 60_000, 'Customer left · 4 min ago'],
+      ['ended', space({ customerJoinedAt: at(1), callStartedAt: at(1), callEndedAt: at(13) }), 20 * 60_000, 'Call ended · 12 min'],
+    ])('%s: "%s"', async (_, meetSpace, elapsed, text) => {
+      vi.useFakeTimers({ now: T0 + elapsed, toFake: ['Date'] });
+      const { button } = renderButton({ getSession: vi.fn(async () => summary(LINK, { sms: delivered, meetSpace })) });
+      await waitFor(() => expect(callStatus().textContent).toBe(text));
+      expect(button().getAttribute('title')).toBe(`${OPEN_TITLE}\n${text}`);
+    });
+
+    it('puts an access problem in the tooltip', async () => {
+      vi.useFakeTimers({ now: T0 + 20_000, toFake: ['Date'] });
+      const problem = 'your Google Workspace admin has not yet allowed SavvySolve Meet to change Meet settings';
+      const { button } = renderButton({
+        getSession: vi.fn(async () =>
+          summary(LINK, { sms: delivered, meetSpace: space({}, { state: 'failed', accessType: null, problem }) }),
+        ),
+      });
+      await waitFor(() => expect(callStatus().textContent).toBe('Waiting for the customer · SMS delivered just now'));
+      expect(button().getAttribute('title')).toBe(
+        `${OPEN_TITLE}\nWaiting for the customer · SMS delivered just now\nThe customer may have to ask to join: ${problem}.`,
+      );
+    });
+
+    it('says nothing of a call without a link, or when the room is not controlled', async () => {
+      const first = renderButton();
+      await waitFor(() => expect(first.button().textContent).toBe('Start Google Meet'));
+      expect(screen.queryByTestId('savvysolve-meet-call-status')).toBeNull();
+      cleanup();
+      const second = renderButton({ getSession: vi.fn(async () => summary(LINK, { sms: delivered })) });
+      await waitFor(() => expect(second.button().textContent).toContain('Open Meet'));
+      expect(screen.queryByTestId('savvysolve-meet-call-status')).toBeNull();
+      expect(second.button().getAttribute('title')).toBe(OPEN_TITLE);
+    });
+
+    it('asks again every 30 seconds while the call may change, and stops once it has ended', async () => {
+      vi.useFakeTimers({ now: T0 + 65_000, shouldAdvanceTime: true });
+      let meetSpace = space();
+      const getSession = vi.fn(async () => summary(LINK, { sms: delivered, meetSpace }));
+      renderButton({ getSession });
+      await waitFor(() => expect(callStatus().textContent).toBe('Waiting for the customer · SMS delivered 1 min ago'));
+      expect(getSession).toHaveBeenCalledTimes(1);
+
+      meetSpace = space({ customerJoinedAt: at(1), callStartedAt: at(1) });
+      await act(async () => vi.advanceTimersByTimeAsync(30_000));
+      await waitFor(() => expect(callStatus().textContent).toBe('Customer in the call · under 1 min'));
+      expect(getSession).toHaveBeenCalledTimes(2);
+
+      meetSpace = space({ customerJoinedAt: at(1), callStartedAt: at(1), callEndedAt: at(2) });
+      await act(async () => vi.advanceTimersByTimeAsync(30_000));
+      await waitFor(() => expect(callStatus().textContent).toBe('Call ended · 1 min'));
+      await act(async () => vi.advanceTimersByTimeAsync(120_000));
+      expect(getSession).toHaveBeenCalledTimes(3);
+    });
   });
 });

@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { CreateMeetLinkResponse, SessionSummary } from '../../../shared/index.ts';
+import { callStatus, withCallStatus, type CallStatus } from '../../lib/call-status.ts';
+import { useNow } from '../../lib/use-now.ts';
 import { FALLBACK_NOTICE } from '../../lib/wording.ts';
 
 /** What the button asks the background for; the content script passes runtime-message calls. */
@@ -14,6 +16,14 @@ export type MeetButtonApi = {
 
 export const SESSION_QUERY_ROOT = 'session';
 export const sessionQueryKey = (sessionId: string) => [SESSION_QUERY_ROOT, sessionId] as const;
+/**
+ * How often the button asks again while a call may change (a link, no end yet), and only while the page is
+ * visible. Changes made from this browser arrive sooner, through the background's `sessions.changed`.
+ */
+export const CALL_POLL_MS = 30_000;
+
+const followsCall = (session: SessionSummary | null | undefined) =>
+  Boolean(session?.meetLink && session.meetSpace && !session.meetSpace.attendance.callEndedAt);
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -41,7 +51,9 @@ export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetBut
     queryKey: sessionQueryKey(sessionId),
     queryFn: () => api.getSession(sessionId),
     retry: false,
+    refetchInterval: (query) => (followsCall(query.state.data) ? CALL_POLL_MS : false),
   });
+  const now = useNow();
   const start = useMutation({
     mutationFn: () => api.start(sessionId),
     onSuccess: (result) => {
@@ -60,6 +72,9 @@ export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetBut
   const busy = start.isPending || open.isPending;
   const error = start.error ?? open.error;
   const state = start.isPending ? 'starting' : link ? 'open' : 'start';
+  // The status of the link the button opens (a link made by the click waits for the next fetch to have a status).
+  const call: CallStatus | null = link && session.data?.meetLink === link ? callStatus(session.data, now) : null;
+  const callId = `${statusId}-call`;
 
   const onClick = () => {
     if (busy) return;
@@ -78,8 +93,8 @@ export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetBut
         data-state={state}
         aria-disabled={busy ? 'true' : undefined}
         aria-busy={busy ? 'true' : undefined}
-        aria-describedby={statusId}
-        title={link ? 'Open this session’s Google Meet in a new tab' : 'Start a Google Meet for this session'}
+        aria-describedby={call ? `${statusId} ${callId}` : statusId}
+        title={link ? withCallStatus('Open this session’s Google Meet in a new tab', call) : 'Start a Google Meet for this session'}
         onClick={onClick}
       >
         {state === 'starting' ? <span className="ssm-spinner" aria-hidden="true" /> : <CameraIcon />}
@@ -87,6 +102,15 @@ export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetBut
         {state === 'open' && <span className="ssm-live" aria-hidden="true" />}
         {link && <span className="ssm-visually-hidden"> (opens in a new tab)</span>}
       </button>
+      {call && (
+        <span id={callId} className={`ssm-call ssm-call-${call.tone}`} data-testid="savvysolve-meet-call-status" data-phase={call.phase}>
+          <span>
+            {/* Only the headline is live: the ticking minutes must not be read out every 30 s. */}
+            <span role="status">{call.headline}</span>
+            {call.detail && ` · ${call.detail}`}
+          </span>
+        </span>
+      )}
       <p
         id={statusId}
         role="status"

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import type { SessionSummary } from '../../../shared/index.ts';
 import { displayLink, maskPhone, phoneLabel, smsStateText, SOURCE_LABELS } from './format.ts';
 import { useOpenMeet, useResendSms, useStartMeet } from './use-sessions.ts';
+import { callStatus, NUDGE_PROMPT } from '../../lib/call-status.ts';
+import { useNow } from '../../lib/use-now.ts';
 import { FALLBACK_NOTICE } from '../../lib/wording.ts';
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -41,8 +43,12 @@ function useCopy(text: string | null) {
   return { state, copy };
 }
 
-/** One active session: customer, Meet link and where it came from, SMS state, and what can be done. */
+/**
+ * One active session: customer, Meet link and where it came from, then the call's status (redrawn every 30 s
+ * without a fetch) or, when the backend does not follow the call, the SMS state; and what can be done.
+ */
 export function SessionCard({ session, canStart }: { session: SessionSummary; canStart: boolean }) {
+  const now = useNow();
   const start = useStartMeet();
   const open = useOpenMeet();
   const resend = useResendSms();
@@ -51,7 +57,10 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
   const sms = smsStateText(session.sms, session.meetLink !== null);
   const fallbackJustUsed = start.data?.usedFallback === true && session.meetLink === null;
   const error = start.error ?? open.error ?? resend.error;
+  const call = callStatus(session, now);
+  const nudge = call?.nudge === true && !resend.isPending && !resend.isSuccess;
   const titleId = `session-${session.id}`;
+  const nudgeId = `${titleId}-nudge`;
 
   return (
     <li className="session" aria-labelledby={titleId} data-testid="session-card" data-session-id={session.id}>
@@ -82,15 +91,35 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
             )}
           </dd>
         </div>
-        <div>
-          <dt>SMS</dt>
-          <dd>
-            <span className={`status status--${sms.tone}`} data-testid="session-sms">
-              {sms.text}
-            </span>
-          </dd>
-        </div>
+        {call ? (
+          // While the customer is awaited the call line tells the SMS state too; after that it no longer matters.
+          <div className="session__fact--call">
+            <dt>Call</dt>
+            <dd>
+              <span className={`status status--${call.tone} session__call`} data-testid="session-call" data-phase={call.phase}>
+                {/* Only the headline is live: the ticking minutes must not be read out every 30 s. */}
+                <span role="status">{call.headline}</span>
+                {call.detail && ` · ${call.detail}`}
+              </span>
+            </dd>
+          </div>
+        ) : (
+          <div>
+            <dt>SMS</dt>
+            <dd>
+              <span className={`status status--${sms.tone}`} data-testid="session-sms">
+                {sms.text}
+              </span>
+            </dd>
+          </div>
+        )}
       </dl>
+
+      {call?.accessWarning && (
+        <p className="notice notice--warning" data-testid="session-access-warning">
+          {call.accessWarning}
+        </p>
+      )}
 
       {fallbackJustUsed && (
         <p className="notice notice--warning" role="status">
@@ -103,6 +132,11 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
         </p>
       )}
 
+      {nudge && (
+        <p id={nudgeId} className="notice notice--info" role="status" data-testid="session-nudge">
+          {NUDGE_PROMPT}
+        </p>
+      )}
       <div className="session__actions">
         {session.meetLink ? (
           <>
@@ -119,10 +153,11 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
             </button>
             <button
               type="button"
-              className="button button--quiet"
+              className={nudge ? 'button' : 'button button--quiet'}
               onClick={() => resend.mutate(session.id)}
               disabled={resend.isPending}
               title="Text the link to the customer again"
+              aria-describedby={nudge ? nudgeId : undefined}
             >
               {resend.isPending ? 'Sending…' : 'Resend SMS'}
             </button>

@@ -14,7 +14,8 @@ export type E2EStack = Stack & { fixture: FixtureServer };
  * The stack the extension talks to in the e2e run: the integration stack (emulators and the real backend on
  * PGlite in memory) with Meet rooms served on loopback, Twilio delivering status callbacks by itself, and no
  * Ably — there is no realtime (websocket) emulator, so the side panel polls — plus the fixture session app, wired
- * as the stand-in SavvySolve app to the stack's host emulator (its pages show the events the backend sends).
+ * as the stand-in SavvySolve app to the stack's host emulator (its pages show the events the backend sends). Meet
+ * attendance is polled every second.
  */
 export async function startE2EStack(): Promise<E2EStack> {
   const stack = await startStack(
@@ -25,6 +26,8 @@ export async function startE2EStack(): Promise<E2EStack> {
       google: { meetBaseUrl: (url) => `${url}/meet`, signedInUser: ADA.email },
       twilio: { statusCallbacks: 'auto' },
     },
+    // Attendance read every second, so the side panel and the button follow a call within a test's patience.
+    { meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: 1, slowSeconds: 1 } } },
   );
   const fixture = await startFixtureServer(0, { emulator: stack.host, webhookUrl: `${stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}` });
   return {

@@ -1,0 +1,153 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Attendance, MeetSpaceState, SessionSummary } from '../../../shared/index.ts';
+import { serveMessages, type Handlers } from '../../lib/messages.ts';
+import { aSession } from '../../test-fixtures.ts';
+import { SessionCard } from './session-card.tsx';
+
+const T0 = Date.parse('2030-01-01T10:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const LINK = 'https://meet.google.com/abc-defg-hij';
+const NUDGE = 'The customer has not joined yet — resend the SMS?';
+
+const meetSpace = (attendance: Partial<Attendance> = {}, access: Partial<MeetSpaceState['access']> = {}): MeetSpaceState => ({
+  access: { state: 'applied', accessType: 'OPEN', problem: null, ...access },
+  attendance: { customerJoinedAt: null, customerLeftAt: null, solverJoinedAt: null, callStartedAt: null, callEndedAt: null, ...attendance },
+  nudgeResendAt: at(3),
+  retired: null,
+});
+
+/** A session whose link was stored at T0 and whose SMS was delivered 5 seconds later. */
+const withLink = (space: MeetSpaceState | null, overrides: Partial<SessionSummary> = {}) =>
+  aSession({
+    meetLink: LINK,
+    meetLinkSource: 'calendar',
+    sms: { status: 'delivered', error: null, updatedAt: new Date(T0 + 5_000).toISOString() },
+    meetSpace: space,
+    ...overrides,
+  });
+
+function renderCard(session: SessionSummary, handlers: Partial<Handlers> = {}) {
+  serveMessages(handlers as Handlers);
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={client}>
+      <ul>
+        <SessionCard session={session} canStart />
+      </ul>
+    </QueryClientProvider>,
+  );
+}
+
+const callLine = () => screen.getByTestId('session-call');
+
+describe('SessionCard call status', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('shows no call line before a link, nor when the backend does not control the room', () => {
+    vi.useFakeTimers({ now: T0, toFake: ['Date'] });
+    const { unmount } = renderCard(aSession());
+    expect(screen.queryByTestId('session-call')).toBeNull();
+    unmount();
+    renderCard(withLink(null));
+    expect(screen.queryByTestId('session-call')).toBeNull();
+    expect(screen.getByTestId('session-sms').textContent).toBe('SMS delivered');
+  });
+
+  it('tells the SMS state in the call line, instead of an SMS line of its own', () => {
+    vi.useFakeTimers({ now: T0 + 2 * 60_000 + 10_000, toFake: ['Date'] });
+    renderCard(withLink(meetSpace()));
+    expect(callLine().textContent).toBe('Waiting for the customer · SMS delivered 2 min ago');
+    expect(screen.queryByTestId('session-sms')).toBeNull();
+  });
+
+  it.each([
+    ['waiting', meetSpace(), 2 * 60_000 + 10_000, 'Waiting for the customer · SMS delivered 2 min ago', 'Waiting for the customer'],
+    [
+      'in the call',
+      meetSpace({ customerJoinedAt: at(1), callStartedAt: at(1) }),
+      7 * 60_000,
+      'Customer in the call · 6 min',
+      'Customer in the call',
+    ],
+    [
+      'left',
+      meetSpace({ customerJoinedAt: at(1), customerLeftAt: at(5), callStartedAt: at(1) }),
+      9 * 60_000,
+      'Customer left · 4 min ago',
+      'Customer left',
+    ],
+    [
+      'ended',
+      meetSpace({ customerJoinedAt: at(1), customerLeftAt: at(13), callStartedAt: at(1), callEndedAt: at(13) }),
+      20 * 60_000,
+      'Call ended · 12 min',
+      'Call ended',
+    ],
+    [
+      'opening',
+      meetSpace({}, { state: 'pending', accessType: null }),
+      10_000,
+      'Opening the room to the customer…',
+      'Opening the room to the customer…',
+    ],
+  ])('%s: "%s"', (_, space, elapsed, text, live) => {
+    vi.useFakeTimers({ now: T0 + elapsed, toFake: ['Date'] });
+    renderCard(withLink(space));
+    expect(callLine().textContent).toBe(text);
+    // Only the headline is a live region: the minutes tick without being read out.
+    expect(screen.getByRole('status').textContent).toBe(live);
+    expect(screen.queryByTestId('session-nudge')).toBeNull();
+    expect(screen.queryByTestId('session-access-warning')).toBeNull();
+  });
+
+  it('redraws the minutes every 30 seconds without asking the background again', () => {
+    vi.useFakeTimers({ now: T0 + 7 * 60_000 });
+    const list = vi.fn();
+    renderCard(withLink(meetSpace({ customerJoinedAt: at(1), callStartedAt: at(1) })), { 'sessions.list': list });
+    expect(callLine().textContent).toBe('Customer in the call · 6 min');
+    act(() => vi.advanceTimersByTime(30_000));
+    expect(callLine().textContent).toBe('Customer in the call · 6 min');
+    act(() => vi.advanceTimersByTime(30_000));
+    expect(callLine().textContent).toBe('Customer in the call · 7 min');
+    expect(list).not.toHaveBeenCalled();
+  });
+
+  it('suggests resending the SMS once the customer is late, beside the same Resend SMS action', async () => {
+    vi.useFakeTimers({ now: T0 + 2 * 60_000 + 45_000, shouldAdvanceTime: true });
+    const resend = vi.fn(async () => ({ resent: true }));
+    renderCard(withLink(meetSpace()), { 'meet.resendSms': resend as unknown as Handlers['meet.resendSms'] });
+    expect(screen.queryByText(NUDGE)).toBeNull();
+
+    act(() => vi.advanceTimersByTime(30_000));
+    const nudge = screen.getByTestId('session-nudge');
+    expect(nudge.textContent).toBe(NUDGE);
+    expect(callLine().textContent).toBe('Waiting for the customer · SMS delivered 3 min ago');
+    const button = screen.getByRole('button', { name: 'Resend SMS' });
+    expect(button.getAttribute('aria-describedby')).toBe(nudge.id);
+
+    fireEvent.click(button);
+    await waitFor(() => expect(resend).toHaveBeenCalledWith({ sessionId: aSession().id }, expect.anything()));
+    // The resend answers the prompt.
+    await waitFor(() => expect(screen.queryByTestId('session-nudge')).toBeNull());
+  });
+
+  it('asks for no resend once the customer joined', () => {
+    vi.useFakeTimers({ now: T0 + 10 * 60_000, toFake: ['Date'] });
+    renderCard(withLink(meetSpace({ customerJoinedAt: at(4), callStartedAt: at(4) })));
+    expect(screen.queryByTestId('session-nudge')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Resend SMS' })).toBeTruthy();
+  });
+
+  it('warns, in plain words, when the customer may have to ask to join', () => {
+    vi.useFakeTimers({ now: T0 + 20_000, toFake: ['Date'] });
+    const problem = 'your Google Workspace admin has not yet allowed SavvySolve Meet to change Meet settings';
+    renderCard(withLink(meetSpace({}, { state: 'failed', accessType: null, problem })));
+    expect(screen.getByTestId('session-access-warning').textContent).toBe(`The customer may have to ask to join: ${problem}.`);
+    expect(callLine().textContent).toBe('Waiting for the customer · SMS delivered just now');
+    expect(callLine().className).toContain('status--warning');
+  });
+});
