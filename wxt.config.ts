@@ -11,6 +11,12 @@ const DEV_EXTENSION_KEY =
 /** Build-time knobs (all optional): see README, "Building for your organization". */
 const extensionKey = process.env.SAVVYSOLVE_EXTENSION_KEY ?? DEV_EXTENSION_KEY;
 const chromeOAuthClientId = process.env.SAVVYSOLVE_CHROME_OAUTH_CLIENT_ID;
+/**
+ * The store build (`npm run zip`) asks for no loopback origins: they exist for development, the tests and the
+ * demo, whose backend and pages run on this machine.
+ */
+const storeBuild = process.env.SAVVYSOLVE_STORE_BUILD === 'true';
+const loopbackHosts = storeBuild ? [] : ['http://localhost/*', 'http://127.0.0.1/*'];
 /** Extra origins granted at install (e.g. `https://meet-api.example.com/*,https://console.example.com/*`). */
 const extraHostPermissions = (process.env.SAVVYSOLVE_HOST_PERMISSIONS ?? '')
   .split(',')
@@ -32,9 +38,9 @@ export default defineConfig({
     minimum_chrome_version: '116',
     action: { default_title: 'SavvySolve Meet' },
     permissions: ['storage', 'identity', 'sidePanel', 'scripting', 'alarms'],
-    // The default backend (localhost:8787) and the Meet tab watched after a Calendar fallback. Session page
+    // The Meet tab watched after a Calendar fallback, and (not in the store build) the local backend. Session page
     // origins come from the content script's default matches; other origins are requested at runtime.
-    host_permissions: ['http://localhost/*', 'http://127.0.0.1/*', 'https://meet.google.com/*', ...extraHostPermissions],
+    host_permissions: [...loopbackHosts, 'https://meet.google.com/*', ...extraHostPermissions],
     optional_host_permissions: ['https://*/*', 'http://*/*'],
     storage: { managed_schema: 'managed_schema.json' },
     // chrome.identity.getAuthToken needs a "Chrome extension" OAuth client bound to this extension id.
