@@ -1,9 +1,23 @@
-import type { AuthSession, CreateSessionRequest, CreateSolverRequest } from '../../shared/index.ts';
+import { hc } from 'hono/client';
+import type { AppType } from '../../backend/app.ts';
+import type { CreateSessionRequest, CreateSolverRequest } from '../../shared/index.ts';
 
 export type ApiResult<T = any> = { status: number; body: T; headers: Headers };
 
-/** A tiny HTTP client for tests: real requests to a running backend. */
+/**
+ * A tiny HTTP client for tests: real requests to a running backend. The helpers go through Hono's `hc<AppType>`,
+ * typed from the backend's routes, so a renamed route or field fails `npm run typecheck`; `call` sends anything
+ * (the abuse tests need malformed requests).
+ */
 export function backendClient(baseUrl: string, adminToken: string) {
+  const typed = hc<AppType>(baseUrl);
+  const admin = { headers: { authorization: `Bearer ${adminToken}` } };
+  const statusOf = async <T>(response: Response, status: number, what: string): Promise<T> => {
+    const text = await response.text();
+    if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+
   async function call<T = any>(
     method: string,
     path: string,
@@ -27,34 +41,18 @@ export function backendClient(baseUrl: string, adminToken: string) {
     return { status: response.status, body: body as T, headers: response.headers };
   }
 
-  const expectStatus = <T>(result: ApiResult<T>, status: number, what: string) => {
-    if (result.status !== status) throw new Error(`${what}: expected ${status}, got ${result.status} ${JSON.stringify(result.body)}`);
-    return result.body;
-  };
-
   return {
     call,
     async createSolver(input: CreateSolverRequest): Promise<string> {
-      const body = expectStatus(
-        await call<{ id: string }>('POST', '/api/admin/solvers', { json: input, token: adminToken }),
-        201,
-        'create solver',
-      );
-      return body.id;
+      return (await statusOf<{ id: string }>(await typed.api.admin.solvers.$post({ json: input }, admin), 201, 'create solver')).id;
     },
     async createSession(input: CreateSessionRequest): Promise<string> {
-      const body = expectStatus(
-        await call<{ id: string }>('POST', '/api/admin/sessions', { json: input, token: adminToken }),
-        201,
-        'create session',
-      );
-      return body.id;
+      return (await statusOf<{ id: string }>(await typed.api.admin.sessions.$post({ json: input }, admin), 201, 'create session')).id;
     },
     async signIn(googleAccessToken: string): Promise<string> {
-      const body = expectStatus(await call<AuthSession>('POST', '/api/auth/session', { json: { googleAccessToken } }), 200, 'sign in');
-      return body.token;
+      return (await statusOf<{ token: string }>(await typed.api.auth.session.$post({ json: { googleAccessToken } }), 200, 'sign in')).token;
     },
-    adminSession: (id: string) => call('GET', `/api/admin/sessions/${id}`, { token: adminToken }),
+    adminSession: (id: string) => call('GET', typed.api.admin.sessions[':id'].$url({ param: { id } }).pathname, { token: adminToken }),
   };
 }
 
