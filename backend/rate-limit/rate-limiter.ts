@@ -11,6 +11,19 @@ export type RateLimiter = {
   hit(key: string, rule: RateLimit, what: string): Promise<void>;
 };
 
+/**
+ * A wait in the words a person reads: "45 seconds", "1 minute", "10 minutes", "2 hours" — rounded up, so trying
+ * again after the time said always works (Retry-After keeps the exact seconds for programs).
+ */
+export function inHumanTime(seconds: number): string {
+  const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
+  const whole = Math.max(1, Math.ceil(seconds));
+  if (whole < 60) return plural(whole, 'second');
+  const minutes = Math.ceil(whole / 60);
+  if (minutes < 90) return plural(minutes, 'minute');
+  return plural(Math.ceil(minutes / 60), 'hour');
+}
+
 /** Fixed windows in Postgres: one atomic upsert per hit, the same count on every instance. */
 export function createRateLimiter(db: Database): RateLimiter {
   return {
@@ -33,7 +46,7 @@ export function createRateLimiter(db: Database): RateLimiter {
         });
       if (row && row.count > rule.limit) {
         const retryAfter = Math.max(1, row.retryAfter);
-        throw new ApiError(429, ERROR_CODES.rateLimited, `Too many ${what}; try again in ${retryAfter} s.`, {
+        throw new ApiError(429, ERROR_CODES.rateLimited, `Too many ${what}; try again in ${inHumanTime(retryAfter)}.`, {
           'retry-after': String(retryAfter),
         });
       }

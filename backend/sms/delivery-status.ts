@@ -26,6 +26,15 @@ const EARLIER: Record<SmsStatus, SmsStatus[]> = {
   failed: ['queued', 'accepted', 'sent'],
 };
 
+/**
+ * The delivery state a Twilio status moves `current` to, or undefined when it must not move: an unknown status, a
+ * late or out-of-order callback (`sent` after `delivered`), a duplicate, or a final state.
+ */
+export function nextStatus(current: SmsStatus, reported: string): SmsStatus | undefined {
+  const next = FROM_TWILIO[reported];
+  return next && EARLIER[next].includes(current) ? next : undefined;
+}
+
 export type StatusCallback = { messageSid: string; messageStatus: string; errorCode?: string };
 
 /** Applies a Twilio status callback; returns whether anything changed. */

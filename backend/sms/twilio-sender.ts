@@ -114,7 +114,11 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
 /** Network errors raised before the request could reach Twilio: nothing was taken, sending again is safe. */
 const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
-function classify(error: unknown): SmsSendError {
+/**
+ * Twilio's error, in the worker's terms: `permanent` (never retried: invalid, unsubscribed, landline numbers…),
+ * `outcomeUnknown` (no answer: Twilio may have taken it — look before sending again), or transient.
+ */
+export function classify(error: unknown): SmsSendError {
   const { status, code, message } = error as { status?: number; code?: number | string; message?: string };
   if (typeof code === 'number' && PERMANENT_ERRORS[code]) {
     return new SmsSendError(`Twilio ${code}: ${PERMANENT_ERRORS[code]}`, String(code), true);
