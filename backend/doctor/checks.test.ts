@@ -45,6 +45,13 @@ const healthyEnv = () => ({
 const doctor = (env: Record<string, string>, options: DoctorOptions = { as: ['ada@example.com'] }) =>
   runDoctor(loadConfig(env), options, () => {});
 const find = (results: CheckResult[], name: string) => results.find((result) => result.name === name);
+const CALENDAR = 'https://www.googleapis.com/auth/calendar';
+const SETTINGS = 'https://www.googleapis.com/auth/meetings.space.settings';
+const READONLY = 'https://www.googleapis.com/auth/meetings.space.readonly';
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The `scope` claim of a JWT-bearer assertion, as the token exchange received it. */
+const scopesOf = (assertion: string) =>
+  String((JSON.parse(Buffer.from(assertion.split('.')[1]!, 'base64url').toString('utf8')) as { scope?: string }).scope ?? '').split(' ');
 
 describe('npm run doctor', () => {
   it('passes a healthy deployment, creating and deleting one throwaway Meet event', async () => {
@@ -55,7 +62,9 @@ describe('npm run doctor', () => {
       'ok sign-in',
       'ok service account',
       'ok delegation ada@example.com',
+      'ok Meet space control',
       'ok Calendar + Meet ada@example.com',
+      'ok Meet REST API ada@example.com',
       'ok twilio',
       'skip twilio test SMS',
       'ok ably',
@@ -128,6 +137,117 @@ describe('npm run doctor', () => {
     expect(results.filter((other) => other.status === 'fail')).toHaveLength(1);
   });
 
+  describe('Meet space control scopes', () => {
+    const meetSpace = (results: CheckResult[]) => find(results, 'Meet space control');
+    const failures = (results: CheckResult[]) => results.filter((result) => result.status === 'fail');
+    let CLIENT_ID: string;
+    beforeEach(() => void (CLIENT_ID = emulators.serviceAccount.clientId));
+
+    it('names both Meet scopes when the Admin console grants Calendar only, as a warning', async () => {
+      emulators.google.setDelegation('ada@example.com', [CALENDAR]);
+      const results = await doctor(healthyEnv());
+      expect(failures(results)).toEqual([]);
+      expect(find(results, 'delegation ada@example.com')).toMatchObject({
+        status: 'ok',
+        detail: 'a Calendar token can be minted through domain-wide delegation',
+      });
+      expect(meetSpace(results)).toEqual({
+        status: 'warn',
+        name: 'Meet space control',
+        detail: 'not granted for ada@example.com',
+        fix: `add ${SETTINGS}, ${READONLY} to client ID ${CLIENT_ID} in Admin console › Security › Access and data control › API controls › Domain-wide delegation (one comma-separated scope list: keep ${CALENDAR} in it). Without them links still work, but customers may have to ask to join and attendance is not shown.`,
+      });
+      // Link creation still works; the Meet API is not tried without its scopes.
+      expect(find(results, 'Calendar + Meet ada@example.com')?.status).toBe('ok');
+      expect(find(results, 'Meet REST API ada@example.com')).toBeUndefined();
+      expect(emulators.google.requests('spaces.get')).toHaveLength(0);
+    });
+
+    it('names only the scope still missing', async () => {
+      emulators.google.setDelegation('ada@example.com', [CALENDAR, SETTINGS]);
+      const fix = meetSpace(await doctor(healthyEnv()))?.fix ?? '';
+      expect(fix).toMatch(new RegExp(`^add ${escape(READONLY)} to client ID`));
+      expect(fix).toContain(`keep ${CALENDAR} and ${SETTINGS} in it`);
+    });
+
+    it('fails on Calendar alone when only the Meet scopes are granted', async () => {
+      emulators.google.setDelegation('ada@example.com', [SETTINGS, READONLY]);
+      const results = await doctor(healthyEnv());
+      expect(failures(results).map((result) => result.name)).toEqual(['delegation ada@example.com']);
+      expect(find(results, 'delegation ada@example.com')?.fix).toMatch(
+        new RegExp(
+          `Domain-wide delegation is not granted for ada@example\\.com: .* add client ID ${CLIENT_ID} with scope ${escape(CALENDAR)}\\.$`,
+        ),
+      );
+      expect(meetSpace(results)).toMatchObject({
+        status: 'ok',
+        detail: 'granted for ada@example.com (meetings.space.settings, meetings.space.readonly)',
+      });
+      expect(find(results, 'Calendar + Meet ada@example.com')).toBeUndefined();
+    });
+
+    it('warns about Meet and fails Calendar for a user without any delegation', async () => {
+      const results = await doctor(healthyEnv(), { as: ['mallory@example.com'] });
+      expect(failures(results).map((result) => result.name)).toEqual(['delegation mallory@example.com']);
+      expect(meetSpace(results)).toMatchObject({ status: 'warn', detail: 'not granted for mallory@example.com' });
+      expect(meetSpace(results)?.fix).toContain(`(one comma-separated scope list: with ${CALENDAR})`);
+    });
+
+    it('skips Meet with MEET_SPACE_CONTROL=false, asking for the Calendar scope only', async () => {
+      emulators.google.setDelegation('ada@example.com', [CALENDAR]);
+      const results = await doctor({ ...healthyEnv(), MEET_SPACE_CONTROL: 'false' });
+      expect(failures(results)).toEqual([]);
+      expect(results.filter((result) => result.status === 'warn')).toEqual([]);
+      expect(meetSpace(results)).toMatchObject({ status: 'skip', detail: expect.stringMatching(/^MEET_SPACE_CONTROL=false/) });
+      const asked = emulators.google.requests('token').map((request) => scopesOf(String(request.body.assertion)));
+      expect(new Set(asked.flat())).toEqual(new Set([CALENDAR]));
+    });
+
+    it('asks for every scope in one token first, and each alone only after a refusal', async () => {
+      await doctor(healthyEnv());
+      const first = emulators.google.requests('token').map((request) => scopesOf(String(request.body.assertion)));
+      expect(first[0]).toEqual([CALENDAR, SETTINGS, READONLY]);
+      // Then Calendar's own token (the test event) and Meet's (the test room); no scope is probed alone.
+      expect(first.map((scopes) => scopes.join(' '))).toEqual([
+        [CALENDAR, SETTINGS, READONLY].join(' '),
+        CALENDAR,
+        `${SETTINGS} ${READONLY}`,
+      ]);
+      emulators.google.reset();
+      emulators.google.setDelegation('ada@example.com', [CALENDAR]);
+      await doctor(healthyEnv());
+      const second = emulators.google.requests('token').map((request) => scopesOf(String(request.body.assertion)));
+      expect(
+        second
+          .slice(0, 4)
+          .map((scopes) => scopes.join(' '))
+          .sort(),
+      ).toEqual([[CALENDAR, SETTINGS, READONLY].join(' '), CALENDAR, SETTINGS, READONLY].sort());
+    });
+
+    it('warns when the Meet REST API is not enabled in the Cloud project', async () => {
+      emulators.google.faults.set('spaces.get', {
+        status: 403,
+        body: {
+          error: {
+            code: 403,
+            message: 'Google Meet REST API has not been used in project 1234 before or it is disabled.',
+            status: 'PERMISSION_DENIED',
+            details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com' }],
+          },
+        },
+      });
+      const results = await doctor(healthyEnv());
+      expect(failures(results)).toEqual([]);
+      expect(find(results, 'Meet REST API ada@example.com')).toMatchObject({
+        status: 'warn',
+        detail: "the Google Meet REST API is not enabled in the service account's Cloud project",
+        fix: expect.stringContaining('Enable "Google Meet REST API" in Google Cloud › APIs & Services › Library'),
+      });
+      expect(emulators.google.calendar.events('ada@example.com').map((event) => event.status)).toEqual(['cancelled']);
+    });
+  });
+
   it.skipIf(!hasPostgres)('diagnoses a database that was never migrated', async () => {
     const empty = await createScratchDatabase();
     try {
@@ -140,6 +260,21 @@ describe('npm run doctor', () => {
       await empty.drop();
     }
   });
+
+  it('exits 0 with a warning when only the Meet scopes are missing', async () => {
+    emulators.google.setDelegation('ada@example.com', [CALENDAR]);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'backend/doctor/cli.ts', '--as', 'ada@example.com'], {
+      env: { PATH: process.env.PATH ?? '', ...healthyEnv() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    expect(out).toContain(
+      '! Meet space control: not granted for ada@example.com\n    fix: add https://www.googleapis.com/auth/meetings.space.settings',
+    );
+    expect(out).toContain('No problem found; 1 warning(s)');
+  }, 30_000);
 
   it('exits non-zero, listing the problems, when the configuration does not parse', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'backend/doctor/cli.ts'], {

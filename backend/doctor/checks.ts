@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNotNull } from 'drizzle-orm';
+import { meet_v2 } from 'googleapis/build/src/apis/meet/v2.js';
 import { countPendingMigrations, openDatabase } from '../db/client.ts';
 import { solvers } from '../db/schema.ts';
-import type { Config } from '../env.ts';
-import { CalendarFailure } from '../meet/calendar-failure.ts';
+import type { Config, ServiceAccountKey } from '../env.ts';
+import { createDelegatedAuth } from '../google/delegated-auth.ts';
+import { MEET_SCOPES, diagnoseMeetError } from '../meet-space/meet-space-failure.ts';
+import { meetingCodeOf } from '../meet-space/meeting-code.ts';
+import { CalendarFailure, diagnoseCalendarError } from '../meet/calendar-failure.ts';
 import { createGoogleCalendar, type MeetCalendar } from '../meet/google-calendar.ts';
 import { createAblyPublisher } from '../realtime/ably-publisher.ts';
 import { createTwilioSender, fetchTwilioAccountStatus } from '../sms/twilio-sender.ts';
 
-export type CheckStatus = 'ok' | 'fail' | 'skip';
+/** `warn`: something a deployment can live without (the exit code stays 0), said with its consequence. */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 export type CheckResult = { status: CheckStatus; name: string; detail: string; fix?: string };
 export type DoctorOptions = {
   /** Solver emails to check delegation and Calendar for; default: every employed solver with a Google email. */
@@ -18,6 +23,7 @@ export type DoctorOptions = {
 };
 
 const ok = (name: string, detail: string): CheckResult => ({ status: 'ok', name, detail });
+const warn = (name: string, detail: string, fix: string): CheckResult => ({ status: 'warn', name, detail, fix });
 const fail = (name: string, detail: string, fix: string): CheckResult => ({ status: 'fail', name, detail, fix });
 const skip = (name: string, detail: string): CheckResult => ({ status: 'skip', name, detail });
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -99,6 +105,48 @@ function checkSignIn(config: Config, add: (result: CheckResult) => void) {
   );
 }
 
+const CALENDAR_SCOPE = 'https://www.googleapis.com/auth/calendar';
+const DELEGATION_PAGE = 'Admin console › Security › Access and data control › API controls › Domain-wide delegation';
+const MEET_CONTROL = 'Meet space control';
+
+/** What the Admin console grants a subject, out of the scopes asked for. */
+type Grants = { granted: string[]; missing: string[] } | { error: unknown };
+
+/**
+ * Mints one delegated token with every scope the backend uses. Google refuses the whole exchange when a single
+ * scope is missing (`unauthorized_client`, for no grant at all as well), so on that refusal each scope is tried
+ * alone to name the ones the Admin console still has to grant. Any other refusal (bad key, unknown user,
+ * unreachable) is returned as is: it is not about scopes.
+ */
+async function probeScopes(account: ServiceAccountKey, oauthUrl: string, subject: string, scopes: string[]): Promise<Grants> {
+  // A fresh client per probe: google-auth-library caches tokens per client, and a probe must really ask Google.
+  const mint = (asked: string[]) =>
+    createDelegatedAuth({ serviceAccount: account, oauthUrl, timeoutMs: 10_000 }).forSubject(subject, asked).authorize();
+  const notGranted = (error: unknown) => diagnoseCalendarError(error, subject, account.client_id).kind === 'delegation_not_granted';
+  try {
+    await mint(scopes);
+    return { granted: scopes, missing: [] };
+  } catch (error) {
+    if (!notGranted(error)) return { error };
+    const alone = await Promise.all(
+      scopes.map(async (scope) => {
+        try {
+          await mint([scope]);
+          return { scope, granted: true };
+        } catch (single) {
+          if (!notGranted(single)) throw single;
+          return { scope, granted: false };
+        }
+      }),
+    ).catch((single: unknown) => ({ error: single }));
+    if ('error' in alone) return alone;
+    const missing = alone.filter((probe) => !probe.granted).map((probe) => probe.scope);
+    // Every scope passes alone but not together: report Google's refusal rather than guess.
+    if (missing.length === 0) return { error };
+    return { granted: alone.filter((probe) => probe.granted).map((probe) => probe.scope), missing };
+  }
+}
+
 async function checkGoogle(config: Config, subjects: string[], add: (result: CheckResult) => void) {
   const account = config.google.serviceAccount;
   if (!account) {
@@ -111,11 +159,18 @@ async function checkGoogle(config: Config, subjects: string[], add: (result: Che
     );
     return;
   }
+  const clientId = account.client_id ?? "(the service account's client_id)";
   add(ok('service account', `${account.client_email} (client id ${account.client_id ?? 'missing'})`));
+  const spaceControl = config.meetSpace.enabled;
+  if (!spaceControl) {
+    add(skip(MEET_CONTROL, "MEET_SPACE_CONTROL=false: rooms keep Google's access settings, no attendance, not restricted at the end"));
+  }
   if (subjects.length === 0) {
     add(skip('delegation', 'no solver email to act as: pass --as someone@your-domain, or add an employed solver with a Google email'));
     return;
   }
+  const meetScopes = [MEET_SCOPES.settings, MEET_SCOPES.readonly];
+  const scopes = spaceControl ? [CALENDAR_SCOPE, ...meetScopes] : [CALENDAR_SCOPE];
   const calendar = createGoogleCalendar({
     serviceAccount: account,
     oauthUrl: config.google.oauthUrl,
@@ -123,35 +178,126 @@ async function checkGoogle(config: Config, subjects: string[], add: (result: Che
     maxAttempts: 2,
   });
   for (const subject of subjects) {
-    try {
-      await calendar.checkDelegation(subject);
-      add(ok(`delegation ${subject}`, 'a Calendar token can be minted through domain-wide delegation'));
-    } catch (error) {
-      add(fail(`delegation ${subject}`, 'no token through domain-wide delegation', reason(error)));
+    const grants = await probeScopes(account, config.google.oauthUrl, subject, scopes);
+    if ('error' in grants) {
+      const failure = diagnoseCalendarError(grants.error, subject, account.client_id);
+      add(fail(`delegation ${subject}`, 'no token through domain-wide delegation', failure.message));
       continue;
     }
-    add(await checkMeetEvent(calendar, subject));
+    const calendarGranted = !grants.missing.includes(CALENDAR_SCOPE);
+    const meetMissing = grants.missing.filter((scope) => scope !== CALENDAR_SCOPE);
+    add(
+      !calendarGranted
+        ? fail(
+            `delegation ${subject}`,
+            'no Calendar token through domain-wide delegation',
+            `Domain-wide delegation is not granted for ${subject}: in the Google Workspace ${DELEGATION_PAGE} add client ID ${clientId} with scope ${CALENDAR_SCOPE}.`,
+          )
+        : grants.missing.length === 0 && spaceControl
+          ? ok(
+              `delegation ${subject}`,
+              `a token with all ${scopes.length} scopes (Calendar, Meet settings, Meet readonly) can be minted through domain-wide delegation`,
+            )
+          : ok(`delegation ${subject}`, 'a Calendar token can be minted through domain-wide delegation'),
+    );
+    if (spaceControl) {
+      add(
+        meetMissing.length === 0
+          ? ok(MEET_CONTROL, `granted for ${subject} (${meetScopes.map(shortScope).join(', ')})`)
+          : warn(MEET_CONTROL, `not granted for ${subject}`, grantMeetScopes(meetMissing, grants.granted, clientId)),
+      );
+    }
+    if (!calendarGranted) continue;
+    const meet = spaceControl && meetMissing.length === 0 ? meetReader(account, config, subject) : undefined;
+    for (const result of await checkMeetEvent(calendar, subject, meet)) add(result);
   }
 }
 
-async function checkMeetEvent(calendar: MeetCalendar, subject: string): Promise<CheckResult> {
+const shortScope = (scope: string) => scope.replace('https://www.googleapis.com/auth/', '');
+const WITHOUT_MEET = 'links still work, but customers may have to ask to join and attendance is not shown';
+
+/**
+ * The Admin console keeps one comma-separated scope list per client ID, and editing it replaces the list: the fix
+ * names the scopes to add and those to keep. The backend asks for both Meet scopes in one token, so one missing
+ * scope is enough to turn Meet space control off.
+ */
+function grantMeetScopes(missing: string[], granted: string[], clientId: string): string {
+  const list = granted.length ? `keep ${granted.join(' and ')} in it` : `with ${CALENDAR_SCOPE}`;
+  return `add ${missing.join(', ')} to client ID ${clientId} in ${DELEGATION_PAGE} (one comma-separated scope list: ${list}). Without them ${WITHOUT_MEET}.`;
+}
+
+/** Reads a space through the Meet REST API as `subject` (proves the API is enabled in the service account's project). */
+function meetReader(account: ServiceAccountKey, config: Config, subject: string) {
+  const auth = createDelegatedAuth({ serviceAccount: account, oauthUrl: config.google.oauthUrl, timeoutMs: 10_000 }).forSubject(subject, [
+    MEET_SCOPES.settings,
+    MEET_SCOPES.readonly,
+  ]);
+  const meet = new meet_v2.Meet({ auth, rootUrl: `${config.google.meetApiUrl}/` });
+  return async (meetingCode: string) => (await meet.spaces.get({ name: `spaces/${meetingCode}` }, { timeout: 10_000, retry: false })).data;
+}
+
+/** Google's answer when an API is off in the calling project: 403 with reason SERVICE_DISABLED. */
+function serviceDisabled(error: unknown): boolean {
+  const data = (error as { response?: { data?: unknown } } | undefined)?.response?.data;
+  return /SERVICE_DISABLED|has not been used in project/.test(JSON.stringify(data ?? ''));
+}
+
+async function checkMeetEvent(
+  calendar: MeetCalendar,
+  subject: string,
+  readSpace?: (meetingCode: string) => Promise<meet_v2.Schema$Space>,
+): Promise<CheckResult[]> {
   const name = `Calendar + Meet ${subject}`;
   const eventId = `ssdoctor${randomBytes(8).toString('hex')}`;
   const start = new Date();
+  let meetLink: string;
   try {
-    const { meetLink } = await calendar.createMeetEvent({
+    ({ meetLink } = await calendar.createMeetEvent({
       subject,
       eventId,
       sessionId: 'doctor-check',
       customerName: 'doctor check',
       start,
       end: new Date(start.getTime() + 15 * 60_000),
-    });
-    await calendar.deleteEvent({ subject, eventId });
-    return ok(name, `created and deleted a test event with a Meet room (${meetLink})`);
+    }));
   } catch (error) {
     const detail = error instanceof CalendarFailure ? error.kind.replaceAll('_', ' ') : 'the test event failed';
-    return fail(name, detail, reason(error));
+    return [fail(name, detail, reason(error))];
+  }
+  const results: CheckResult[] = [];
+  const meetingCode = meetingCodeOf(meetLink);
+  if (readSpace && meetingCode) results.push(await checkMeetApi(readSpace, subject, meetingCode));
+  try {
+    await calendar.deleteEvent({ subject, eventId });
+    results.unshift(ok(name, `created and deleted a test event with a Meet room (${meetLink})`));
+  } catch (error) {
+    results.unshift(fail(name, `created a test event with a Meet room (${meetLink}) but could not delete it`, reason(error)));
+  }
+  return results;
+}
+
+async function checkMeetApi(
+  readSpace: (meetingCode: string) => Promise<meet_v2.Schema$Space>,
+  subject: string,
+  meetingCode: string,
+): Promise<CheckResult> {
+  const name = `Meet REST API ${subject}`;
+  try {
+    const space = await readSpace(meetingCode);
+    return ok(name, `read the test room as ${space.name ?? 'a space'} (access type ${space.config?.accessType ?? 'not shown'})`);
+  } catch (error) {
+    if (serviceDisabled(error)) {
+      return warn(
+        name,
+        "the Google Meet REST API is not enabled in the service account's Cloud project",
+        `Enable "Google Meet REST API" in Google Cloud › APIs & Services › Library (the project of the service account). Without it ${WITHOUT_MEET}.`,
+      );
+    }
+    return warn(
+      name,
+      `could not read the test room (${diagnoseMeetError(error).kind.replaceAll('_', ' ')})`,
+      `${diagnoseMeetError(error).message}. Without Meet space control ${WITHOUT_MEET}.`,
+    );
   }
 }
 

@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from '../env.ts';
 import { runDoctor } from './checks.ts';
 import { formatCheck, formatSummary } from './format.ts';
 
-// `npm run doctor [-- --as someone@domain] [--send-to +1…]`: checks this environment's deployment.
+// `npm run doctor [-- --as someone@domain] [--send-to +1…]`: checks this environment's deployment. Exits 1 on a
+// failure; warnings (e.g. the Meet scopes not granted yet: links still work without them) keep it at 0.
 const { values } = parseArgs({
   options: { as: { type: 'string', multiple: true }, 'send-to': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 });

@@ -34,7 +34,8 @@ const QUEUES: Record<JobName, QueueOptions> = {
   // The access step answers itself within seconds (its failures are recorded, not retried): a retry is for a crash.
   'meet.space-setup': { retryLimit: 2, retryDelay: 1, expireInSeconds: 30 },
   // Each poll schedules the next one; a failed poll is retried once, then the chain goes on at the next cadence.
-  'meet.attendance-poll': { retryLimit: 1, retryDelay: 5, expireInSeconds: 60 },
+  // A live session always has its next poll queued: completed polls go after an hour, not pg-boss's default week.
+  'meet.attendance-poll': { retryLimit: 1, retryDelay: 5, expireInSeconds: 60, deleteAfterSeconds: 3_600 },
   'meet.space-retire': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 },
 };
 
@@ -42,6 +43,8 @@ const QUEUES: Record<JobName, QueueOptions> = {
 const IN_FLIGHT: Partial<Record<JobName, { batchSize: number; concurrency: number }>> = {
   // Each Twilio call waits ~0.5 s on the network: more in flight drains a burst of escalations faster.
   'sms.send': { batchSize: 25, concurrency: 2 },
+  // Each poll waits ~0.4 s on Google's two calls: 50 in flight keep up with ~100 polls/s per instance.
+  'meet.attendance-poll': { batchSize: 25, concurrency: 2 },
 };
 
 export type JobContext = { attempt: number; isLastAttempt: boolean };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { changedAttendance, readAttendance } from './attendance.ts';
+import { diagnoseMeetError } from './meet-space-failure.ts';
 import type { MeetConference, MeetParticipant } from './google-meet-spaces.ts';
 
 const t = (minute: number) => new Date(Date.UTC(2026, 10, 30, 10, minute));
@@ -57,5 +58,22 @@ describe('readAttendance', () => {
     const after = readAttendance([call(1, null, [person(`users/${SOLVER}`, 1), person(undefined, 3)])], SOLVER);
     expect(changedAttendance(before, after)).toEqual(['customerJoinedAt']);
     expect(changedAttendance(after, after)).toEqual([]);
+  });
+});
+
+describe('diagnoseMeetError', () => {
+  it.each([
+    [
+      { response: { status: 403, data: { error: { status: 'PERMISSION_DENIED', details: [{ reason: 'SERVICE_DISABLED' }] } } } },
+      'api_disabled',
+    ],
+    [{ response: { status: 403, data: { error: { status: 'PERMISSION_DENIED', message: 'insufficient scopes' } } } }, 'scope_not_granted'],
+    [{ response: { status: 401, data: { error: 'unauthorized_client' } } }, 'scope_not_granted'],
+    [{ response: { status: 404, data: {} } }, 'not_found'],
+    [{ response: { status: 429, data: {} } }, 'rate_limited'],
+    [{ response: { status: 503, data: {} } }, 'unavailable'],
+    [{ code: 'ECONNABORTED', message: 'timeout of 4000ms exceeded' }, 'timeout'],
+  ])('%j → %s', (error, kind) => {
+    expect(diagnoseMeetError(error).kind).toBe(kind);
   });
 });

@@ -1,4 +1,5 @@
-export type MeetSpaceFailureKind = 'scope_not_granted' | 'not_found' | 'rate_limited' | 'unavailable' | 'timeout' | 'rejected';
+export type MeetSpaceFailureKind =
+  'api_disabled' | 'scope_not_granted' | 'not_found' | 'rate_limited' | 'unavailable' | 'timeout' | 'rejected';
 
 /** A Meet REST API failure, with the reason in words a solver understands (never a token or key). */
 export class MeetSpaceFailure extends Error {
@@ -31,11 +32,19 @@ export function diagnoseMeetError(error: unknown): MeetSpaceFailure {
   if (error instanceof MeetSpaceFailure) return error;
   const err = (error ?? {}) as ErrorLike;
   const status = err.status ?? err.response?.status;
-  const data = err.response?.data as { error?: string | { status?: string; message?: string } } | undefined;
+  const data = err.response?.data as
+    { error?: string | { status?: string; message?: string; details?: { reason?: string }[] } } | undefined;
   const oauthError = typeof data?.error === 'string' ? data.error : undefined;
   const apiStatus = typeof data?.error === 'object' ? data.error.status : undefined;
   const text = `${typeof data?.error === 'object' ? (data.error.message ?? '') : ''} ${err.message ?? ''}`;
 
+  const reasons = typeof data?.error === 'object' ? (data.error.details ?? []).map((detail) => detail.reason) : [];
+  if (reasons.includes('SERVICE_DISABLED') || /has not been used in project|is disabled/i.test(text)) {
+    return new MeetSpaceFailure(
+      'api_disabled',
+      'the Google Meet REST API is not enabled in the Google Cloud project of SavvySolve Meet (your admin can enable it in the Cloud console)',
+    );
+  }
   if (oauthError === 'unauthorized_client' || /unauthorized_client/.test(text) || apiStatus === 'PERMISSION_DENIED' || status === 403) {
     return new MeetSpaceFailure(
       'scope_not_granted',

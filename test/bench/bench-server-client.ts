@@ -12,19 +12,37 @@ export type BenchServer = {
   seedSolvers(first: number, count: number): Promise<SeededSolver[]>;
   seedFreshSessions(solverIds: string[], perSolver: number): Promise<Record<string, string[]>>;
   seedStoredSessions(solver: SeededSolver, count: number): Promise<void>;
-  counts(): Promise<{ jobs: Record<string, number>; tables: { sessions: number; sms: number; audit: number } }>;
-  /** Waits until no job is waiting or running (SMS and realtime delivered), up to `timeoutMs`. */
+  /**
+   * Jobs by state (all; and `deliveryJobs`: all but the attendance poll chains), table sizes, and Meet spaces by
+   * access state (`applied`, `failed`, `pending`…).
+   */
+  counts(): Promise<{
+    jobs: Record<string, number>;
+    deliveryJobs: Record<string, number>;
+    tables: { sessions: number; sms: number; audit: number };
+    spaces: Record<string, number>;
+  }>;
+  /**
+   * Waits until no job is waiting or running (SMS, realtime, host events and the Meet access step done), up to
+   * `timeoutMs`; live sessions' attendance poll chains do not count.
+   */
   drained(timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
 };
 
-/** Starts `bench-server.ts` on a fresh database (see `startOnFreshDatabase`). */
-export async function startBenchServer(world: World, name: string, database: DatabaseKind, nodeArgs: string[] = []): Promise<BenchServer> {
+/** Starts `bench-server.ts` on a fresh database (see `startOnFreshDatabase`); `env` adds to (or overrides) the world's. */
+export async function startBenchServer(
+  world: World,
+  name: string,
+  database: DatabaseKind,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<BenchServer> {
   const [port, controlPort] = [await freePort(), await freePort()];
   const { child, stop } = await startOnFreshDatabase(database, {
     name,
     entry: 'test/bench/bench-server.ts',
-    env: { ...world.backendEnv, BENCH_CONTROL_PORT: String(controlPort) },
+    env: { ...world.backendEnv, ...env, BENCH_CONTROL_PORT: String(controlPort) },
     port,
     nodeArgs,
   });
@@ -50,7 +68,7 @@ export async function startBenchServer(world: World, name: string, database: Dat
     async drained(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const { jobs } = await counts();
+        const { deliveryJobs: jobs } = await counts();
         if (!(jobs.created || jobs.active || jobs.retry)) return true;
         if (Date.now() > deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, 250));

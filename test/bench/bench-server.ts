@@ -14,7 +14,9 @@ import { seedFreshSessions, seedSolvers, seedStoredSessions, type SeededSolver }
  * see the same machine at the same moment when their requests are interleaved.
  */
 const config = loadConfig(process.env);
-const backend = await startBackend(config, { log: createLogger() });
+// BENCH_POLL_CADENCE (JSON, e.g. {"fastSeconds":3600}): the attendance poll cadence, which no variable sets.
+const pollCadence = process.env.BENCH_POLL_CADENCE ? (JSON.parse(process.env.BENCH_POLL_CADENCE) as Record<string, number>) : undefined;
+const backend = await startBackend(config, { log: createLogger(), ...(pollCadence ? { meetSpace: { pollCadence } } : {}) });
 const { db } = backend.database;
 
 const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
@@ -38,12 +40,26 @@ const control = new Hono()
     const jobs = rowsOf<{ state: string; n: number }>(
       await db.execute(sql`select state::text as state, count(*)::int as n from pgboss.job group by state`),
     );
+    // The attendance poll chain of a live session always has its next poll waiting: it never drains.
+    const deliveryJobs = rowsOf<{ state: string; n: number }>(
+      await db.execute(
+        sql`select state::text as state, count(*)::int as n from pgboss.job where name <> 'meet.attendance-poll' group by state`,
+      ),
+    );
     const tables = rowsOf<{ sessions: number; sms: number; audit: number }>(
       await db.execute(
         sql`select (select count(*)::int from sessions) as sessions, (select count(*)::int from sms_deliveries) as sms, (select count(*)::int from audit_events) as audit`,
       ),
     )[0];
-    return c.json({ jobs: Object.fromEntries(jobs.map((row) => [row.state, Number(row.n)])), tables });
+    const spaces = rowsOf<{ state: string; n: number }>(
+      await db.execute(sql`select access_state::text as state, count(*)::int as n from meet_spaces group by access_state`),
+    );
+    return c.json({
+      jobs: Object.fromEntries(jobs.map((row) => [row.state, Number(row.n)])),
+      deliveryJobs: Object.fromEntries(deliveryJobs.map((row) => [row.state, Number(row.n)])),
+      tables,
+      spaces: Object.fromEntries(spaces.map((row) => [row.state, Number(row.n)])),
+    });
   });
 
 const port = Number(process.env.BENCH_CONTROL_PORT);

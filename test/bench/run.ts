@@ -3,7 +3,9 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkPostgres, type DatabaseKind } from './backend-under-test.ts';
 import { RESULTS_DIR } from './child-process.ts';
+import { measureAttendancePolling, type PollingResult } from './attendance-polling.ts';
 import { measureClickToLink, type ClickToLinkResult } from './click-to-link.ts';
+import { measureClickToSms, type ClickToSmsResult } from './click-to-sms.ts';
 import { measureCostGrowth, type CostGrowthResult } from './cost-growth.ts';
 import { measureExtension, type ExtensionResult } from './extension.ts';
 import { describeMachine } from './machine.ts';
@@ -16,9 +18,9 @@ import { OUTSIDE_LATENCY_MS, startWorld } from './world.ts';
 /**
  * `npm run bench`: every measurement of issue 5 on loopback with the emulators, one table on stdout, the figures in
  * test/bench/results/latest.json (and latest.md). `npm run bench -- --quick` runs small samples (figures not
- * meaningful, for checking the harness); `--only click,throughput,scale,extension,growth` picks sections.
+ * meaningful, for checking the harness); `--only click,throughput,scale,extension,growth,access,polling` picks sections.
  */
-const SECTIONS = ['click', 'throughput', 'scale', 'extension', 'growth'] as const;
+const SECTIONS = ['click', 'throughput', 'scale', 'extension', 'growth', 'access', 'polling'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: args } = parseArgs({
@@ -33,6 +35,9 @@ const SETTINGS = {
   scale: { sessions: quick ? 50 : 500 },
   extension: { runs: quick ? 5 : 30, warmupRuns: quick ? 1 : 3 },
   growth: { levels: [1, 10, 100, 1000], totalSessions: 10_000, solversPerLevel: 4, samplesPerPoint: quick ? 6 : 40 },
+  access: { samples: quick ? 8 : 200, lanes: 3 },
+  // The backend's own poll cadence (10 s in a session's first 15 minutes): 500 live sessions are 50 polls a second.
+  polling: { sessions: quick ? 50 : 500, windowSec: quick ? 22 : 60, idleSec: quick ? 3 : 10 },
 };
 
 const startedAt = new Date();
@@ -45,7 +50,9 @@ log(
   `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.postgres ?? 'no Postgres'}; load ${machine.loadAverageAtStart}`,
 );
 
-const postgres = only.has('click') || only.has('throughput') || only.has('scale') ? await checkPostgres(log) : false;
+const postgres = ['click', 'throughput', 'scale', 'access', 'polling'].some((name) => only.has(name as Section))
+  ? await checkPostgres(log)
+  : false;
 const world = await startWorld();
 const results: {
   clickToLink?: Partial<Record<DatabaseKind, ClickToLinkResult | { skipped: string }>>;
@@ -53,6 +60,8 @@ const results: {
   scale?: ScaleResult | { skipped: string };
   extension?: ExtensionResult;
   costGrowth?: CostGrowthResult;
+  clickToSms?: ClickToSmsResult;
+  polling?: PollingResult | { skipped: string };
 } = {};
 const failures: string[] = [];
 
@@ -108,6 +117,27 @@ try {
   results.costGrowth = await section('growth', '5. Cost growth: click-to-link as sessions pile up (PGlite)', () =>
     measureCostGrowth(world, { ...SETTINGS.growth, log }),
   );
+  const fresh = () => {
+    world.emulators.reset();
+    world.applyLatencies();
+  };
+  const accessDatabase = postgres ? 'postgres' : 'pglite';
+  results.clickToSms = await section(
+    'access',
+    `6. Click → customer SMS accepted, with the Meet access step and with MEET_SPACE_CONTROL=false (${accessDatabase})`,
+    () => {
+      fresh();
+      return measureClickToSms(world, { ...SETTINGS.access, database: accessDatabase, log });
+    },
+  );
+  results.polling = postgres
+    ? await section('polling', `7. Attendance poller: ${SETTINGS.polling.sessions} live sessions polled (Postgres)`, () => {
+        fresh();
+        return measureAttendancePolling(world, { ...SETTINGS.polling, log });
+      })
+    : only.has('polling')
+      ? { skipped: 'Postgres server unreachable' }
+      : undefined;
 } finally {
   await world.close();
 }
@@ -137,7 +167,7 @@ console.log(
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.postgres ?? 'no Postgres'}; load average ${machine.loadAverageAtStart} → ${report.machine.loadAverageAtEnd}`,
 );
 console.log(
-  `Outside latencies: Calendar ${OUTSIDE_LATENCY_MS.calendar} ms, Twilio ${OUTSIDE_LATENCY_MS.twilio} ms, Ably ${OUTSIDE_LATENCY_MS.ably} ms.`,
+  `Outside latencies: Calendar ${OUTSIDE_LATENCY_MS.calendar} ms, Twilio ${OUTSIDE_LATENCY_MS.twilio} ms, Ably ${OUTSIDE_LATENCY_MS.ably} ms, Meet REST API ${OUTSIDE_LATENCY_MS.meet} ms (assumed).`,
 );
 console.log(`Figures: test/bench/results/latest.json (table also in latest.md). Took ${durationSec} s.`);
 if (failures.length > 0) {
@@ -323,6 +353,102 @@ function tableRows(): Row[] {
         met: rise <= 5,
       });
       if (r.errors > 0) rows.push({ section: s, figure: 'failed clicks', value: String(r.errors), target: '0', met: false });
+    }
+  }
+  if (only.has('access')) {
+    const r = results.clickToSms;
+    const s = `Click → customer SMS accepted (${r?.database === 'postgres' ? 'Postgres' : 'PGlite'})`;
+    if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
+    else {
+      rows.push({
+        section: s,
+        figure: `with Meet space control (access step in), p50 / p99 (n=${r.spaceControl.n})`,
+        value: pair(r.spaceControl.p50, r.spaceControl.p99),
+      });
+      rows.push({
+        section: s,
+        figure: `MEET_SPACE_CONTROL=false, p50 / p99 (n=${r.noSpaceControl.n})`,
+        value: pair(r.noSpaceControl.p50, r.noSpaceControl.p99),
+      });
+      rows.push({
+        section: s,
+        figure: 'with / without, p50 (p99); added at p50',
+        value: `${x(r.ratioP50)} (${x(r.ratioP99)}); +${ms(r.addedP50Ms, 0)}`,
+      });
+      const n0 = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '—');
+      rows.push({
+        section: s,
+        figure: 'p50 steps: answer → spaces.get · → spaces.patch · → SMS sent to Twilio (without: answer → SMS sent)',
+        value: `${n0(r.steps.on.answerToGet)} · ${n0(r.steps.on.getToPatch)} · ${n0(r.steps.on.patchToTwilio)} ms (${n0(r.steps.off.answerToTwilio)} ms)`,
+      });
+      const applied = r.spaces.applied ?? 0;
+      const total = Object.values(r.spaces).reduce((sum, n) => sum + n, 0);
+      rows.push({
+        section: s,
+        figure: 'rooms opened (access applied); failed clicks or SMS with / without',
+        value: `${applied}/${total}; ${r.errors.on} / ${r.errors.off}`,
+        target: 'all; 0',
+        met: applied === total && r.errors.on + r.errors.off === 0,
+      });
+    }
+  }
+
+  if (only.has('polling')) {
+    const s = `Attendance poller (${SETTINGS.polling.sessions} live, Postgres)`;
+    const r = results.polling;
+    if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
+    else if ('skipped' in r) rows.push({ section: s, figure: 'all', value: `skipped: ${r.skipped}`, target: '0 errors', met: 'skipped' });
+    else {
+      const n0 = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '—');
+      const n1 = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
+      const { cadence } = r;
+      rows.push({
+        section: s,
+        figure: 'Meet API calls per poll (conferenceRecords.list + participants.list; one call in progress)',
+        value: `${n1(r.meetCalls.perPoll)} (${r.meetCalls.conferenceRecordsList} + ${r.meetCalls.participantsList} in ${r.polls} polls)`,
+      });
+      rows.push({
+        section: s,
+        figure: `Meet API calls / live session / hour: at ${cadence.fastSeconds} s (measured) · at ${cadence.slowSeconds} s (computed)`,
+        value: `${n0(r.meetCalls.perSessionHourFast)} · ${n0(r.meetCalls.perSessionHourSlow)}`,
+      });
+      rows.push({
+        section: s,
+        figure: `Meet API calls / session: first hour · until polling stops at ${cadence.stopAfterHours} h (computed)`,
+        value: `${n0(r.meetCalls.perSessionFirstHour)} · ${n0(r.meetCalls.perSessionUntilStop)}`,
+      });
+      rows.push({
+        section: s,
+        figure: "live sessions in their first 15 min that fill Google's 6 000 reads/min per project",
+        value: n0(6000 / (r.meetCalls.perSessionHourFast / 60)),
+      });
+      rows.push({
+        section: s,
+        figure: `polls/s in the ${n0(r.windowSec)} s window (nominal: sessions / ${cadence.fastSeconds} s)`,
+        value: `${n1(r.pollsPerSecond)} (${n1(r.expectedPollsPerSecond)})`,
+      });
+      rows.push({ section: s, figure: 'poll job: queued past its start time, p50 / p99', value: pair(r.jobLag.p50, r.jobLag.p99) });
+      rows.push({ section: s, figure: 'poll job: run time (2 Meet calls + database), p50 / p99', value: pair(r.jobRun.p50, r.jobRun.p99) });
+      rows.push({
+        section: s,
+        figure: 'database: transactions/s (idle backend subtracted); per poll; rows written per poll',
+        value: `${n0(r.database.transactionsPerSecond)}/s; ${n1(r.database.transactionsPerPoll)}; ${n1(r.database.rowsWrittenPerPoll)}`,
+      });
+      rows.push({
+        section: s,
+        figure: 'CPU per poll: backend (share of a core) · Postgres (share of a core)',
+        value: `${ms(r.backendCpu.msPerPoll, 2)} (${pct(r.backendCpu.coreShare)}) · ${
+          r.postgresCpu ? `${ms(r.postgresCpu.msPerPoll, 2)} (${pct(r.postgresCpu.coreShare)})` : 'not readable'
+        }`,
+      });
+      const errors = r.errors.clicks + r.errors.accessNotApplied + r.errors.pollJobsFailed + r.errors.pollingStopped;
+      rows.push({
+        section: s,
+        figure: 'failed clicks, rooms not opened, failed poll jobs, chains stopped',
+        value: `${r.errors.clicks}, ${r.errors.accessNotApplied}, ${r.errors.pollJobsFailed}, ${r.errors.pollingStopped}`,
+        target: '0',
+        met: errors === 0,
+      });
     }
   }
   return rows;
