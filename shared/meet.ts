@@ -13,7 +13,7 @@ export const createMeetLinkRequestSchema = z.strictObject({
 });
 export type CreateMeetLinkRequest = z.infer<typeof createMeetLinkRequestSchema>;
 
-/** The spec's createMeetLink response, field for field. */
+/** The createMeetLink response of docs/contract.md, field for field. */
 export const createMeetLinkResponseSchema = z.object({
   success: z.boolean(),
   meetLink: z.string(),
@@ -25,7 +25,7 @@ export type CreateMeetLinkResponse = z.infer<typeof createMeetLinkResponseSchema
 /** A real Meet room (`https://meet.google.com/abc-defg-hij`), as opposed to `meet.google.com/new`. */
 export const MEET_ROOM_PATTERN = /^https:\/\/meet\.google\.com\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
 
-/** DESIGN flow 4: the room the solver landed on after a fallback, handed back so the customer can be texted. */
+/** After a fallback: the room the solver landed on after a fallback, handed back so the customer can be texted. */
 export const captureMeetLinkRequestSchema = z.strictObject({
   meetLink: z.string().regex(MEET_ROOM_PATTERN, 'meetLink must be a Meet room URL such as https://meet.google.com/abc-defg-hij'),
 });

@@ -46,13 +46,32 @@ export type SessionUpdated = {
   sessionId: string;
 };
 
-/** The spec's SMS text, exactly. */
+/** The SMS text of docs/contract.md, exactly. */
 export const meetSmsBody = (solverName: string, meetLink: string) =>
   `${solverName} has started a video call for your support session. Join here: ${meetLink}`;
 
 /** The system message posted to the session channel. */
 export const meetSystemMessageText = (solverName: string, meetLink: string) =>
   `${solverName} started a Google Meet video call. Join here: ${meetLink}`;
+
+/**
+ * Where the extension's Ably Realtime client connects when the backend moves it off Ably's own endpoint
+ * (ABLY_REALTIME_URL: an emulator or a proxy): ably-js `endpoint` + `port` (`tlsPort` when `tls`). A host name
+ * or IP here also turns Ably's fallback hosts off, so nothing else is contacted.
+ */
+export const realtimeEndpointSchema = z.object({
+  endpoint: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  tls: z.boolean(),
+});
+export type RealtimeEndpoint = z.infer<typeof realtimeEndpointSchema>;
+
+/** `ws://127.0.0.1:4012` → `{ endpoint: '127.0.0.1', port: 4012, tls: false }`. */
+export function realtimeEndpointOf(url: string): RealtimeEndpoint {
+  const parsed = new URL(url);
+  const tls = parsed.protocol === 'wss:' || parsed.protocol === 'https:';
+  return { endpoint: parsed.hostname, port: Number(parsed.port) || (tls ? 443 : 80), tls };
+}
 
 /** `GET /api/realtime/token`: an Ably token request, signed by the backend, that the extension hands to Ably. */
 export const realtimeTokenRequestSchema = z.looseObject({

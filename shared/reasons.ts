@@ -1,4 +1,4 @@
-/** The spec's canUseMeet reasons, word for word, in the order the rules are checked. */
+/** The canUseMeet reasons of docs/contract.md, word for word, in the order the rules are checked. */
 export const MEET_REASONS = {
   notEmployed: 'Google Meet is only available for employed solvers',
   noGoogleEmail: 'Google Workspace email not configured',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The spec's `solver_employment` enum: W-2 employees and 1099 contractors. */
+/** The `solver_employment` enum of docs/contract.md: W-2 employees and 1099 contractors. */
 export const SOLVER_EMPLOYMENT = ['employed', 'contract'] as const;
 export const solverEmploymentSchema = z.enum(SOLVER_EMPLOYMENT);
 export type SolverEmployment = z.infer<typeof solverEmploymentSchema>;

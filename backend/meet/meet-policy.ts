@@ -9,7 +9,7 @@ export type MeetAction = 'create' | 'capture' | 'resend';
 type SessionRow = typeof sessions.$inferSelect;
 
 /**
- * The spec's canUseMeet rules, in its order, with its reason strings: not employed, no Google Workspace email,
+ * The canUseMeet rules of docs/contract.md, in their order, with their reason strings: not employed, no Google Workspace email,
  * no service account. A disabled solver never gets this far (authentication refuses them).
  */
 export function meetPermission(solver: SolverRow, calendarConfigured: boolean): CanUseMeetResponse & { reason?: MeetReason } {
@@ -24,7 +24,7 @@ export function meetPermission(solver: SolverRow, calendarConfigured: boolean): 
  * sends anything. The solver (read fresh through the solver cache) must be enabled, employed and have a Google
  * email; the session must be active; `capture` only attaches a room to a session whose last attempt fell back.
  * An unconfigured Calendar is no refusal: `create` falls back to meet.google.com/new and capture recovers it.
- * @throws ApiError 403 with the spec's reason, or 409 for the session's state.
+ * @throws ApiError 403 with the contract's reason, or 409 for the session's state.
  */
 export function authorizeMeetAction(solver: SolverRow, action: MeetAction, session: SessionRow): void {
   if (solver.disabled) throw new ApiError(403, ERROR_CODES.forbidden, 'Your SavvySolve solver account is disabled. Ask your admin.');

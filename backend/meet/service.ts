@@ -70,7 +70,7 @@ export function createMeetService(deps: MeetServiceDeps) {
   // Concurrent clicks on one session in this process share one Calendar call.
   const inFlight = new Map<string, Promise<CreateMeetLinkResponse>>();
 
-  /** The spec's three rules, in its order (backend/meet/meet-policy.ts). */
+  /** The three rules of docs/contract.md, in their order (backend/meet/meet-policy.ts). */
   const canUse = (solver: SolverRow): CanUseMeetResponse => meetPermission(solver, Boolean(deps.calendar));
 
   async function createLink(solver: SolverRow, sessionId: string): Promise<CreateMeetLinkResponse> {
@@ -130,7 +130,7 @@ export function createMeetService(deps: MeetServiceDeps) {
     return { success: true, meetLink, isExisting: false, usedFallback: false };
   }
 
-  /** DESIGN flow 4: after a fallback, the real room the solver opened becomes the session's link and is texted. */
+  /** After a fallback (docs/architecture.md), the real room the solver opened becomes the session's link and is texted. */
   async function captureLink(solver: SolverRow, sessionId: string, meetLink: string): Promise<CreateMeetLinkResponse> {
     authorizeSolver(solver);
     const session = await loadOwnSession(solver.id, sessionId);
@@ -143,7 +143,7 @@ export function createMeetService(deps: MeetServiceDeps) {
     return { success: true, meetLink, isExisting: false, usedFallback: false };
   }
 
-  /** DESIGN flow 4: the solver still gets a room; the customer is not texted `meet.google.com/new`. */
+  /** Fallback: the solver still gets a room; the customer is not texted `meet.google.com/new`. */
   async function fallback(solver: SolverRow, sessionId: string, error: unknown): Promise<CreateMeetLinkResponse> {
     const cause =
       error instanceof CalendarFailure ? error : new CalendarFailure('rejected', error instanceof Error ? error.message : String(error));
