@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { HealthResponse } from '../shared/index.ts';
+import { realtimeEndpointOf, type HealthResponse } from '../shared/index.ts';
 import { createAdminService } from './admin/service.ts';
 import { createApp } from './app.ts';
 import { createGoogleTokenVerifier, type GoogleTokenVerifier } from './auth/google-token-verifier.ts';
@@ -7,6 +7,7 @@ import { createAuthService } from './auth/service.ts';
 import { createSessionTokens } from './auth/session-tokens.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
+import { startHousekeeping } from './jobs/housekeeping.ts';
 import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
 import { createHostEventOutbox } from './host/host-event-outbox.ts';
@@ -144,9 +145,11 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         savvysolveApi: configured(config.host.api),
         savvysolveEvents: configured(config.host.eventsUrl),
       },
+      ...(config.ably?.realtimeUrl ? { realtime: realtimeEndpointOf(config.ably.realtimeUrl) } : {}),
     };
   };
 
+  let housekeeping: { stop(): void } | undefined;
   if (options.workers ?? config.jobWorkers) {
     if (config.twilio) {
       const sender = createTwilioSender(config.twilio);
@@ -176,6 +179,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     if (config.host.eventsUrl && signing)
       await queue.work('host.deliver', createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log }));
     await fanout.start();
+    housekeeping = startHousekeeping(db, log);
   }
 
   const app = createApp({
@@ -189,7 +193,12 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
     twilioWebhook: {
-      applyStatus: (callback) => applyTwilioStatus(db, { realtime, hostEvents }, callback),
+      applyStatus: async (callback) => {
+        const changed = await applyTwilioStatus(db, { realtime, hostEvents }, callback);
+        // The solver's panel hears of it now, not at the publisher's next poll (up to 2 s).
+        if (changed) queue.wake(['realtime.publish', 'host.deliver']);
+        return changed;
+      },
       log,
       verification:
         config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,
@@ -207,6 +216,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     app,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      housekeeping?.stop();
       await fanout.stop();
       await queue.stop();
       await database.close();
