@@ -19,6 +19,7 @@ import { POLL_CADENCE, createAttendancePoller } from './meet-space/attendance-po
 import { createGoogleMeetSpaces, type MeetSpaces } from './meet-space/google-meet-spaces.ts';
 import { createSpaceRetireWorker } from './meet-space/space-retire-worker.ts';
 import { createSpaceSetupWorker } from './meet-space/space-setup-worker.ts';
+import { createDiscardEventWorker } from './meet/discard-event-worker.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
 import { createLinkFanout } from './meet/link-fanout.ts';
@@ -158,6 +159,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     }
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
+    await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
     if (meetSpaces) {
       const spaceDeps = { db, spaces: meetSpaces, realtime, queue, log };
       await queue.work(

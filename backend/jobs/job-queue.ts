@@ -16,6 +16,7 @@ export type JobPayloads = {
   'sms.send': { deliveryId: string };
   'realtime.publish': { channel: string; name: string; data: Record<string, unknown> };
   'calendar.end-event': { sessionId: string };
+  'calendar.discard-event': { sessionId: string };
   'host.deliver': { eventId: string };
   'meet.space-setup': { sessionId: string };
   /** `seq`: the poll chain's position (meet_spaces.poll_seq); a job with another number is stale. */
@@ -29,6 +30,7 @@ const QUEUES: Record<JobName, QueueOptions> = {
   'sms.send': { retryLimit: 8, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
   'realtime.publish': { retryLimit: 8, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 60 },
   'calendar.end-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
+  'calendar.discard-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
   // About a day of retries (hourly at most): a host that is down for hours still gets every event.
   'host.deliver': { retryLimit: 32, retryDelay: 2, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 60 },
   // The access step answers itself within seconds (its failures are recorded, not retried): a retry is for a crash.

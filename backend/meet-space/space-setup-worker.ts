@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { MeetAccessType } from '../../shared/index.ts';
 import type { Database } from '../db/client.ts';
-import { meetSpaces } from '../db/schema.ts';
+import { meetSpaces, sessions } from '../db/schema.ts';
 import type { JobHandler, JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
@@ -28,11 +28,14 @@ export type SpaceSetupDeps = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The session ended before its room was opened: leave the room as Google made it. */
+class SessionEnded extends Error {}
+
 /**
  * The access step after a link is stored: resolves the room's space (by meeting code, stored by `name`), applies
  * MEET_ACCESS_TYPE so the customer joins without knocking, starts the attendance poll chain, then releases the
  * customer's SMS. A failure (scope not granted, 403/404, timeout, 429 after a short backoff) is recorded in plain
- * words and the SMS goes anyway.
+ * words and the SMS goes anyway. A session that ended meanwhile keeps (or gets back) its retired room.
  */
 export function createSpaceSetupWorker(deps: SpaceSetupDeps): JobHandler<'meet.space-setup'> {
   const baseDelay = deps.retryBaseDelayMs ?? 500;
@@ -56,6 +59,7 @@ export function createSpaceSetupWorker(deps: SpaceSetupDeps): JobHandler<'meet.s
       let outcome: Pick<typeof meetSpaces.$inferInsert, 'accessState' | 'accessType' | 'accessProblem'>;
       try {
         if (!subject) throw new MeetSpaceFailure('rejected', 'the solver has no Google Workspace email to act as');
+        if (target.session.status === 'ended') throw new SessionEnded();
         const space = await withRetries(() => deps.spaces.resolve(subject, target.space.meetingCode));
         spaceName = space.name;
         if (deps.accessType !== 'unchanged') {
@@ -67,11 +71,17 @@ export function createSpaceSetupWorker(deps: SpaceSetupDeps): JobHandler<'meet.s
             ? { accessState: 'unchanged', accessType: space.accessType, accessProblem: null }
             : { accessState: 'applied', accessType: deps.accessType, accessProblem: null };
       } catch (error) {
-        const failure = error instanceof MeetSpaceFailure ? error : diagnoseMeetError(error);
-        outcome = { accessState: 'failed', accessType: null, accessProblem: failure.message };
-        deps.log.warn('Meet access step failed; the SMS goes anyway', { sessionId, kind: failure.kind });
+        if (error instanceof SessionEnded) outcome = { accessState: 'unchanged', accessType: null, accessProblem: null };
+        else {
+          const failure = error instanceof MeetSpaceFailure ? error : diagnoseMeetError(error);
+          outcome = { accessState: 'failed', accessType: null, accessProblem: failure.message };
+          deps.log.warn('Meet access step failed; the SMS goes anyway', { sessionId, kind: failure.kind });
+        }
       }
       await deps.db.transaction(async (tx) => {
+        // The session may have ended while the room was being opened, its retirement may even have run: the session
+        // row's lock (taken first, as the end flow does) orders this with the end, and the room is retired again.
+        const [session] = await tx.select({ status: sessions.status }).from(sessions).where(eq(sessions.id, sessionId)).for('update');
         const [updated] = await tx
           .update(meetSpaces)
           .set({ ...outcome, spaceName })
@@ -85,6 +95,13 @@ export function createSpaceSetupWorker(deps: SpaceSetupDeps): JobHandler<'meet.s
           solverId: target.session.solverId,
           details: { spaceName, accessType: outcome.accessType ?? null, problem: outcome.accessProblem ?? null },
         });
+        if (session?.status === 'ended') {
+          if (outcome.accessState === 'applied') {
+            await tx.update(meetSpaces).set({ retireState: 'pending' }).where(eq(meetSpaces.sessionId, sessionId));
+            await deps.queue.enqueue(tx, 'meet.space-retire', { sessionId });
+          }
+          return;
+        }
         if (spaceName) {
           await deps.queue.enqueue(
             tx,

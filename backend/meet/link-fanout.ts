@@ -71,6 +71,8 @@ export function createLinkFanout(deps: {
         await deps.queue.enqueue(tx, 'meet.space-setup', { sessionId });
         sms = 'after the Meet access step';
       } else sms = await queueNotifications(tx, claimed);
+      // A Calendar insert that timed out here may still complete at Google: remove that event once it had time to.
+      if (source === 'captured') await deps.queue.enqueue(tx, 'calendar.discard-event', { sessionId }, { startAfterSeconds: 30 });
       await deps.hostEvents.add(tx, 'meet_link.created', {
         sessionId,
         meetLink,

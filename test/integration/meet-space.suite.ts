@@ -145,6 +145,19 @@ export function describeMeetSpace(database: DatabaseChoice) {
       expect(polls()).toBe(before);
     });
 
+    it('keeps the room of a session that ended while it was being opened retired (never reopened)', async () => {
+      stack.emulators.google.faults.set('spaces.patch', { latencyMs: 1_500, times: 1 });
+      const { sessionId, code } = await escalate();
+      expect((await stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      await eventually(
+        async () => (await stack.api.adminSession(sessionId)).body.meetSpace?.access.state === 'applied',
+        'the access step done',
+      );
+      await eventually(async () => (await stack.api.adminSession(sessionId)).body.meetSpace?.retired === 'done', 'retired');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(stack.emulators.google.meet.space(code)?.config?.accessType).toBe('RESTRICTED');
+    });
+
     it('shows a retirement Google refuses in the admin session view', async () => {
       const { sessionId } = await escalate(BOB.email);
       await summaryWhen(sessionId, (entry) => entry.meetSpace?.access.state === 'failed', 'the access step done', BOB.email);
