@@ -70,8 +70,48 @@ describe('backend client', () => {
     await expect(client.listSessions('t')).rejects.toMatchObject({
       status: 0,
       code: 'network',
-      message: expect.stringContaining('http://127.0.0.1:1 it could not be reached'),
+      message:
+        'Can’t reach the SavvySolve Meet backend at http://127.0.0.1:1. Check the address in Settings, or ask your admin whether it is running.',
     });
+  });
+
+  it('says when the backend did not answer in time', async () => {
+    const client = createBackendClient({
+      baseUrl: () => 'http://127.0.0.1:1',
+      fetch: fakeFetch(() => Promise.reject(new DOMException('The operation timed out.', 'TimeoutError'))),
+    });
+    await expect(client.listSessions('t')).rejects.toMatchObject({
+      code: 'network',
+      message:
+        'The SavvySolve Meet backend at http://127.0.0.1:1 didn’t answer in time. Check the address in Settings, or ask your admin whether it is running.',
+    });
+  });
+
+  it('reads one session at GET /api/sessions/:id, and a 404 (missing, or another solver’s) as null', async () => {
+    const session = {
+      id: '3f2c1a9e-8b7d-4c6e-9f01-23456789abcd',
+      customerName: 'Grace Hopper',
+      customerPhone: '+14155550123',
+      status: 'active',
+      meetLink: null,
+      meetLinkSource: null,
+      sms: null,
+      meetSpace: null,
+      createdAt: '2030-01-01T00:00:00.000Z',
+    };
+    const fetch = fakeFetch((url) =>
+      url.endsWith(session.id)
+        ? { status: 200, body: session }
+        : { status: 404, body: { error: { code: 'not_found', message: 'Session not found' } } },
+    );
+    const client = createBackendClient({ baseUrl: () => 'http://b', fetch });
+    expect(await client.getSession('jwt', session.id)).toEqual(session);
+    expect(fetch.mock.calls[0]![0]).toBe(`http://b/api/sessions/${session.id}`);
+    expect((fetch.mock.calls[0]![1]!.headers as Record<string, string>).authorization).toBe('Bearer jwt');
+    expect(await client.getSession('jwt', '0b9f6c52-1111-4abc-8def-0123456789ab')).toBeNull();
+
+    const down = createBackendClient({ baseUrl: () => 'http://b', fetch: fakeFetch(() => ({ status: 500, body: {} })) });
+    await expect(down.getSession('jwt', session.id)).rejects.toMatchObject({ status: 500 });
   });
 
   it('refuses an answer that does not fit the contract', async () => {

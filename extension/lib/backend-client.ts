@@ -9,12 +9,14 @@ import {
   listSessionsResponseSchema,
   realtimeTokenRequestSchema,
   resendSmsResponseSchema,
+  sessionSummarySchema,
   type AuthSession,
   type CanUseMeetResponse,
   type CreateMeetLinkResponse,
   type ListSessionsResponse,
   type RealtimeTokenRequest,
   type ResendSmsResponse,
+  type SessionSummary,
   healthResponseSchema,
   type HealthResponse,
 } from '../../shared/index.ts';
@@ -30,6 +32,9 @@ export class BackendError extends Error {
     this.name = 'BackendError';
   }
 }
+
+/** What a solver can do when the backend does not answer. */
+export const NETWORK_ADVICE = 'Check the address in Settings, or ask your admin whether it is running.';
 
 export type BackendClientOptions = {
   /** Read on every call, so a new backend URL applies at once. */
@@ -67,8 +72,11 @@ export function createBackendClient(options: BackendClientOptions) {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? 'it did not answer in time' : 'it could not be reached';
-      throw new BackendError(0, 'network', `The SavvySolve Meet backend at ${base} ${reason}. Check the backend URL in Options.`);
+      const what =
+        error instanceof Error && error.name === 'TimeoutError'
+          ? `The SavvySolve Meet backend at ${base} didn’t answer in time.`
+          : `Can’t reach the SavvySolve Meet backend at ${base}.`;
+      throw new BackendError(0, 'network', `${what} ${NETWORK_ADVICE}`);
     }
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok && response.status !== init.acceptStatus) {
@@ -100,6 +108,18 @@ export function createBackendClient(options: BackendClientOptions) {
     /** `GET /health` (503 still carries the states when the database is down). */
     health: (): Promise<HealthResponse> => call(healthResponseSchema, 'GET', API_PATHS.health, { acceptStatus: 503 }),
     listSessions: (token: string): Promise<ListSessionsResponse> => call(listSessionsResponseSchema, 'GET', API_PATHS.sessions, { token }),
+    /**
+     * One of the solver's sessions (the backend pulls one it does not know from the SavvySolve app); `null` when
+     * there is none — a missing session and another solver's answer the same 404.
+     */
+    async getSession(token: string, sessionId: string): Promise<SessionSummary | null> {
+      try {
+        return await call(sessionSummarySchema, 'GET', API_PATHS.session(encodeURIComponent(sessionId)), { token });
+      } catch (error) {
+        if (error instanceof BackendError && error.status === 404 && error.code === ERROR_CODES.notFound) return null;
+        throw error;
+      }
+    },
     /** `null` when the backend has no Ably configured: the caller polls instead. */
     async realtimeTokenRequest(token: string): Promise<RealtimeTokenRequest | null> {
       try {

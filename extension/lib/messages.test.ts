@@ -13,6 +13,7 @@ const handlers = (overrides: Partial<Handlers>): Handlers => ({
   'meet.resendSms': unused,
   'sessions.list': unused,
   'sessions.get': unused,
+  'panel.open': unused,
   'realtime.tokenRequest': unused,
   'backend.health': unused,
   ...overrides,
@@ -45,6 +46,33 @@ describe('runtime messages', () => {
     const error = await sendMessage('meet.start', { sessionId: 'x' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ExtensionError);
     expect(error).toMatchObject({ code: 'not_found', message: 'Session not found', status: 404 });
+  });
+
+  it('runs the handler while the sender’s message is being delivered (a click’s user gesture still holds)', () => {
+    let listener: ((message: unknown, sender: unknown, sendResponse: (reply: unknown) => void) => unknown) | undefined;
+    const runtime = {
+      sendMessage: vi.fn(),
+      onMessage: { addListener: (added: typeof listener) => void (listener = added), removeListener: vi.fn() },
+    };
+    const open = vi.fn(async () => undefined);
+    serveMessages(handlers({ 'panel.open': open }), runtime as never);
+    const sendResponse = vi.fn();
+    expect(listener!({ kind: 'savvysolve.request', type: 'panel.open', payload: undefined }, { tab: { windowId: 1 } }, sendResponse)).toBe(
+      true,
+    );
+    // Called before the listener returned: no microtask in between.
+    expect(open).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers a handler that throws synchronously with its error', async () => {
+    serveMessages(
+      handlers({
+        'panel.open': () => {
+          throw Object.assign(new Error('Only a page in a browser tab can open the side panel.'), { code: 'bad_request' });
+        },
+      }),
+    );
+    await expect(sendMessage('panel.open')).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   it('says so in words when nothing answers', async () => {

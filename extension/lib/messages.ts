@@ -34,7 +34,16 @@ export type Protocol = {
   'meet.open': { request: { sessionId: string; url: string }; response: undefined };
   'meet.resendSms': { request: { sessionId: string }; response: ResendSmsResponse };
   'sessions.list': { request: undefined; response: ListSessionsResponse };
+  /**
+   * One of the signed-in solver's sessions, or `null` when it is not theirs (or does not exist). Answered from a
+   * short cache in the background, emptied when sessions change and on sign-in or sign-out.
+   */
   'sessions.get': { request: { sessionId: string }; response: SessionSummary | null };
+  /**
+   * Opens the side panel in the sender tab's window. Send it straight from a click: Chrome opens the panel only
+   * in answer to a user gesture, which the background's handler still carries while it runs synchronously.
+   */
+  'panel.open': { request: undefined; response: undefined };
   /** An Ably token request for the solver's own channel, or `null` when realtime is not configured. */
   'realtime.tokenRequest': { request: undefined; response: RealtimeTokenRequest | null };
   /** The backend's database and integration states, as its `/health` reports them. */
@@ -120,13 +129,18 @@ export function serveMessages(handlers: Handlers, runtime: Runtime = browser.run
       sendResponse({ ok: false, error: { code: 'unknown_message', message: `Unknown request ${String(message.type)}` } });
       return false;
     }
-    // A handler that throws synchronously still answers with an error.
-    Promise.resolve()
-      .then(() => handler(message.payload, sender))
-      .then(
-        (value) => sendResponse({ ok: true, value }),
-        (error: unknown) => sendResponse(toErrorReply(error)),
-      );
+    // The handler starts synchronously, inside the sender's user gesture (`panel.open` needs it); one that throws
+    // synchronously still answers with an error.
+    let answer: Promise<unknown>;
+    try {
+      answer = Promise.resolve(handler(message.payload, sender));
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    answer.then(
+      (value) => sendResponse({ ok: true, value }),
+      (error: unknown) => sendResponse(toErrorReply(error)),
+    );
     return true;
   };
   runtime.onMessage.addListener(listener);

@@ -56,11 +56,13 @@ Demo ready.
 Next:
   1. In Chrome or Chromium open chrome://extensions, switch on Developer mode, "Load unpacked" and pick
      ${demo.extensionDir}
-  2. Click the SavvySolve Meet toolbar button: the side panel opens. Click "Sign in" — the emulated Google
-     signs you in as ada@example.com at once.
+  2. Click the SavvySolve Meet toolbar button: the side panel opens. Click "Sign in with Google" and choose
+     ada@example.com on the emulated Google's account chooser (it may have signed you in as Ada already).
   3. Open Grace Hopper's session page above and click "Start Google Meet" in its header: an emulated Meet room
      opens in a new tab, the SMS inbox shows the text Grace received, and back on the session page the panel
      "Events from SavvySolve Meet" lists meet_link.created with its signature ✓.
+  4. The contract path: "Sign out" in the side panel, sign in again and choose carl@example.com. The panel says
+     Google Meet is not available to Carl, and Edsger Dijkstra's session page gets no button.
 
 Press Ctrl+C to stop.`);
 

@@ -26,7 +26,8 @@ export async function startDemo(ports: DemoPorts, log: Logger, outDir = `${root}
   const emulators = await startEmulators({
     delegatedUsers: ['ada@example.com'],
     ports: { google: ports.google, twilio: ports.twilio, ably: ports.ably },
-    google: { meetBaseUrl: (url) => `${url}/meet`, signedInUser: 'ada@example.com' },
+    // Two accounts in the emulated browser: signing in offers a chooser, so the contract path (Carl) can be seen too.
+    google: { meetBaseUrl: (url) => `${url}/meet`, signedInUser: ['ada@example.com', 'carl@example.com'] },
     twilio: { statusCallbacks: 'auto' },
   });
   // The SavvySolve app's side of the wire: signs what the stand-in sends, verifies and keeps what the backend sends.

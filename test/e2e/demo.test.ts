@@ -10,6 +10,9 @@ import { SidePanel } from './pages/side-panel.ts';
 import { eventually } from './support/e2e-stack.ts';
 import { ARTIFACTS_DIR, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
 
+/** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
+const SHOTS_DIR = process.env.E2E_SHOTS_DIR ?? ARTIFACTS_DIR;
+
 // `npm run demo` as a newcomer runs it, then the README's next steps in Chromium: from nothing to a Meet link.
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -24,6 +27,7 @@ describe('npm run demo', () => {
   let output = '';
   let outDir: string;
   let browser: ExtensionBrowser | undefined;
+  let panel: SidePanel;
   const line = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output)?.[1] ?? '';
 
   beforeAll(async () => {
@@ -93,8 +97,11 @@ describe('npm run demo', () => {
 
   it('gets a newcomer from the demo to a Meet link and the customer SMS, with no configuration', async () => {
     browser = await launchExtensionBrowser({ extensionDir: `${outDir}/chrome-mv3` });
-    const panel = await SidePanel.open(browser);
-    await panel.signIn();
+    panel = await SidePanel.open(browser);
+    // The emulated browser has two Google accounts: a silent sign-in at start-up may have picked the first (Ada);
+    // otherwise "Sign in" shows the account chooser, where the newcomer picks Ada.
+    await panel.signInButton.or(panel.accountName).waitFor();
+    if (await panel.signInButton.isVisible()) await panel.signIn({ context: browser.context, account: 'ada@example.com' });
     expect(await panel.accountName.textContent()).toBe('Ada Lovelace');
 
     const session = await SessionPage.open(
@@ -126,5 +133,35 @@ describe('npm run demo', () => {
     expect(await created.locator('td.signature').textContent()).toBe('✓ valid');
     expect(await session.header.locator('h1').textContent()).toBe('Grace Hopper');
     await session.page.screenshot({ path: `${ARTIFACTS_DIR}/demo-stand-in.png`, fullPage: true });
+  });
+
+  it('shows the contract path when Carl is chosen in the account chooser', async () => {
+    await panel.page.bringToFront();
+    await panel.signOut();
+    // Signing out forgets the login hint: the chooser appears, and Carl (not the browser's first account) is picked.
+    const chooser = browser!.context.waitForEvent('page', { timeout: 15_000 });
+    await panel.signInButton.click();
+    const page = await chooser;
+    await page.getByRole('heading', { name: 'Choose an account' }).waitFor();
+    expect(await page.locator('a[data-account]').evaluateAll((links) => links.map((link) => link.getAttribute('data-account')))).toEqual([
+      'ada@example.com',
+      'carl@example.com',
+    ]);
+    await page.screenshot({ path: `${SHOTS_DIR}/demo-account-chooser.png` });
+    await page.locator('a[data-account="carl@example.com"]').click();
+    await panel.accountName.waitFor();
+    expect(await panel.accountName.textContent()).toBe('Carl Contract');
+    await panel.notEligible.waitFor();
+    expect(await panel.notEligible.textContent()).toContain('Google Meet is only available for employed solvers');
+
+    const sessionUrl = output
+      .split('\n')
+      .find((text) => text.includes('(Edsger Dijkstra'))!
+      .trim()
+      .split(/\s+/)[0]!;
+    const edsger = await SessionPage.open(browser!.context, new URL(sessionUrl).origin, sessionUrl.split('/').at(-1)!);
+    await edsger.header.waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await edsger.hostCount()).toBe(0);
   });
 });

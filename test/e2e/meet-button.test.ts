@@ -1,27 +1,37 @@
 /// <reference types="chrome" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_MEET_LINK, meetSmsBody } from '../../shared/index.ts';
+import { mkdirSync } from 'node:fs';
 import { SessionPage } from './pages/session-page.ts';
-import { SidePanel } from './pages/side-panel.ts';
+import { RealSidePanel, SidePanel } from './pages/side-panel.ts';
 import { ADA, CARL, eventually, OAUTH_CLIENT_ID, requestCount, startE2EStack, type E2EStack, settingsFor } from './support/e2e-stack.ts';
 import { ARTIFACTS_DIR, configureExtension, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
 
+/** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
+const SHOTS_DIR = process.env.E2E_SHOTS_DIR ?? ARTIFACTS_DIR;
 const PHONE = '+14155550123';
+const BARBARA = { name: 'Barbara Liskov', email: 'barbara@example.com' };
 const FALLBACK_PHONE = '+14155550124';
 
 describe('the Start Google Meet button in real Chromium', () => {
   let stack: E2EStack;
   let browser: ExtensionBrowser;
   let panel: SidePanel;
-  const sessions = { first: '', outage: '', carl: '' };
+  const sessions = { first: '', outage: '', carl: '', barbara: '' };
+  /** The session page left open while signed out: it must swap its sign-in control for the button at sign-in. */
+  let signedOutPage: SessionPage | undefined;
 
   beforeAll(async () => {
+    mkdirSync(SHOTS_DIR, { recursive: true });
     stack = await startE2EStack();
     const adaId = await stack.api.createSolver({ ...ADA, employment: 'employed', googleEmail: ADA.email });
     const carlId = await stack.api.createSolver({ ...CARL, employment: 'contract' });
     sessions.first = await stack.api.createSession({ solverId: adaId, customerName: 'Grace Hopper', customerPhone: PHONE });
     sessions.outage = await stack.api.createSession({ solverId: adaId, customerName: 'Alan Turing', customerPhone: FALLBACK_PHONE });
     sessions.carl = await stack.api.createSession({ solverId: carlId, customerName: 'Edsger Dijkstra', customerPhone: '+14155550125' });
+    // Another employed solver's session: Ada may use Meet, but not on it.
+    const barbaraId = await stack.api.createSolver({ ...BARBARA, employment: 'employed', googleEmail: BARBARA.email });
+    sessions.barbara = await stack.api.createSession({ solverId: barbaraId, customerName: 'Frances Allen', customerPhone: '+14155550127' });
 
     // No Google account in the browser yet: silent sign-in attempts fail until the test "signs in".
     stack.emulators.google.setSignedInUser(undefined);
@@ -34,13 +44,48 @@ describe('the Start Google Meet button in real Chromium', () => {
     await stack?.close();
   });
 
+  it('signed out, puts a quiet "Sign in to start a video call" on the session page, which opens the side panel', async () => {
+    const page = await SessionPage.open(browser.context, stack.fixture.url, sessions.first);
+    await page.signInControl.waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await page.signInControl.textContent()).toBe('Sign in to start a video call');
+    expect(await page.meetButton.count()).toBe(0);
+    expect(await page.hostCount()).toBe(1);
+    await page.header.screenshot({ path: `${SHOTS_DIR}/meet-button-signed-out.png` });
+
+    expect(await RealSidePanel.find(page.page, browser.extensionId)).toBeUndefined();
+    // A real click: chrome.sidePanel.open needs the user gesture, carried by the message to the background.
+    await page.signInControl.click();
+    const real = await eventually(() => RealSidePanel.find(page.page, browser.extensionId), 'the side panel to open');
+    try {
+      await eventually(async () => (await real.text()).includes('Sign in with Google'), 'the side panel app in the panel');
+      await real.screenshot(`${SHOTS_DIR}/side-panel-opened-from-page.png`);
+    } finally {
+      await real.close();
+    }
+    const panels = await browser.evaluate(
+      () => chrome.runtime.getContexts({ contextTypes: ['SIDE_PANEL' as chrome.runtime.ContextType] }),
+      undefined,
+    );
+    expect(panels.map((context) => new URL(context.documentUrl!).pathname)).toEqual(['/sidepanel.html']);
+    expect(await page.page.getByTestId('savvysolve-meet-error').count()).toBe(0);
+    signedOutPage = page;
+  });
+
   it('signs in through launchWebAuthFlow against the authorization endpoint', async () => {
     panel = await SidePanel.open(browser);
     await panel.signInButton.waitFor();
-    await panel.page.getByTestId('sign-in-problem').waitFor();
+    // The silent sign-in was tried (no Google account in the browser yet), and is not shown as an error.
+    expect(stack.emulators.google.requests('authorize').some((request) => request.query.prompt === 'none')).toBe(true);
+    expect(await panel.page.getByTestId('sign-in-problem').count()).toBe(0);
     stack.emulators.google.setSignedInUser(ADA.email);
     await panel.signIn();
     expect(await panel.accountName.textContent()).toBe(ADA.name);
+
+    // The session page left open swaps its sign-in control for the button (Ada's own session).
+    await signedOutPage!.meetButton.waitFor({ state: 'visible' });
+    expect(await signedOutPage!.signInControl.count()).toBe(0);
+    expect(await signedOutPage!.hostCount()).toBe(1);
+    await signedOutPage!.page.close();
 
     const { query } = stack.emulators.google.requests('authorize').at(-1)!;
     expect(query).toMatchObject({
@@ -71,6 +116,33 @@ describe('the Start Google Meet button in real Chromium', () => {
     ).toEqual(['flex', '1']);
     await page.header.screenshot({ path: `${ARTIFACTS_DIR}/meet-button-start.png` });
     await page.page.close();
+  });
+
+  it('shows no button on another solver’s session page, while the solver’s own gets it', async () => {
+    const asked = () => requestCount(stack.logs, `/api/sessions/${sessions.barbara}`);
+    const foreign = await SessionPage.open(browser.context, stack.fixture.url, sessions.barbara, [sessions.first]);
+    await foreign.header.waitFor();
+    // The content script asked the backend for this one session (404: not Ada's) and was told no.
+    await eventually(() => asked() === 1, 'the per-session check');
+    // A second tab on the same session within the background's cache (15 s) costs no second request.
+    const second = await SessionPage.open(browser.context, stack.fixture.url, sessions.barbara);
+    await second.header.waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const page of [foreign, second]) {
+      expect(await page.hostCount()).toBe(0);
+      expect(await page.meetButton.count()).toBe(0);
+      expect(await page.signInControl.count()).toBe(0);
+    }
+    expect(asked()).toBe(1);
+    await second.page.close();
+
+    // SPA navigation to Ada's own session: the button comes; back to Barbara's: it goes.
+    await foreign.goToSession(sessions.first);
+    await foreign.meetButton.waitFor({ state: 'visible' });
+    expect(await foreign.hostCount()).toBe(1);
+    await foreign.page.goBack();
+    await eventually(async () => (await foreign.hostCount()) === 0, 'the button to go on Barbara’s session');
+    await foreign.page.close();
   });
 
   it('creates the Meet on the first click (keyboard), opens it in a new tab, texts the customer once', async () => {

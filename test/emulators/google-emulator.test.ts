@@ -218,4 +218,50 @@ describe('tokeninfo and the authorize endpoint', () => {
     const hinted = await authorize('&login_hint=grace%40example.com');
     expect((await tokenInfo().getTokenInfo(hinted.get('access_token')!)).email).toBe('grace@example.com');
   });
+
+  describe('with several accounts in the browser', () => {
+    const CARL = 'carl@example.com';
+    const query = `client_id=ext-client&response_type=token&redirect_uri=${encodeURIComponent('https://abc.chromiumapp.org/cb')}&scope=openid&state=s2`;
+    const authorize = (extra = '') => fetch(`${google.url}/o/oauth2/v2/auth?${query}${extra}`, { redirect: 'manual' });
+    const emailOf = async (response: Response) => {
+      expect(response.status).toBe(302);
+      const fragment = new URLSearchParams(new URL(response.headers.get('location')!).hash.slice(1));
+      expect(fragment.get('state')).toBe('s2');
+      return (await tokenInfo().getTokenInfo(fragment.get('access_token')!)).email;
+    };
+
+    it('offers an account chooser to an interactive sign-in, whose links sign in as the account chosen', async () => {
+      google.setSignedInUser([ADA, CARL]);
+      const page = await authorize();
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<h1>Choose an account</h1>');
+      expect(html).toContain('to continue to ext-client');
+      const links = [...html.matchAll(/<a href="([^"]+)" data-account="([^"]+)"/g)].map(([, href, account]) => ({
+        href: href!.replaceAll('&amp;', '&'),
+        account,
+      }));
+      expect(links.map((link) => link.account)).toEqual([ADA, CARL]);
+      const carl = links.find((link) => link.account === CARL)!;
+      expect(await emailOf(await fetch(`${google.url}${carl.href}`, { redirect: 'manual' }))).toBe(CARL);
+      expect(google.requests('authorize').at(-1)?.query).toMatchObject({ client_id: 'ext-client', authuser: CARL });
+    });
+
+    it('keeps a silent sign-in (prompt=none) on the first account, and a login_hint on its account, with no page', async () => {
+      google.setSignedInUser([ADA, CARL]);
+      expect(await emailOf(await authorize('&prompt=none'))).toBe(ADA);
+      expect(await emailOf(await authorize(`&login_hint=${encodeURIComponent(CARL)}`))).toBe(CARL);
+    });
+
+    it('ignores a chosen account the browser does not have', async () => {
+      google.setSignedInUser([ADA, CARL]);
+      expect((await authorize('&authuser=mallory%40example.com')).status).toBe(200);
+    });
+
+    it('answers interaction_required to a silent sign-in with no account', async () => {
+      google.setSignedInUser(undefined);
+      const response = await authorize('&prompt=none');
+      expect(new URLSearchParams(new URL(response.headers.get('location')!).hash.slice(1)).get('error')).toBe('interaction_required');
+    });
+  });
 });

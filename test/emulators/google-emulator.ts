@@ -34,8 +34,11 @@ export type GoogleEmulatorOptions = {
   delegations?: DelegationsOption;
   /** Base of Meet room links; a function gets the emulator's URL (e.g. `(url) => url + '/meet'` for loopback rooms). */
   meetBaseUrl?: string | ((emulatorUrl: string) => string);
-  /** The browser's signed-in user for `/o/oauth2/v2/auth`. */
-  signedInUser?: string;
+  /**
+   * The browser's signed-in Google user for `/o/oauth2/v2/auth`, or several: a silent sign-in gets the first, an
+   * interactive one without `login_hint` a page to choose among them (the demo: an employed and a contract solver).
+   */
+  signedInUser?: string | string[];
   /** A service account acting as itself (no delegation) never gets a conference, as with Google. */
   conferenceTypeAllowed?: ConferencePolicy;
   port?: number;
@@ -51,7 +54,7 @@ export type GoogleEmulator = Listening & {
   issueAccessToken(input: IssueAccessTokenInput): string;
   setConferenceMode(mode: ConferenceMode): void;
   setConferenceTypeAllowed(policy: ConferencePolicy): void;
-  setSignedInUser(email: string | undefined): void;
+  setSignedInUser(email: string | string[] | undefined): void;
   /**
    * Grants domain-wide delegation for `user` with these scopes (`'all'`: every scope), or revokes it (`null`);
    * to the first service account unless `clientEmail` says which. `reset()` restores the start-up grants.
@@ -103,7 +106,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     serviceAccounts,
     delegations,
     tokens,
-    signedInUser: () => signedInUser,
+    signedInUsers: () => (signedInUser === undefined ? [] : [signedInUser].flat()),
   });
   const meet = registerMeetRoutes(kit, { tokens });
   const conferences = createConferences({

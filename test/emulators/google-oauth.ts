@@ -12,8 +12,11 @@ export type OAuthOptions = {
   /** Domain-wide delegation: which users each service account may act as, with which scopes. */
   delegations: Delegations;
   tokens: TokenStore;
-  /** The browser's signed-in Google user for the authorize endpoint. */
-  signedInUser(): string | undefined;
+  /**
+   * The Google accounts signed in to the browser, for the authorize endpoint: the first is the one a silent sign-in
+   * (`prompt=none`) gets; with several, an interactive sign-in shows an account chooser.
+   */
+  signedInUsers(): string[];
 };
 
 export type OAuthRoute = 'token' | 'tokeninfo' | 'authorize';
@@ -78,11 +81,26 @@ export function registerOAuthRoutes({ app, route }: Pick<EmulatorApp<OAuthRoute>
     });
   });
 
-  // Implicit flow, as chrome.identity.launchWebAuthFlow drives it: answer at once with a token in the fragment.
+  // Implicit flow, as chrome.identity.launchWebAuthFlow drives it: answer at once with a token in the fragment — or,
+  // for an interactive sign-in with several accounts and no login_hint, first a page to choose one (its links come
+  // back here with `authuser`). A silent sign-in (`prompt=none`) never shows a page: the first account, or an error.
   app.get('/o/oauth2/v2/auth', route('authorize'), (c) => {
-    const { client_id: clientId, redirect_uri: redirectUri, response_type: responseType, scope = '', state, login_hint } = c.req.query();
+    const query = c.req.query();
+    const {
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: responseType,
+      scope = '',
+      state,
+      login_hint,
+      prompt,
+      authuser,
+    } = query;
     if (!clientId || !redirectUri) return c.text('Error 400: invalid_request\nMissing required parameter: client_id or redirect_uri', 400);
-    const email = login_hint || options.signedInUser();
+    const accounts = options.signedInUsers();
+    const chosen = authuser && accounts.includes(authuser) ? authuser : undefined;
+    if (!chosen && !login_hint && prompt !== 'none' && accounts.length > 1) return c.html(accountChooser(c.req.url, clientId, accounts));
+    const email = chosen || login_hint || accounts[0];
     const fragment = new URLSearchParams();
     if (responseType !== 'token') fragment.set('error', 'unsupported_response_type');
     else if (!email) fragment.set('error', 'interaction_required');
@@ -97,6 +115,32 @@ export function registerOAuthRoutes({ app, route }: Pick<EmulatorApp<OAuthRoute>
     // Spaces as %20 (not +), as Google writes them, so decodeURIComponent-based parsers read the scope right.
     return c.redirect(`${redirectUri}#${fragment.toString().replaceAll('+', '%20')}`, 302);
   });
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+
+/** Google's "Choose an account" page, plainly: one link per signed-in account, back to the authorize endpoint. */
+function accountChooser(requestUrl: string, clientId: string, accounts: string[]): string {
+  const choices = accounts
+    .map((email) => {
+      const url = new URL(requestUrl);
+      url.searchParams.set('authuser', email);
+      return `<li><a href="${escapeHtml(url.pathname + url.search)}" data-account="${escapeHtml(email)}"><span aria-hidden="true">${escapeHtml(email[0]!.toUpperCase())}</span>${escapeHtml(email)}</a></li>`;
+    })
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in – Google Accounts (emulated)</title>
+<style>
+body{font-family:Roboto,Arial,sans-serif;background:#f0f4f9;margin:0;display:grid;place-items:center;min-height:100vh;color:#1f1f1f}
+main{background:#fff;border-radius:28px;padding:36px 40px;width:min(420px,90vw)}
+h1{font-weight:400;font-size:28px;margin:0 0 8px}p{margin:0 0 24px;color:#444}
+ul{list-style:none;margin:0;padding:0;border-top:1px solid #e0e0e0}
+a{display:flex;align-items:center;gap:12px;padding:14px 8px;border-bottom:1px solid #e0e0e0;color:inherit;text-decoration:none}
+a:hover,a:focus-visible{background:#f3f6fc;outline:none}
+a span{display:grid;place-items:center;width:28px;height:28px;border-radius:50%;background:#0b57d0;color:#fff;font-size:14px}
+</style></head>
+<body><main><h1>Choose an account</h1><p>to continue to ${escapeHtml(clientId)}</p><ul>${choices}</ul></main></body></html>`;
 }
 
 /** Checks the assertion as Google does; answers Google's error Response when it fails. */

@@ -47,6 +47,8 @@ function setup() {
       open: vi.fn(async () => {}),
       resendSms: vi.fn(async () => ({ sms: { status: 'queued' as const, error: null, updatedAt: summary.createdAt } })),
     },
+    sessionCache: { get: vi.fn(async (sessionId: string) => (sessionId === SESSION ? summary : null)) },
+    sidePanel: { open: vi.fn(async (_options: { windowId: number }) => {}) },
     onSessions: vi.fn(),
   } satisfies HandlerDeps;
   return { deps, handlers: createHandlers(deps) };
@@ -81,10 +83,26 @@ describe('background message handlers', () => {
     expect(deps.onSessions).toHaveBeenCalledWith([summary]);
   });
 
-  it('finds one session, or null', async () => {
-    const { handlers } = setup();
+  it('finds one session by id (not the whole list), or null when it is not the solver’s', async () => {
+    const { deps, handlers } = setup();
     expect(await handlers['sessions.get']({ sessionId: SESSION }, {})).toEqual(summary);
     expect(await handlers['sessions.get']({ sessionId: '0b9f6c52-1111-4abc-8def-0123456789ab' }, {})).toBeNull();
+    expect(deps.sessionCache.get).toHaveBeenCalledWith(SESSION);
+    expect(deps.client.listSessions).not.toHaveBeenCalled();
+  });
+
+  it('opens the side panel in the sender tab’s window before anything else can wait (the user gesture)', async () => {
+    const { deps, handlers } = setup();
+    const answer = handlers['panel.open'](undefined, fromTab);
+    // Called synchronously, before the handler's promise settles.
+    expect(deps.sidePanel.open).toHaveBeenCalledWith({ windowId: 5 });
+    expect(await answer).toBeUndefined();
+  });
+
+  it('refuses to open the side panel for a sender outside a tab', () => {
+    const { deps, handlers } = setup();
+    expect(() => handlers['panel.open'](undefined, {})).toThrow(expect.objectContaining({ code: 'bad_request' }));
+    expect(deps.sidePanel.open).not.toHaveBeenCalled();
   });
 
   it('asks canUseMeet and the realtime token with the session token', async () => {

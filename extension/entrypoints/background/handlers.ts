@@ -3,11 +3,16 @@ import type { BackendClient } from '../../lib/backend-client.ts';
 import type { Handlers, MessageSender } from '../../lib/messages.ts';
 import type { AuthManager } from '../../features/sign-in/auth-manager.ts';
 import type { MeetCalls, OpenedFrom } from '../../features/meet-call/meet-calls.ts';
+import type { SessionCache } from './session-cache.ts';
 
 export type HandlerDeps = {
   auth: Pick<AuthManager, 'state' | 'signIn' | 'signOut' | 'withToken'>;
   client: Pick<BackendClient, 'canUseMeet' | 'listSessions' | 'realtimeTokenRequest' | 'health'>;
   meetCalls: Pick<MeetCalls, 'start' | 'open' | 'resendSms'>;
+  /** One session by id, remembered briefly (`sessions.get`). */
+  sessionCache: Pick<SessionCache, 'get'>;
+  /** `browser.sidePanel` (its `open` must be called while the click's user gesture lasts). */
+  sidePanel: { open(options: { windowId: number }): Promise<void> };
   /** Called with every fresh session list (the toolbar badge). */
   onSessions: (sessions: Awaited<ReturnType<BackendClient['listSessions']>>['sessions']) => void;
 };
@@ -46,9 +51,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'meet.resendSms': async (payload) => deps.meetCalls.resendSms(parse(sessionIdSchema, payload).sessionId),
     'sessions.list': listSessions,
-    'sessions.get': async (payload) => {
-      const { sessionId } = parse(sessionIdSchema, payload);
-      return (await listSessions()).sessions.find((session) => session.id === sessionId) ?? null;
+    'sessions.get': async (payload) => deps.sessionCache.get(parse(sessionIdSchema, payload).sessionId),
+    // Not async, and `open` first: Chrome honours the click's user gesture only until the handler first waits.
+    'panel.open': (_payload, sender) => {
+      const windowId = sender.tab?.windowId;
+      if (windowId === undefined)
+        throw Object.assign(new Error('Only a page in a browser tab can open the side panel.'), { code: 'bad_request' });
+      return deps.sidePanel.open({ windowId }).then(() => undefined);
     },
     'realtime.tokenRequest': () => auth.withToken((token) => client.realtimeTokenRequest(token)),
     'backend.health': () => client.health(),

@@ -10,6 +10,7 @@ import { createGoogleIdentity } from '../../lib/identity.ts';
 import { broadcast, serveMessages } from '../../lib/messages.ts';
 import { loadSettings, watchSettings } from '../../lib/settings.ts';
 import { createHandlers } from './handlers.ts';
+import { createSessionCache } from './session-cache.ts';
 
 const REFRESH_ALARM = 'savvysolve.refresh';
 const RENEW_ALARM = 'savvysolve.renew';
@@ -45,12 +46,18 @@ export default defineBackground(() => {
     else await browser.alarms.create(RENEW_ALARM, { when: Math.max(renewAt, Date.now() + 30_000) });
   };
 
+  const sessionCache = createSessionCache({
+    load: (sessionId) => auth.withToken((token) => client.getSession(token, sessionId)),
+  });
+
   const auth = createAuthManager({
     identity,
     signIn: (googleAccessToken) => client.signIn(googleAccessToken),
     store: { get: () => authItem.getValue(), set: (value) => authItem.setValue(value) },
     rememberEmail: (email) => (email ? lastEmailItem.setValue(email) : lastEmailItem.removeValue()),
     onChange: (state) => {
+      // Remembered sessions belong to the solver who was signed in.
+      sessionCache.clear();
       void broadcast({ event: 'auth.changed', state });
       void scheduleRenewal();
       refreshBadgeQuietly();
@@ -71,6 +78,7 @@ export default defineBackground(() => {
     },
     startingPageUrl: (query) => `${browser.runtime.getURL('/meet-start.html')}?${new URLSearchParams(query)}`,
     onSessionsChanged: () => {
+      sessionCache.clear();
       void broadcast({ event: 'sessions.changed' });
       refreshBadgeQuietly();
     },
@@ -82,6 +90,8 @@ export default defineBackground(() => {
       auth,
       client,
       meetCalls,
+      sessionCache,
+      sidePanel: browser.sidePanel,
       onSessions: (sessions) => void showLiveMeetCount(browser.action, countLiveMeets(sessions)),
     }),
   );

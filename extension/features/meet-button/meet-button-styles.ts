@@ -52,6 +52,30 @@ export const MEET_BUTTON_CSS = `
 .ssm-button[data-state="open"]:active { background: #e3edfd; }
 .ssm-button[aria-disabled="true"] { cursor: progress; opacity: 0.85; }
 .ssm-icon { width: 18px; height: 18px; flex: none; display: block; }
+/* Signed out: a quiet control that does not compete with the page, still a real, focusable button. */
+.ssm-quiet {
+  box-sizing: border-box;
+  display: inline-flex;
+  align-items: center;
+  gap: 6px;
+  height: 28px;
+  margin: 0;
+  padding: 0 10px 0 8px;
+  border: 1px solid #dadce0;
+  border-radius: 6px;
+  background: transparent;
+  color: #5f6368;
+  font: inherit;
+  font-size: 12px;
+  white-space: nowrap;
+  cursor: pointer;
+  transition: background-color 120ms ease, color 120ms ease, border-color 120ms ease;
+}
+.ssm-quiet .ssm-icon { width: 16px; height: 16px; }
+.ssm-quiet:hover { color: #1a73e8; border-color: #aecbfa; background: #f1f6fe; }
+.ssm-quiet:active { background: #e3edfd; }
+.ssm-quiet:focus { outline: none; }
+.ssm-quiet:focus-visible { color: #1a73e8; box-shadow: 0 0 0 2px #ffffff, 0 0 0 4px #1a73e8; }
 .ssm-live { width: 8px; height: 8px; border-radius: 50%; background: #1e8e3e; flex: none; }
 .ssm-spinner {
   box-sizing: border-box;

@@ -110,6 +110,12 @@ describe('MeetButton', () => {
     await waitFor(() => expect(api.start).toHaveBeenCalledTimes(2));
   });
 
+  it('shows nothing for a session that is not the solver’s (the background answers null)', async () => {
+    const { api } = renderButton({ getSession: vi.fn(async () => null) });
+    await waitFor(() => expect(api.getSession).toHaveBeenCalledWith(SESSION));
+    await waitFor(() => expect(screen.queryByRole('button')).toBeNull());
+  });
+
   it('shows errors in words, as an alert', async () => {
     const { button } = renderButton({
       start: vi.fn(async () => {

@@ -4,9 +4,11 @@ import type { CreateMeetLinkResponse, SessionSummary } from '../../../shared/ind
 import { callStatus, withCallStatus, type CallStatus } from '../../lib/call-status.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { FALLBACK_NOTICE } from '../../lib/wording.ts';
+import { CameraIcon } from './camera-icon.tsx';
 
 /** What the button asks the background for; the content script passes runtime-message calls. */
 export type MeetButtonApi = {
+  /** The session by id (`sessions.get`), or `null` when it is not the signed-in solver's. */
   getSession(sessionId: string): Promise<SessionSummary | null>;
   /** Creates (or finds) the session's link and opens it in a new tab. */
   start(sessionId: string): Promise<CreateMeetLinkResponse>;
@@ -26,17 +28,6 @@ const followsCall = (session: SessionSummary | null | undefined) =>
   Boolean(session?.meetLink && session.meetSpace && !session.meetSpace.attendance.callEndedAt);
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-function CameraIcon() {
-  return (
-    <svg className="ssm-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path
-        fill="currentColor"
-        d="M4 6.5A2.5 2.5 0 0 1 6.5 4h7A2.5 2.5 0 0 1 16 6.5v1.38l3.3-2.2A1.1 1.1 0 0 1 21 6.6v10.8a1.1 1.1 0 0 1-1.7.92L16 16.12v1.38A2.5 2.5 0 0 1 13.5 20h-7A2.5 2.5 0 0 1 4 17.5z"
-      />
-    </svg>
-  );
-}
 
 /**
  * "Start Google Meet" in the session header. The first click creates the link and opens it; once a link exists
@@ -75,6 +66,9 @@ export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetBut
   // The status of the link the button opens (a link made by the click waits for the next fetch to have a status).
   const call: CallStatus | null = link && session.data?.meetLink === link ? callStatus(session.data, now) : null;
   const callId = `${statusId}-call`;
+
+  // Not the solver's session (any more): no button, as the mounter decides on a page's first look.
+  if (session.data === null) return null;
 
   const onClick = () => {
     if (busy) return;

@@ -2,11 +2,12 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createRoot, type Root } from 'react-dom/client';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
-import { onBroadcast, sendMessage } from '../../lib/messages.ts';
+import { ExtensionError, onBroadcast, sendMessage } from '../../lib/messages.ts';
 import { loadSettings, watchSettings, type Settings } from '../../lib/settings.ts';
-import { createButtonMounter, type MountedButton } from './button-mounter.ts';
-import { MeetButton, SESSION_QUERY_ROOT, type MeetButtonApi } from './meet-button.tsx';
+import { createButtonMounter, type Access, type ButtonKind, type MountedButton } from './button-mounter.ts';
+import { MeetButton, SESSION_QUERY_ROOT, sessionQueryKey, type MeetButtonApi } from './meet-button.tsx';
 import { MEET_BUTTON_CSS } from './meet-button-styles.ts';
+import { SignInPrompt } from './sign-in-prompt.tsx';
 
 export const HOST_TAG = 'savvysolve-meet-button';
 
@@ -16,11 +17,21 @@ const api: MeetButtonApi = {
   open: (sessionId, url) => sendMessage('meet.open', { sessionId, url }),
 };
 
+/** Signed out (the background could not sign in silently either) → the sign-in control; any other failure → nothing. */
+async function accessOfSolver(): Promise<Access> {
+  try {
+    return (await sendMessage('meet.canUse')).canUse ? 'meet' : 'none';
+  } catch (error) {
+    return error instanceof ExtensionError && error.code === 'signed_out' ? 'sign_in' : 'none';
+  }
+}
+
 async function mountButton(
   ctx: ContentScriptContext,
   queryClient: QueryClient,
   header: Element,
   sessionId: string,
+  kind: ButtonKind,
 ): Promise<MountedButton> {
   const ui = await createShadowRootUi<Root>(ctx, {
     name: HOST_TAG,
@@ -34,7 +45,7 @@ async function mountButton(
       const root = createRoot(container);
       root.render(
         <QueryClientProvider client={queryClient}>
-          <MeetButton sessionId={sessionId} api={api} />
+          {kind === 'meet' ? <MeetButton sessionId={sessionId} api={api} /> : <SignInPrompt openPanel={() => sendMessage('panel.open')} />}
         </QueryClientProvider>,
       );
       return root;
@@ -44,7 +55,7 @@ async function mountButton(
     },
   });
   ui.mount();
-  return { sessionId, header, host: ui.shadowHost, remove: () => ui.remove() };
+  return { sessionId, kind, header, host: ui.shadowHost, remove: () => ui.remove() };
 }
 
 /** The content script's one feature: the Meet button in the session header. */
@@ -55,8 +66,11 @@ export async function startMeetButton(ctx: ContentScriptContext): Promise<void> 
   const mounter = createButtonMounter({
     win: window,
     settings: () => settings,
-    canUseMeet: async () => (await sendMessage('meet.canUse')).canUse,
-    mount: (header, sessionId) => mountButton(ctx, queryClient, header, sessionId),
+    access: accessOfSolver,
+    // Through the button's own query, so the button mounted next reads this answer instead of asking again.
+    ownsSession: async (sessionId) =>
+      (await queryClient.fetchQuery({ queryKey: sessionQueryKey(sessionId), queryFn: () => api.getSession(sessionId) })) !== null,
+    mount: (header, sessionId, kind) => mountButton(ctx, queryClient, header, sessionId, kind),
     hostTag: HOST_TAG,
   });
   const reconcile = () => void mounter.reconcile();

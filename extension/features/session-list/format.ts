@@ -13,10 +13,19 @@ export const phoneLabel = (phone: string) => {
 
 export type Tone = 'neutral' | 'pending' | 'success' | 'warning' | 'error';
 
+/** Where the link came from, in a solver's words (the chip beside the link, and its tooltip). */
 export const SOURCE_LABELS: Record<MeetLinkSource, { text: string; tone: Tone; hint: string }> = {
-  calendar: { text: 'Calendar', tone: 'success', hint: 'Created on your Google Calendar' },
-  captured: { text: 'Captured room', tone: 'success', hint: 'The room you opened after a Calendar fallback' },
-  fallback: { text: 'Fallback', tone: 'warning', hint: 'Calendar was unavailable: a new Meet was opened and the customer was not texted' },
+  calendar: { text: 'Made with Google Calendar', tone: 'success', hint: 'SavvySolve Meet made this room on your Google Calendar' },
+  captured: {
+    text: 'Room you opened',
+    tone: 'success',
+    hint: 'Google Calendar was unavailable, so you opened this room yourself; it was texted to the customer',
+  },
+  fallback: {
+    text: 'Opened by hand — not sent to the customer',
+    tone: 'warning',
+    hint: 'Google Calendar was unavailable: a new Meet was opened, and the customer was not texted',
+  },
 };
 
 /** The customer SMS in plain words. */

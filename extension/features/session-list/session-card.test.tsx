@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Attendance, MeetSpaceState, SessionSummary } from '../../../shared/index.ts';
-import { serveMessages, type Handlers } from '../../lib/messages.ts';
+import { ExtensionError, serveMessages, type Handlers } from '../../lib/messages.ts';
 import { aSession } from '../../test-fixtures.ts';
 import { SessionCard } from './session-card.tsx';
 
@@ -149,5 +149,108 @@ describe('SessionCard call status', () => {
     expect(screen.getByTestId('session-access-warning').textContent).toBe(`The customer may have to ask to join: ${problem}.`);
     expect(callLine().textContent).toBe('Waiting for the customer · SMS delivered just now');
     expect(callLine().className).toContain('status--warning');
+  });
+});
+
+describe('SessionCard resend', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const queued = () => ({ sms: { status: 'queued' as const, error: null, updatedAt: new Date().toISOString() } });
+  const resendButton = () => screen.getByRole('button', { name: 'Resend SMS' });
+
+  it('is disabled while a send is in flight', async () => {
+    let finish: () => void = () => {};
+    const resend = vi.fn(() => new Promise<ReturnType<typeof queued>>((resolve) => (finish = () => resolve(queued()))));
+    renderCard(withLink(null), { 'meet.resendSms': resend });
+    fireEvent.click(resendButton());
+    const sending = await screen.findByRole('button', { name: 'Sending…' });
+    expect(sending).toHaveProperty('disabled', true);
+    fireEvent.click(sending);
+    expect(resend).toHaveBeenCalledTimes(1);
+    finish();
+    await screen.findByRole('button', { name: 'Resend SMS' });
+  });
+
+  it('asks before a second resend within 60 s ("Texted 40 s ago — send again?"), and not after', async () => {
+    vi.useFakeTimers({ now: T0, shouldAdvanceTime: true, toFake: ['Date'] });
+    const resend = vi.fn(async () => queued());
+    renderCard(withLink(null), { 'meet.resendSms': resend });
+    fireEvent.click(resendButton());
+    await waitFor(() => expect(resend).toHaveBeenCalledTimes(1));
+    await screen.findByRole('button', { name: 'Resend SMS' });
+
+    vi.setSystemTime(Date.now() + 40_000);
+    fireEvent.click(resendButton());
+    const confirm = screen.getByTestId('session-resend-confirm');
+    expect(confirm.getAttribute('role')).toBe('group');
+    expect(screen.getByRole('group', { name: 'Texted 40 s ago — send again?' })).toBe(confirm);
+    expect(resend).toHaveBeenCalledTimes(1);
+    // The safe answer has the focus, so a quick Enter does not text the customer again.
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('button', { name: 'Resend SMS' })).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByTestId('session-resend-confirm')).toBeNull();
+    expect(resend).toHaveBeenCalledTimes(1);
+
+    fireEvent.click(resendButton());
+    fireEvent.click(screen.getByRole('button', { name: 'Send again' }));
+    await waitFor(() => expect(resend).toHaveBeenCalledTimes(2));
+    expect(screen.queryByTestId('session-resend-confirm')).toBeNull();
+    await screen.findByRole('button', { name: 'Resend SMS' });
+
+    // A minute after the last send, no question.
+    vi.setSystemTime(Date.now() + 60_000);
+    fireEvent.click(resendButton());
+    await waitFor(() => expect(resend).toHaveBeenCalledTimes(3));
+    expect(screen.queryByTestId('session-resend-confirm')).toBeNull();
+  });
+
+  it('does not count a failed resend', async () => {
+    const resend = vi.fn(async () => {
+      throw new ExtensionError('sms_failed', 'Twilio refused the number');
+    });
+    renderCard(withLink(null), { 'meet.resendSms': resend as unknown as Handlers['meet.resendSms'] });
+    fireEvent.click(resendButton());
+    await screen.findByRole('alert');
+    fireEvent.click(resendButton());
+    await waitFor(() => expect(resend).toHaveBeenCalledTimes(2));
+    expect(screen.queryByTestId('session-resend-confirm')).toBeNull();
+  });
+
+  it('shows the backend’s rate limit in human time', async () => {
+    const resend = vi.fn(async () => {
+      throw new ExtensionError('rate_limited', 'Too many SMS resends; try again in 10 minutes.', 429);
+    });
+    renderCard(withLink(null), { 'meet.resendSms': resend as unknown as Handlers['meet.resendSms'] });
+    fireEvent.click(resendButton());
+    expect((await screen.findByRole('alert')).textContent).toBe('Couldn’t resend the SMS: Too many SMS resends; try again in 10 minutes.');
+  });
+});
+
+describe('SessionCard link', () => {
+  it.each([
+    ['calendar', 'Made with Google Calendar', 'chip--success'],
+    ['captured', 'Room you opened', 'chip--success'],
+  ] as const)('names a %s link "%s"', (source, text, tone) => {
+    renderCard(withLink(null, { meetLinkSource: source }));
+    const chip = screen.getByTestId('session-source');
+    expect(chip.textContent).toBe(text);
+    expect(chip.className).toContain(tone);
+  });
+
+  it('says a room opened by hand was not sent to the customer', () => {
+    renderCard(aSession({ meetLinkSource: 'fallback' }));
+    expect(screen.getByTestId('session-source').textContent).toBe('Opened by hand — not sent to the customer');
+  });
+
+  it('shows the whole link (no ellipsis), with the full address in its tooltip', () => {
+    const long = 'https://meet.google.com/abc-defg-hij?authuser=someone.with.a.long.name@example.com';
+    renderCard(withLink(null, { meetLink: long }));
+    const link = screen.getByTestId('session-link').querySelector('.session__link')!;
+    expect(link.textContent).toBe('meet.google.com/abc-defg-hij?authuser=someone.with.a.long.name@example.com');
+    expect(link.getAttribute('title')).toBe(long);
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { SessionSummary } from '../../../shared/index.ts';
 import { displayLink, maskPhone, phoneLabel, smsStateText, SOURCE_LABELS } from './format.ts';
 import { useOpenMeet, useResendSms, useStartMeet } from './use-sessions.ts';
@@ -56,11 +56,31 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
   const source = session.meetLinkSource ? SOURCE_LABELS[session.meetLinkSource] : undefined;
   const sms = smsStateText(session.sms, session.meetLink !== null);
   const fallbackJustUsed = start.data?.usedFallback === true && session.meetLink === null;
-  const error = start.error ?? open.error ?? resend.error;
+  const failure = start.error
+    ? { what: 'Couldn’t start Google Meet', error: start.error }
+    : open.error
+      ? { what: 'Couldn’t open the Meet', error: open.error }
+      : resend.error
+        ? { what: 'Couldn’t resend the SMS', error: resend.error }
+        : undefined;
   const call = callStatus(session, now);
   const nudge = call?.nudge === true && !resend.isPending && !resend.isSuccess;
+  // A second resend within a minute asks first ("Texted 40 s ago — send again?").
+  const [confirmAgo, setConfirmAgo] = useState<number>();
   const titleId = `session-${session.id}`;
   const nudgeId = `${titleId}-nudge`;
+  const confirmId = `${titleId}-confirm`;
+
+  const askResend = () => {
+    if (resend.isPending) return;
+    const ago = resend.recentlyResent(session.id);
+    if (ago !== undefined) setConfirmAgo(ago);
+    else resend.mutate(session.id);
+  };
+  const confirmResend = () => {
+    setConfirmAgo(undefined);
+    resend.mutate(session.id);
+  };
 
   return (
     <li className="session" aria-labelledby={titleId} data-testid="session-card" data-session-id={session.id}>
@@ -76,8 +96,9 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
       <dl className="session__facts">
         <div>
           <dt>Meet</dt>
-          <dd data-testid="session-link">
+          <dd data-testid="session-link" className="session__link-line">
             {session.meetLink ? (
+              // The whole link, wrapping where it must: a solver may read it out to the customer.
               <span className="session__link" title={session.meetLink}>
                 {displayLink(session.meetLink)}
               </span>
@@ -126,9 +147,9 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
           {FALLBACK_NOTICE}
         </p>
       )}
-      {error && (
-        <p className="notice notice--error" role="alert">
-          {errorText(error)}
+      {failure && (
+        <p className="notice notice--error" role="alert" data-testid="session-error">
+          {failure.what}: {errorText(failure.error)}
         </p>
       )}
 
@@ -151,16 +172,19 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
             <button type="button" className="button" onClick={copy} aria-live="polite">
               {copyState === 'copied' ? 'Copied' : copyState === 'failed' ? 'Copy failed' : 'Copy link'}
             </button>
-            <button
-              type="button"
-              className={nudge ? 'button' : 'button button--quiet'}
-              onClick={() => resend.mutate(session.id)}
-              disabled={resend.isPending}
-              title="Text the link to the customer again"
-              aria-describedby={nudge ? nudgeId : undefined}
-            >
-              {resend.isPending ? 'Sending…' : 'Resend SMS'}
-            </button>
+            {confirmAgo === undefined && (
+              <button
+                type="button"
+                className={nudge ? 'button' : 'button button--quiet'}
+                onClick={askResend}
+                disabled={resend.isPending}
+                aria-busy={resend.isPending || undefined}
+                title="Text the link to the customer again"
+                aria-describedby={nudge ? nudgeId : undefined}
+              >
+                {resend.isPending ? 'Sending…' : 'Resend SMS'}
+              </button>
+            )}
           </>
         ) : (
           canStart && (
@@ -176,6 +200,31 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
           )
         )}
       </div>
+      {confirmAgo !== undefined && (
+        <ResendConfirm id={confirmId} agoMs={confirmAgo} onConfirm={confirmResend} onCancel={() => setConfirmAgo(undefined)} />
+      )}
     </li>
+  );
+}
+
+/** "Texted 40 s ago — send again?" with the two answers; focus goes to the question's safe answer. */
+function ResendConfirm({ id, agoMs, onConfirm, onCancel }: { id: string; agoMs: number; onConfirm: () => void; onCancel: () => void }) {
+  const cancel = useRef<HTMLButtonElement>(null);
+  useEffect(() => cancel.current?.focus(), []);
+  const seconds = Math.max(1, Math.round(agoMs / 1000));
+  return (
+    <div className="notice notice--warning session__confirm" role="group" aria-labelledby={id} data-testid="session-resend-confirm">
+      <p id={id} role="status">
+        Texted {seconds} s ago — send again?
+      </p>
+      <div className="session__confirm-actions">
+        <button type="button" className="button" onClick={onConfirm}>
+          Send again
+        </button>
+        <button type="button" className="button button--quiet" onClick={onCancel} ref={cancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
   );
 }

@@ -49,9 +49,11 @@ describe('settings form', () => {
     const { api } = setup();
     fireEvent.change(screen.getByLabelText('Backend URL'), { target: { value: 'meet-api.example.com' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    expect((await screen.findByTestId('save-outcome')).textContent).toBe('Nothing was saved: fix the fields marked below.');
+    expect((await screen.findByTestId('save-outcome')).textContent).toBe('Nothing was saved: fix the highlighted fields above.');
     const field = screen.getByLabelText('Backend URL');
     expect(field.getAttribute('aria-invalid')).toBe('true');
+    // The keyboard is taken to the field to fix.
+    expect(document.activeElement).toBe(field);
     expect(screen.getByRole('alert').textContent).toMatch(/https:\/\//);
     expect(api.save).not.toHaveBeenCalled();
     expect(api.requestOrigins).not.toHaveBeenCalled();

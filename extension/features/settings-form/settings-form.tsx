@@ -93,7 +93,10 @@ export function SettingsForm({ resolved, api }: { resolved: ResolvedSettings; ap
     const validation = validateSettings(fromDraft(draft, editable), resolved.managed);
     if (!validation.ok) {
       setProblems(validation.problems);
-      setOutcome({ tone: 'error', text: 'Nothing was saved: fix the fields marked below.' });
+      // The message sits under the form, the fields above it: say so, and take the keyboard to the first one.
+      setOutcome({ tone: 'error', text: 'Nothing was saved: fix the highlighted fields above.' });
+      const first = FIELDS.find((field) => validation.problems[field.key]);
+      if (first) document.getElementById(`setting-${first.key}`)?.focus();
       return;
     }
     setProblems({});

@@ -89,7 +89,7 @@ describe('auth manager', () => {
   it('keeps a still-valid session when a silent renewal fails', async () => {
     const { auth, now, signIn } = setup();
     await auth.signIn({ interactive: true });
-    signIn.mockRejectedValueOnce(new BackendError(0, 'network', 'The backend could not be reached.'));
+    signIn.mockRejectedValueOnce(new BackendError(0, 'network', 'Can’t reach the SavvySolve Meet backend.'));
     now.mockReturnValue(NOW + 56 * 60_000);
     expect(await auth.withToken(async (token) => token)).toBe('backend-1');
   });
@@ -146,12 +146,12 @@ describe('auth manager', () => {
   it('explains why a call cannot be made when silent sign-in fails', async () => {
     const { auth } = setup({
       signIn: async () => {
-        throw new BackendError(0, 'network', 'The SavvySolve Meet backend at http://localhost:8787 it could not be reached.');
+        throw new BackendError(0, 'network', 'Can’t reach the SavvySolve Meet backend at http://localhost:8787.');
       },
     });
     await expect(auth.withToken(async () => 'never')).rejects.toMatchObject({
       code: 'signed_out',
-      message: expect.stringMatching(/could not be reached/),
+      message: expect.stringMatching(/Can’t reach the SavvySolve Meet backend/),
     });
   });
 });

@@ -8,6 +8,13 @@ const TITLES: Record<string, string> = {
   not_configured: 'Sign-in isn’t set up yet',
 };
 
+/**
+ * A silent sign-in that Google answered "the user must sign in" (`interaction_required`, `login_required`, Chrome's
+ * "User interaction required.") is no problem to show in red: it is the reason this card is here.
+ */
+const SIGN_IN_NEEDED = /interaction[_ ]required|login_required|consent_required|account_selection_required/i;
+export const isJustSignedOut = (problem: AuthProblem | undefined) => problem?.code === 'identity' && SIGN_IN_NEEDED.test(problem.message);
+
 /** The signed-out state: why (if we know), and the button that starts Google sign-in. */
 export function SignInCard({
   problem,
@@ -20,8 +27,9 @@ export function SignInCard({
   pending: boolean;
   error: string | undefined;
 }) {
-  const message = error ?? problem?.message;
-  const title = problem ? (TITLES[problem.code] ?? 'You are signed out') : 'Sign in to SavvySolve Meet';
+  const shown = isJustSignedOut(problem) ? undefined : problem;
+  const message = error ?? shown?.message;
+  const title = shown ? (TITLES[shown.code] ?? 'You are signed out') : 'Sign in to SavvySolve Meet';
   return (
     <section className="card card--center" aria-labelledby="sign-in-title" data-testid="sign-in">
       <h2 id="sign-in-title" className="card__title">

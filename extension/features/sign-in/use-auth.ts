@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { onBroadcast, sendMessage, type AuthState } from '../../lib/messages.ts';
 
@@ -15,6 +15,20 @@ export function useAuthState() {
     [queryClient],
   );
   return useQuery({ queryKey: AUTH_QUERY_KEY, queryFn: () => sendMessage('auth.get') });
+}
+
+/**
+ * Whether the backend answers (`backend.health`), asked while signed out: signing in needs it. `recheck` is part of
+ * the key, so a new sign-in problem (e.g. a renewal that could not reach the backend) asks again.
+ */
+export function useBackendHealth(recheck: string) {
+  return useQuery({
+    queryKey: ['backend-health', recheck],
+    queryFn: () => sendMessage('backend.health'),
+    retry: false,
+    // Asking again keeps what is shown until the new answer arrives.
+    placeholderData: keepPreviousData,
+  });
 }
 
 export function useSignIn() {

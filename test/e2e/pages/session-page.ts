@@ -20,6 +20,11 @@ export class SessionPage {
     return this.page.getByTestId('savvysolve-meet-button');
   }
 
+  /** Signed out: the quiet "Sign in to start a video call" in the header (in the same shadow host). */
+  get signInControl(): Locator {
+    return this.page.getByTestId('savvysolve-meet-sign-in');
+  }
+
   get notice(): Locator {
     return this.page.getByTestId('savvysolve-meet-notice');
   }
