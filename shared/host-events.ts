@@ -6,7 +6,7 @@ import { emailSchema, sessionIdSchema, textFieldSchema } from './fields.ts';
 /**
  * The SavvySolve app and this backend keep each other in step with Standard Webhooks
  * (https://www.standardwebhooks.com): headers `webhook-id`, `webhook-timestamp`, `webhook-signature`, and the
- * envelope the specification recommends. See README "Connecting SavvySolve".
+ * envelope the specification recommends. See docs/connecting-savvysolve.md.
  */
 export const webhookEnvelopeSchema = z.object({
   type: z.string().trim().min(1, 'type is required').max(100),

@@ -90,7 +90,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   /**
    * The solver behind a backend session token, read through the solver cache: a change made on this instance
-   * applies at once, one made elsewhere within a second (README "Guarantees", revocation).
+   * applies at once, one made elsewhere within a second (docs/guarantees.md, revocation).
    * @throws ApiError 401 for a missing, invalid, expired or revoked token (older token version); 403 when disabled.
    */
   async function authenticate(authorization: string | undefined): Promise<SolverRow> {

@@ -41,7 +41,7 @@ export type HostSyncDeps = {
 export type HostSync = ReturnType<typeof createHostSync>;
 
 /**
- * Keeps sessions and solvers in step with the SavvySolve app (README "Connecting SavvySolve"): applies its signed events once
+ * Keeps sessions and solvers in step with the SavvySolve app (docs/connecting-savvysolve.md): applies its signed events once
  * each (by `webhook-id`) and in order (by `occurredAt`), and pulls a session the webhooks missed.
  */
 export function createHostSync(deps: HostSyncDeps) {

@@ -17,7 +17,7 @@ export class MeetSpaceFailure extends Error {
   }
 }
 
-/** The Meet scopes, each with why it is asked for (README "Google Cloud and Workspace"). */
+/** The Meet scopes, each with why it is asked for (docs/admin-guide.md, "Google Cloud and Workspace"). */
 export const MEET_SCOPES = {
   /** Change the access type of meetings the solver's calendar created (and retire them at the end). */
   settings: 'https://www.googleapis.com/auth/meetings.space.settings',

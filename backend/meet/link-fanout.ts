@@ -23,7 +23,7 @@ export const NOTIFY_DEADLINE_MS = 10_000;
 type SessionRow = typeof sessions.$inferSelect;
 
 /**
- * The session row is the outbox of a new Meet link (docs: README "How a Meet link is made"). The click stores the
+ * The session row is the outbox of a new Meet link (docs/meet-link.md, docs/architecture.md). The click stores the
  * link with `fanout_pending` in one statement and answers; then, each stage claiming its flag in its own
  * transaction (exactly once across instances; a crash delays a stage, never loses it):
  * 1. `fanOut`: the audit entry, the solver's update, the host's `meet_link.created`, and — with Meet space control —

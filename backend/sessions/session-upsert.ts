@@ -25,7 +25,7 @@ export type SessionUpsert = {
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'ended';
 
 /**
- * Creates or updates a session in the caller's transaction (rules: README "Connecting SavvySolve"). Older events
+ * Creates or updates a session in the caller's transaction (rules: docs/connecting-savvysolve.md). Older events
  * never overwrite newer state; a changed solver moves the session (both solvers' panels refresh, the Meet link
  * stays); status `ended` runs the end flow. Wake SESSION_CHANGE_JOBS after the commit.
  */

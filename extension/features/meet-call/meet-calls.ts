@@ -61,7 +61,7 @@ const isWebUrl = (url: string) => {
  * Starting and opening a session's Meet call (background side). The tab is created by the extension, so it has no
  * opener and no referrer — what `noopener,noreferrer` gives a page — and no popup blocker stands in the way after
  * the wait for Calendar. After a fallback the opened tab is watched: once it lands on a real room
- * (`meet.google.com/abc-defg-hij`) that room is handed to the backend, which texts the customer (README, "How a Meet link is made": fallback).
+ * (`meet.google.com/abc-defg-hij`) that room is handed to the backend, which texts the customer (docs/meet-link.md: fallback).
  */
 export function createMeetCalls(deps: MeetCallsDeps) {
   const log = deps.log ?? (() => {});
