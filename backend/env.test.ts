@@ -56,6 +56,18 @@ describe('loadConfig', () => {
     expect(problems).not.toContain(secretish);
   });
 
+  it('reads the realtime endpoint the extension connects to (ABLY_REALTIME_URL), ws:// or wss:// only', () => {
+    const key = 'app.key:secret';
+    expect(loadConfig({ ABLY_API_KEY: key, ABLY_REALTIME_URL: 'ws://127.0.0.1:4012' }).ably).toEqual({
+      apiKey: key,
+      realtimeUrl: 'ws://127.0.0.1:4012',
+    });
+    expect(loadConfig({ ABLY_API_KEY: key }).ably?.realtimeUrl).toBeUndefined();
+    expect(() => loadConfig({ ABLY_API_KEY: key, ABLY_REALTIME_URL: 'http://127.0.0.1:4012' })).toThrow(
+      /ABLY_REALTIME_URL: must be a ws:\/\/ or wss:\/\/ URL/,
+    );
+  });
+
   it('accepts a messaging service instead of a from number, and requires a session secret in production', () => {
     const twilio = loadConfig({ TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_MESSAGING_SERVICE_SID: 'MG1' }).twilio;
     expect(twilio?.messagingServiceSid).toBe('MG1');

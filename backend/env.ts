@@ -109,6 +109,8 @@ const envSchema = z.object({
   CUSTOMER_JOIN_NUDGE_MINUTES: z.coerce.number('must be a number of minutes').int().min(1).max(120).default(3),
   TWILIO_API_URL: url('https://api.twilio.com'),
   ABLY_REST_URL: url(),
+  // Where the extension's realtime client connects (an emulator, a proxy); unset: Ably's own endpoint.
+  ABLY_REALTIME_URL: optionalText.pipe(z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional()),
   EXTENSION_ORIGINS: list,
   SAVVYSOLVE_WEBHOOK_SECRET: webhookSecrets,
   SAVVYSOLVE_API_URL: url(),
@@ -159,7 +161,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
             apiUrl: env.TWILIO_API_URL!,
           }
         : undefined,
-    ably: env.ABLY_API_KEY ? { apiKey: env.ABLY_API_KEY, restUrl: env.ABLY_REST_URL } : undefined,
+    ably: env.ABLY_API_KEY ? { apiKey: env.ABLY_API_KEY, restUrl: env.ABLY_REST_URL, realtimeUrl: env.ABLY_REALTIME_URL } : undefined,
     /** Channel names the host's views listen on. */
     channels: { session: env.ABLY_SESSION_CHANNEL, solver: env.ABLY_SOLVER_CHANNEL } satisfies ChannelTemplates,
     /** The SavvySolve app: inbound webhooks, lazy pull of missed sessions, outbound events. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { realtimeEndpointSchema } from './realtime.ts';
 
 export const integrationStateSchema = z.enum(['configured', 'not_configured']);
 
@@ -17,5 +18,7 @@ export const healthResponseSchema = z.object({
     savvysolveApi: integrationStateSchema,
     savvysolveEvents: integrationStateSchema,
   }),
+  /** Present when Ably is configured with ABLY_REALTIME_URL: where the extension connects for live updates. Absent: Ably's own endpoint. */
+  realtime: realtimeEndpointSchema.optional(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;

@@ -1,15 +1,21 @@
 /// <reference types="chrome" />
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SidePanel } from './pages/side-panel.ts';
 import { ADA, eventually, settingsFor, startE2EStack, type E2EStack } from './support/e2e-stack.ts';
 import { ARTIFACTS_DIR, configureExtension, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
 
+/** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
+const SHOTS_DIR = process.env.E2E_SHOTS_DIR ?? ARTIFACTS_DIR;
+
 describe('the side panel and toolbar in real Chromium', () => {
   let stack: E2EStack;
   let browser: ExtensionBrowser;
   let adaId: string;
+  let panel: SidePanel;
 
   beforeAll(async () => {
+    mkdirSync(SHOTS_DIR, { recursive: true });
     stack = await startE2EStack();
     adaId = await stack.api.createSolver({ ...ADA, employment: 'employed', googleEmail: ADA.email });
     await stack.api.createSession({ solverId: adaId, customerName: 'Grace Hopper', customerPhone: '+14155550123' });
@@ -29,7 +35,7 @@ describe('the side panel and toolbar in real Chromium', () => {
   });
 
   it('lists the session, starts its Meet, and follows link and SMS state without a reload', async () => {
-    const panel = await SidePanel.open(browser);
+    panel = await SidePanel.open(browser);
     if (await panel.signInButton.isVisible()) await panel.signIn();
     await panel.accountName.waitFor();
     expect(await panel.accountName.textContent()).toBe(ADA.name);
@@ -53,7 +59,7 @@ describe('the side panel and toolbar in real Chromium', () => {
 
     const room = meetTab.url().replace(/^https?:\/\//, '');
     await eventually(async () => (await grace.getByTestId('session-link').textContent())?.includes(room), 'the link on the card');
-    expect(await grace.getByTestId('session-source').textContent()).toBe('Calendar');
+    expect(await grace.getByTestId('session-source').textContent()).toBe('Made with Google Calendar');
     // Twilio (emulated) reports `sent` then `delivered` through the signed status callback; the panel follows (on the
     // call line, which tells the SMS state while the customer is awaited).
     await eventually(
@@ -82,5 +88,88 @@ describe('the side panel and toolbar in real Chromium', () => {
     await reader.goto(`${stack.fixture.url}/`);
     expect(await reader.evaluate(() => navigator.clipboard.readText())).toBe(meetTab.url());
     await reader.close();
+  });
+
+  it('asks before texting the customer a second time within a minute', async () => {
+    await panel.page.bringToFront();
+    const grace = panel.card('Grace Hopper');
+    const texts = () => stack.emulators.twilio.messages().filter((message) => message.to === '+14155550123').length;
+    const before = texts();
+    await grace.getByRole('button', { name: 'Resend SMS' }).click();
+    await eventually(() => texts() === before + 1, 'the resent SMS');
+    await grace.getByRole('button', { name: 'Resend SMS' }).waitFor();
+
+    await grace.getByRole('button', { name: 'Resend SMS' }).click();
+    const confirm = grace.getByTestId('session-resend-confirm');
+    await confirm.waitFor();
+    expect(await confirm.getByRole('status').textContent()).toMatch(/^Texted \d+ s ago — send again\?$/);
+    expect(await grace.getByRole('button', { name: 'Resend SMS' }).count()).toBe(0);
+    await grace.screenshot({ path: `${SHOTS_DIR}/side-panel-resend-confirm.png` });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(texts()).toBe(before + 1);
+
+    await grace.getByRole('button', { name: 'Resend SMS' }).click();
+    await confirm.getByRole('button', { name: 'Send again' }).click();
+    await eventually(() => texts() === before + 2, 'the SMS sent again after the confirmation');
+  });
+
+  it('names where each link came from in a solver’s words', async () => {
+    // meet.google.com is not reachable here: answer it locally so the fallback tab has a page.
+    await browser.context.route('https://meet.google.com/**', (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<title>Google Meet (stand-in)</title><h1>New meeting</h1>' }),
+    );
+    try {
+      await panel.page.bringToFront();
+      const alan = panel.card('Alan Turing');
+      stack.emulators.google.faults.set('events.insert', { status: 503, times: 10 });
+      const opened = nextTab(browser.context);
+      await alan.getByRole('button', { name: 'Start Google Meet' }).click();
+      const fallbackTab = await opened;
+      stack.emulators.clearFaults();
+      await panel.page.bringToFront();
+      await eventually(
+        async () => (await alan.getByTestId('session-source').textContent()) === 'Opened by hand — not sent to the customer',
+        'the fallback chip',
+      );
+      await panel.page.screenshot({ path: `${SHOTS_DIR}/side-panel-origin-chips-fallback.png` });
+
+      // The solver's room is handed to the backend: the chip says whose room it is.
+      await fallbackTab.goto('https://meet.google.com/abc-defg-hij');
+      await panel.page.bringToFront();
+      await eventually(async () => (await alan.getByTestId('session-source').textContent()) === 'Room you opened', 'the captured chip');
+      expect(await panel.card('Grace Hopper').getByTestId('session-source').textContent()).toBe('Made with Google Calendar');
+      // The whole link is shown, not cut short.
+      expect(await alan.getByTestId('session-link').locator('.session__link').textContent()).toBe('meet.google.com/abc-defg-hij');
+      await panel.page.screenshot({ path: `${SHOTS_DIR}/side-panel-origin-chips.png` });
+      await fallbackTab.close();
+    } finally {
+      await browser.context.unroute('https://meet.google.com/**');
+    }
+  });
+
+  it('shows an unreachable backend alone, with a retry, not beside the sign-in', async () => {
+    await panel.page.bringToFront();
+    await panel.signOut();
+    const { backendUrl } = settingsFor(stack);
+    // Nothing listens on port 9.
+    await browser.evaluate((url) => chrome.storage.local.set({ backendUrl: url }), 'http://127.0.0.1:9');
+    try {
+      await panel.page.reload();
+      const down = panel.page.getByTestId('backend-down');
+      await down.waitFor();
+      expect(await down.getByRole('heading').textContent()).toBe('No connection to SavvySolve Meet');
+      expect(await down.getByRole('alert').textContent()).toBe(
+        'Can’t reach the SavvySolve Meet backend at http://127.0.0.1:9. Check the address in Settings, or ask your admin whether it is running.',
+      );
+      expect(await panel.signInButton.count()).toBe(0);
+      await panel.page.screenshot({ path: `${SHOTS_DIR}/side-panel-backend-down.png` });
+    } finally {
+      await browser.evaluate((url) => chrome.storage.local.set({ backendUrl: url }), backendUrl);
+    }
+    await panel.page.getByRole('button', { name: 'Try again' }).click();
+    await panel.signInButton.waitFor();
+    expect(await panel.page.getByTestId('backend-down').count()).toBe(0);
   });
 });

@@ -18,6 +18,7 @@ console.log(`# Emulators: Google ${emulators.google.url}, Twilio ${emulators.twi
 console.log(`# Delegation granted for: ${delegatedUsers.join(', ')}; browser sign-in as ${delegatedUsers[0] ?? '(nobody)'}`);
 console.log(`# SMS inbox: ${emulators.twilio.url}/__emulator/inbox`);
 console.log(`# Ably messages: ${emulators.ably.url}/__emulator/inbox`);
+console.log(`# Ably realtime (the extension's live updates): ${emulators.ably.realtimeUrl}`);
 console.log('# Paste into the backend shell:');
 for (const [name, value] of Object.entries(emulators.backendEnv)) console.log(`export ${name}=${value}`);
 

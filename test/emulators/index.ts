@@ -32,6 +32,8 @@ export type BackendEnv = {
   TWILIO_API_URL: string;
   ABLY_API_KEY: string;
   ABLY_REST_URL: string;
+  /** The emulator's realtime endpoint: the extension connects there, never to Ably's own hosts. */
+  ABLY_REALTIME_URL: string;
 };
 
 export type EmulatorsOptions = {
@@ -95,6 +97,7 @@ export async function startEmulators(options: EmulatorsOptions = {}): Promise<Em
       TWILIO_API_URL: twilio.url,
       ABLY_API_KEY: TEST_ABLY_KEY,
       ABLY_REST_URL: ably.url,
+      ABLY_REALTIME_URL: ably.realtimeUrl,
     },
     clearFaults: () => all.forEach((emulator) => emulator.faults.clear()),
     reset: () => all.forEach((emulator) => emulator.reset()),

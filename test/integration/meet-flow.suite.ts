@@ -50,6 +50,8 @@ export function describeMeetFlow(database: DatabaseChoice) {
           savvysolveApi: 'configured',
           savvysolveEvents: 'configured',
         },
+        // ABLY_REALTIME_URL: where the extension's realtime client connects (the emulator).
+        realtime: { endpoint: '127.0.0.1', port: stack.emulators.ably.port, tls: false },
       });
     });
 

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { browser } from 'wxt/browser';
 import { BackendStatus } from '../../features/backend-status/backend-status.tsx';
+import { connectAbly } from '../../features/session-list/ably-connection.ts';
+import { watchLiveUpdates } from '../../features/session-list/watch-live-updates.ts';
 import { SettingsForm, type SettingsFormApi } from '../../features/settings-form/settings-form.tsx';
 import { missingOrigins, requestOrigins } from '../../lib/host-permissions.ts';
 import { sendMessage } from '../../lib/messages.ts';
@@ -12,6 +14,7 @@ const api: SettingsFormApi = {
   requestOrigins: (origins) => requestOrigins(browser.permissions, origins),
   missingOrigins: (origins) => missingOrigins(browser.permissions, origins),
 };
+const watchLive = watchLiveUpdates(connectAbly);
 
 /** The options page: settings from storage, live-updated when the page or Chrome policy changes them. */
 export function OptionsApp() {
@@ -30,7 +33,11 @@ export function OptionsApp() {
       {resolved ? (
         <>
           <SettingsForm resolved={resolved} api={api} />
-          <BackendStatus backendUrl={resolved.values.backendUrl} fetchHealth={() => sendMessage('backend.health')} />
+          <BackendStatus
+            backendUrl={resolved.values.backendUrl}
+            fetchHealth={() => sendMessage('backend.health')}
+            watchLiveUpdates={watchLive}
+          />
         </>
       ) : (
         <p className="muted">Loading…</p>

@@ -3,11 +3,29 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { ConnectRealtime } from '../../features/session-list/live-updates.ts';
-import { broadcast, serveMessages, type AuthState, type Handlers } from '../../lib/messages.ts';
+import type { HealthResponse } from '../../../shared/index.ts';
+import { broadcast, ExtensionError, serveMessages, type AuthState, type Handlers } from '../../lib/messages.ts';
 import { SidePanelApp } from './side-panel-app.tsx';
 import { SOLVER, aSession as session } from '../../test-fixtures.ts';
 
 const SIGNED_IN: AuthState = { status: 'signed_in', solver: SOLVER, expiresAt: '2030-01-01T00:00:00.000Z' };
+const HEALTHY: HealthResponse = {
+  status: 'ok',
+  database: { kind: 'pglite', ok: true },
+  integrations: {
+    googleCalendar: 'configured',
+    googleSignIn: 'configured',
+    twilio: 'configured',
+    ably: 'not_configured',
+    adminApi: 'configured',
+    savvysolveWebhooks: 'not_configured',
+    savvysolveApi: 'not_configured',
+    savvysolveEvents: 'not_configured',
+  },
+};
+const DOWN_MESSAGE =
+  'Can’t reach the SavvySolve Meet backend at http://localhost:8787. Check the address in Settings, or ask your admin whether it is running.';
+const backendDown = () => new ExtensionError('network', DOWN_MESSAGE);
 
 /** A background stand-in answering the side panel's messages through WXT's fake browser. */
 function fakeBackground(overrides: Partial<Handlers>) {
@@ -24,8 +42,9 @@ function fakeBackground(overrides: Partial<Handlers>) {
     'meet.resendSms': unused,
     'sessions.list': async () => ({ sessions: [] }),
     'sessions.get': async () => null,
+    'panel.open': unused,
     'realtime.tokenRequest': async () => null,
-    'backend.health': unused,
+    'backend.health': async () => HEALTHY,
     ...overrides,
   };
   serveMessages(handlers);
@@ -75,10 +94,10 @@ describe('side panel', () => {
     expect(grace.getByLabelText('Phone number ending 0123').textContent).toBe('••• ••• 0123');
     expect(cards[0]!.textContent).not.toContain('4155550123');
     expect(grace.getByTestId('session-link').textContent).toContain('meet.google.com/abc-defg-hij');
-    expect(grace.getByTestId('session-source').textContent).toBe('Calendar');
+    expect(grace.getByTestId('session-source').textContent).toBe('Made with Google Calendar');
     expect(grace.getByTestId('session-sms').textContent).toBe('SMS delivered');
     expect(within(cards[1]!).getByTestId('session-sms').textContent).toBe('SMS failed: The number is not a mobile number');
-    expect(within(cards[1]!).getByTestId('session-source').textContent).toBe('Captured room');
+    expect(within(cards[1]!).getByTestId('session-source').textContent).toBe('Room you opened');
     expect(screen.getByRole('heading', { name: 'Active sessions (2)' })).toBeTruthy();
   });
 
@@ -139,6 +158,80 @@ describe('side panel', () => {
     expect(signIn).toHaveBeenCalledWith({ interactive: true }, expect.anything());
   });
 
+  it('shows only "no connection" with a retry when the backend is down while signed out, then the sign-in again', async () => {
+    let up = false;
+    const health = vi.fn(async () => {
+      if (!up) throw backendDown();
+      return HEALTHY;
+    });
+    fakeBackground({
+      'auth.get': async () => ({ status: 'signed_out', problem: { code: 'network', message: DOWN_MESSAGE } }),
+      'backend.health': health,
+    });
+    renderPanel();
+    const card = await screen.findByTestId('backend-down');
+    expect(within(card).getByRole('heading').textContent).toBe('No connection to SavvySolve Meet');
+    expect(within(card).getByRole('alert').textContent).toBe(DOWN_MESSAGE);
+    // Alone: no sign-in prompt beside it.
+    expect(screen.queryByTestId('sign-in')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Sign in with Google' })).toBeNull();
+
+    // Shown at once from the last sign-in's problem, then confirmed by the health check.
+    const retry = await within(card).findByRole('button', { name: 'Try again' });
+    expect(health).toHaveBeenCalledTimes(1);
+    up = true;
+    fireEvent.click(retry);
+    await screen.findByRole('button', { name: 'Sign in with Google' });
+    expect(screen.queryByTestId('backend-down')).toBeNull();
+    // The stale "could not reach" of the last sign-in is not shown beside it.
+    expect(screen.getByRole('heading', { name: 'Sign in to SavvySolve Meet' })).toBeTruthy();
+    expect(screen.queryByTestId('sign-in-problem')).toBeNull();
+    expect(health).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows "no connection" when a sign-in finds the backend down', async () => {
+    fakeBackground({
+      'auth.get': async () => ({ status: 'signed_out' }),
+      'auth.signIn': async () => {
+        throw backendDown();
+      },
+    });
+    renderPanel();
+    fireEvent.click(await screen.findByRole('button', { name: 'Sign in with Google' }));
+    expect((await screen.findByTestId('backend-down-message')).textContent).toBe(DOWN_MESSAGE);
+    expect(screen.queryByTestId('sign-in')).toBeNull();
+  });
+
+  it('signed in, shows only "no connection" instead of a list that may be stale', async () => {
+    let up = false;
+    fakeBackground({
+      'sessions.list': async () => {
+        if (!up) throw backendDown();
+        return { sessions: [session({})] };
+      },
+    });
+    renderPanel();
+    expect((await screen.findByTestId('backend-down-message')).textContent).toBe(DOWN_MESSAGE);
+    expect(screen.queryByTestId('session-card')).toBeNull();
+    expect(screen.queryByRole('heading', { name: /Active sessions/ })).toBeNull();
+    up = true;
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await screen.findByTestId('session-card');
+    expect(screen.queryByTestId('backend-down')).toBeNull();
+  });
+
+  it('shows no error for a silent sign-in that needs the solver (the reason the card is there)', async () => {
+    fakeBackground({
+      'auth.get': async () => ({
+        status: 'signed_out',
+        problem: { code: 'identity', message: 'Silent Google sign-in failed (User interaction required.).' },
+      }),
+    });
+    renderPanel();
+    expect(await screen.findByRole('heading', { name: 'Sign in to SavvySolve Meet' })).toBeTruthy();
+    expect(screen.queryByTestId('sign-in-problem')).toBeNull();
+  });
+
   it('refreshes the list when the background says sessions changed', async () => {
     let sessions = [session({})];
     fakeBackground({ 'sessions.list': async () => ({ sessions }) });
@@ -152,20 +245,26 @@ describe('side panel', () => {
     expect(await screen.findByText('Alan Turing')).toBeTruthy();
   });
 
-  it('says "Auto-refresh" without realtime and "Live" with it', async () => {
+  it('says live updates are off and why without realtime, and on with it, connecting where /health says', async () => {
     fakeBackground({});
     const first = renderPanel();
     await waitFor(() => expect(screen.getByTestId('live-mode').dataset.mode).toBe('polling'));
+    expect(screen.getByTestId('live-mode').textContent).toBe('Live updates: off — Ably is not configured on the backend');
     first.unmount();
     fakeBrowser.reset();
 
-    fakeBackground({ 'realtime.tokenRequest': async () => ({ keyName: 'a.b', timestamp: 1, nonce: 'n', mac: 'm' }) });
-    const connect: ConnectRealtime = () => ({
+    const realtime = { endpoint: '127.0.0.1', port: 4012, tls: false };
+    fakeBackground({
+      'realtime.tokenRequest': async () => ({ keyName: 'a.b', timestamp: 1, nonce: 'n', mac: 'm' }),
+      'backend.health': async () => ({ ...HEALTHY, integrations: { ...HEALTHY.integrations, ably: 'configured' }, realtime }),
+    });
+    const connect = vi.fn<ConnectRealtime>(() => ({
       subscribe: async () => {},
       onStateChange: (listener) => setTimeout(() => listener('connected'), 0),
       close: () => {},
-    });
+    }));
     renderPanel(connect);
-    await waitFor(() => expect(screen.getByTestId('live-mode').textContent).toBe('Live'));
+    await waitFor(() => expect(screen.getByTestId('live-mode').textContent).toBe('Live updates: on'));
+    expect(connect).toHaveBeenCalledWith(expect.any(Function), realtime);
   });
 });

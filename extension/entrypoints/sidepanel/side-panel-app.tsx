@@ -3,15 +3,57 @@ import type { ConnectRealtime } from '../../features/session-list/live-updates.t
 import { SessionList } from '../../features/session-list/session-list.tsx';
 import { AccountHeader } from '../../features/sign-in/account-header.tsx';
 import { SignInCard } from '../../features/sign-in/sign-in-card.tsx';
-import { useAuthState, useSignIn, useSignOut } from '../../features/sign-in/use-auth.ts';
+import { useAuthState, useBackendHealth, useSignIn, useSignOut } from '../../features/sign-in/use-auth.ts';
+import { BackendDown, isBackendDown } from '../../lib/ui/backend-down.tsx';
 import { Logo } from '../../lib/ui/logo.tsx';
+import type { AuthState } from '../../lib/messages.ts';
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const openSettings = () => void browser.runtime.openOptionsPage();
+
+/**
+ * Signed out: the sign-in card — or, when the backend does not answer, that alone (signing in needs it). The last
+ * sign-in's "could not reach" is stale once the backend answers again, so it is then left out of the card.
+ */
+function SignedOut({ state }: { state: Extract<AuthState, { status: 'signed_out' }> }) {
+  const signIn = useSignIn();
+  const health = useBackendHealth(state.problem ? `${state.problem.code}: ${state.problem.message}` : '');
+  // While the first answer is awaited, the last sign-in's problem tells (the sign-in card shows at once otherwise).
+  const down = isBackendDown(health.error)
+    ? health.error.message
+    : isBackendDown(signIn.error)
+      ? signIn.error.message
+      : health.isPending && state.problem?.code === 'network'
+        ? state.problem.message
+        : undefined;
+
+  if (down) {
+    return (
+      <BackendDown
+        message={down}
+        retrying={health.isFetching}
+        onRetry={() => {
+          signIn.reset();
+          void health.refetch();
+        }}
+        onOpenSettings={openSettings}
+      />
+    );
+  }
+  const problem = state.problem?.code === 'network' ? undefined : state.problem;
+  return (
+    <SignInCard
+      problem={problem}
+      onSignIn={() => signIn.mutate()}
+      pending={signIn.isPending}
+      error={signIn.error ? errorText(signIn.error) : undefined}
+    />
+  );
+}
 
 /** The side panel: who is signed in (or why not) and their active sessions. */
 export function SidePanelApp({ connect }: { connect: ConnectRealtime }) {
   const auth = useAuthState();
-  const signIn = useSignIn();
   const signOut = useSignOut();
 
   return (
@@ -19,7 +61,7 @@ export function SidePanelApp({ connect }: { connect: ConnectRealtime }) {
       <header className="panel__bar">
         <Logo className="panel__logo" />
         <h1 className="panel__title">SavvySolve Meet</h1>
-        <button type="button" className="button button--quiet" onClick={() => void browser.runtime.openOptionsPage()}>
+        <button type="button" className="button button--quiet" onClick={openSettings}>
           Settings
         </button>
       </header>
@@ -30,18 +72,11 @@ export function SidePanelApp({ connect }: { connect: ConnectRealtime }) {
             {errorText(auth.error)}
           </p>
         )}
-        {auth.data?.status === 'signed_out' && (
-          <SignInCard
-            problem={auth.data.problem}
-            onSignIn={() => signIn.mutate()}
-            pending={signIn.isPending}
-            error={signIn.error ? errorText(signIn.error) : undefined}
-          />
-        )}
+        {auth.data?.status === 'signed_out' && <SignedOut state={auth.data} />}
         {auth.data?.status === 'signed_in' && (
           <>
             <AccountHeader solver={auth.data.solver} onSignOut={() => signOut.mutate()} signingOut={signOut.isPending} />
-            <SessionList key={auth.data.solver.id} solverId={auth.data.solver.id} connect={connect} />
+            <SessionList key={auth.data.solver.id} solverId={auth.data.solver.id} connect={connect} onOpenSettings={openSettings} />
           </>
         )}
       </main>

@@ -1,7 +1,29 @@
 import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import type { HealthResponse } from '../../../shared/index.ts';
+import { liveStatusText, type LiveStatus, type LiveUpdatesWatcher } from '../../lib/live-status.ts';
 
 export type HealthFetcher = () => Promise<HealthResponse>;
+
+const NOT_CONFIGURED: LiveStatus = { mode: 'polling', reason: { kind: 'not_configured' } };
+
+/**
+ * Live updates as they really are, not only whether Ably is configured: with Ably on the backend, `watch` connects
+ * and subscribes as the side panel does (again on each check of the backend).
+ */
+function useLiveUpdatesStatus(health: HealthResponse | undefined, checkedAt: number, watch: LiveUpdatesWatcher | undefined) {
+  const [status, setStatus] = useState<LiveStatus>();
+  const configured = health?.integrations.ably === 'configured';
+  useEffect(() => {
+    if (!health || !watch) return setStatus(undefined);
+    if (!configured) return setStatus(NOT_CONFIGURED);
+    return watch(setStatus);
+  }, [Boolean(health), configured, checkedAt, watch]);
+  return status;
+}
+
+const liveTone = (status: LiveStatus) =>
+  status.mode === 'live' ? 'success' : status.mode === 'connecting' ? 'pending' : status.reason.kind === 'failed' ? 'error' : 'warning';
 
 const INTEGRATIONS: { key: keyof HealthResponse['integrations']; label: string }[] = [
   { key: 'googleCalendar', label: 'Google Calendar (Meet links)' },
@@ -11,10 +33,22 @@ const INTEGRATIONS: { key: keyof HealthResponse['integrations']; label: string }
   { key: 'adminApi', label: 'Admin API' },
 ];
 
-/** The backend's own view of its set-up, the same states `/health` and `npm run doctor` report. */
-export function BackendStatus({ fetchHealth, backendUrl }: { fetchHealth: HealthFetcher; backendUrl: string }) {
+/**
+ * The backend's own view of its set-up, the same states `/health` and `npm run doctor` report, and whether live
+ * updates actually work from this browser (`watchLiveUpdates`).
+ */
+export function BackendStatus({
+  fetchHealth,
+  backendUrl,
+  watchLiveUpdates,
+}: {
+  fetchHealth: HealthFetcher;
+  backendUrl: string;
+  watchLiveUpdates?: LiveUpdatesWatcher;
+}) {
   // Keyed by the backend URL: changing it (on this page or by policy) checks the new one.
   const health = useQuery({ queryKey: ['backend-health', backendUrl], queryFn: fetchHealth, retry: false });
+  const live = useLiveUpdatesStatus(health.data, health.dataUpdatedAt, watchLiveUpdates);
   return (
     <section className="card" aria-labelledby="backend-status-title" data-testid="backend-status">
       <div className="field__label-row">
@@ -45,6 +79,11 @@ export function BackendStatus({ fetchHealth, backendUrl }: { fetchHealth: Health
               </li>
             );
           })}
+          {live && (
+            <li className={`status status--${liveTone(live)}`} data-testid="status-live-updates" data-mode={live.mode}>
+              {liveStatusText(live)}
+            </li>
+          )}
         </ul>
       )}
     </section>

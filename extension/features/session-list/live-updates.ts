@@ -1,45 +1,63 @@
-import { REALTIME_EVENTS, capabilityChannel, solverChannel, type RealtimeTokenRequest } from '../../../shared/index.ts';
+import {
+  REALTIME_EVENTS,
+  capabilityChannel,
+  solverChannel,
+  type RealtimeEndpoint,
+  type RealtimeTokenRequest,
+} from '../../../shared/index.ts';
+import { liveFailure, type LiveStatus } from '../../lib/live-status.ts';
 
 /** The slice of an Ably Realtime client live updates use; `ably-connection.ts` adapts the real SDK. */
 export type RealtimeConnection = {
+  /** Attaches and subscribes: resolves once the channel is attached, rejects when it is refused. */
   subscribe(channel: string, event: string, listener: () => void): Promise<void>;
-  /** Ably connection states: initialized, connecting, connected, disconnected, suspended, closing, closed, failed. */
-  onStateChange(listener: (state: string) => void): void;
+  /**
+   * Ably connection states (initialized, connecting, connected, disconnected, suspended, closing, closed, failed),
+   * with the reason Ably gives for a state it was pushed into.
+   */
+  onStateChange(listener: (state: string, reason?: string) => void): void;
   close(): void;
 };
 
-export type ConnectRealtime = (authCallback: () => Promise<RealtimeTokenRequest>) => RealtimeConnection;
-
-/** `live`: Ably pushes updates; `polling`: the list refreshes on a timer; `connecting`: not known yet. */
-export type LiveMode = 'connecting' | 'live' | 'polling';
+/** Opens a connection authenticated by `authCallback`, to `endpoint` (undefined: Ably's own). */
+export type ConnectRealtime = (
+  authCallback: () => Promise<RealtimeTokenRequest>,
+  endpoint: RealtimeEndpoint | undefined,
+) => RealtimeConnection;
 
 export type LiveUpdatesOptions = {
   solverId: string;
   /** A subscribe-only token request for the solver's channel, `null` when the backend has no Ably. */
   getTokenRequest: () => Promise<RealtimeTokenRequest | null>;
+  /** Where the backend says to connect (ABLY_REALTIME_URL); undefined: Ably's own endpoint. */
+  getEndpoint: () => Promise<RealtimeEndpoint | undefined>;
   connect: ConnectRealtime;
   /** One of the solver's sessions changed (or we may have missed changes): refetch. */
   onUpdate: () => void;
-  onMode: (mode: LiveMode) => void;
+  onStatus: (status: LiveStatus) => void;
 };
 
 const DOWN_STATES = new Set(['disconnected', 'suspended', 'closed', 'failed']);
+const same = (a: LiveStatus, b: LiveStatus) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * Subscribes to the solver's channel (the one its token grants; `solver:<id>` by default) for `session.updated` with a token the backend mints, and reports whether updates
- * are live; whenever they are not (no Ably on the backend, connection lost, subscription refused) the caller polls.
- * Returns a function that stops everything.
+ * Subscribes to the solver's channel (the one its token grants; `solver:<id>` by default) for `session.updated`
+ * with a token the backend mints, and reports whether updates are live — connected and attached — or, when they
+ * are not, why (no Ably on the backend, the token, the connection or the subscription failed); the caller polls
+ * then. Returns a function that stops everything.
  */
 export function startLiveUpdates(options: LiveUpdatesOptions): () => void {
   let stopped = false;
   let connection: RealtimeConnection | undefined;
-  let mode: LiveMode = 'connecting';
-  const setMode = (next: LiveMode) => {
-    if (stopped || next === mode) return;
+  let status: LiveStatus = { mode: 'connecting' };
+  let connected = false;
+  let attached = false;
+  const report = (next: LiveStatus) => {
+    if (stopped || same(next, status)) return;
     // Back from a gap: fetch once, since updates may have been missed.
-    if (next === 'live' && mode === 'polling') options.onUpdate();
-    mode = next;
-    options.onMode(next);
+    if (next.mode === 'live' && status.mode === 'polling') options.onUpdate();
+    status = next;
+    options.onStatus(next);
   };
 
   const authCallback = async () => {
@@ -52,7 +70,9 @@ export function startLiveUpdates(options: LiveUpdatesOptions): () => void {
     try {
       const first = await options.getTokenRequest();
       if (stopped) return;
-      if (!first) return setMode('polling');
+      if (!first) return report({ mode: 'polling', reason: { kind: 'not_configured' } });
+      const endpoint = await options.getEndpoint();
+      if (stopped) return;
       let handedFirst = false;
       connection = options.connect(async () => {
         if (!handedFirst) {
@@ -60,21 +80,24 @@ export function startLiveUpdates(options: LiveUpdatesOptions): () => void {
           return first;
         }
         return authCallback();
-      });
-      connection.onStateChange((state) => {
-        if (state === 'connected') setMode('live');
-        else if (DOWN_STATES.has(state)) setMode('polling');
+      }, endpoint);
+      connection.onStateChange((state, reason) => {
+        connected = state === 'connected';
+        if (connected && attached) report({ mode: 'live' });
+        else if (DOWN_STATES.has(state)) report(liveFailure(reason ?? `the connection is ${state}`));
       });
       const channel = capabilityChannel(first) ?? solverChannel(options.solverId);
       await connection.subscribe(channel, REALTIME_EVENTS.sessionUpdated, () => {
         if (!stopped) options.onUpdate();
       });
-    } catch {
-      setMode('polling');
+      attached = true;
+      if (connected) report({ mode: 'live' });
+    } catch (error) {
+      report(liveFailure(error));
     }
   })();
 
-  options.onMode(mode);
+  options.onStatus(status);
   return () => {
     stopped = true;
     connection?.close();

@@ -1,21 +1,42 @@
-import type { ConnectRealtime, LiveMode } from './live-updates.ts';
+import { browser } from 'wxt/browser';
+import { BackendDown, isBackendDown } from '../../lib/ui/backend-down.tsx';
+import { liveStatusText } from '../../lib/live-status.ts';
+import type { ConnectRealtime } from './live-updates.ts';
+import { usePollInterval } from './poll-interval.ts';
 import { SessionCard } from './session-card.tsx';
 import { useCanUseMeet, useLiveSessionUpdates, useSessions } from './use-sessions.ts';
 
-const MODE_TEXT: Record<LiveMode, string> = {
-  connecting: 'Connecting…',
-  live: 'Live',
-  polling: 'Auto-refresh',
-};
-
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const openOptionsPage = () => void browser.runtime.openOptionsPage();
 
 /** The solver's active sessions, kept current live (Ably) or by polling. */
-export function SessionList({ solverId, connect }: { solverId: string; connect: ConnectRealtime }) {
-  const mode = useLiveSessionUpdates(solverId, connect);
-  const sessions = useSessions(mode !== 'live');
+export function SessionList({
+  solverId,
+  connect,
+  onOpenSettings = openOptionsPage,
+}: {
+  solverId: string;
+  connect: ConnectRealtime;
+  /** Where "Open Settings" leads when the backend does not answer (the options page by default). */
+  onOpenSettings?: () => void;
+}) {
+  const live = useLiveSessionUpdates(solverId, connect);
+  const pollIntervalMs = usePollInterval();
+  const sessions = useSessions(live.mode !== 'live' && pollIntervalMs ? pollIntervalMs : false);
   const canUse = useCanUseMeet();
   const canStart = canUse.data?.canUse === true;
+
+  // The backend does not answer: say that alone, rather than a list that may no longer be true.
+  if (isBackendDown(sessions.error)) {
+    return (
+      <BackendDown
+        message={sessions.error.message}
+        retrying={sessions.isFetching}
+        onRetry={() => void sessions.refetch()}
+        onOpenSettings={onOpenSettings}
+      />
+    );
+  }
 
   return (
     <section className="sessions" aria-labelledby="sessions-title">
@@ -23,15 +44,16 @@ export function SessionList({ solverId, connect }: { solverId: string; connect: 
         <h2 id="sessions-title" className="section-title">
           Active sessions{sessions.data ? ` (${sessions.data.length})` : ''}
         </h2>
-        <span
-          className={`live live--${mode}`}
-          data-testid="live-mode"
-          data-mode={mode}
-          title={mode === 'live' ? 'Updates arrive as they happen' : 'Refreshing every few seconds'}
-        >
-          {MODE_TEXT[mode]}
-        </span>
       </div>
+      <p
+        className={`live live--${live.mode}`}
+        data-testid="live-mode"
+        data-mode={live.mode}
+        role="status"
+        title={live.mode === 'live' ? 'Updates arrive as they happen' : pollIntervalMs ? 'Refreshing every few seconds' : undefined}
+      >
+        {liveStatusText(live)}
+      </p>
 
       {canUse.data && !canUse.data.canUse && (
         <p className="notice notice--info" data-testid="not-eligible">

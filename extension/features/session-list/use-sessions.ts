@@ -1,19 +1,20 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import type { LiveStatus } from '../../lib/live-status.ts';
 import { onBroadcast, sendMessage } from '../../lib/messages.ts';
-import { startLiveUpdates, type ConnectRealtime, type LiveMode } from './live-updates.ts';
+import { startLiveUpdates, type ConnectRealtime } from './live-updates.ts';
+import { realtimeFromBackground } from './watch-live-updates.ts';
 
 export const SESSIONS_QUERY_KEY = ['sessions'] as const;
 export const CAN_USE_QUERY_KEY = ['canUse'] as const;
-/** How often the list refreshes when realtime updates are not available. */
-export const POLL_INTERVAL_MS = 5_000;
 
-export function useSessions(polling: boolean) {
+/** The solver's active sessions, refetched every `pollIntervalMs` (never when `false`). */
+export function useSessions(pollIntervalMs: number | false) {
   return useQuery({
     queryKey: SESSIONS_QUERY_KEY,
     queryFn: () => sendMessage('sessions.list'),
     select: (result) => result.sessions,
-    refetchInterval: polling ? POLL_INTERVAL_MS : false,
+    refetchInterval: pollIntervalMs,
   });
 }
 
@@ -25,27 +26,21 @@ export function useCanUseMeet() {
  * Keeps the list current: Ably pushes when the backend has it, polling otherwise, plus the background's
  * `sessions.changed` broadcasts for changes made from this browser.
  */
-export function useLiveSessionUpdates(solverId: string, connect: ConnectRealtime): LiveMode {
+export function useLiveSessionUpdates(solverId: string, connect: ConnectRealtime): LiveStatus {
   const queryClient = useQueryClient();
-  const [mode, setMode] = useState<LiveMode>('connecting');
+  const [status, setStatus] = useState<LiveStatus>({ mode: 'connecting' });
   useEffect(() => {
     const refresh = () => void queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY });
     const stopBroadcasts = onBroadcast((message) => {
       if (message.event === 'sessions.changed') refresh();
     });
-    const stopLive = startLiveUpdates({
-      solverId,
-      getTokenRequest: () => sendMessage('realtime.tokenRequest'),
-      connect,
-      onUpdate: refresh,
-      onMode: setMode,
-    });
+    const stopLive = startLiveUpdates({ solverId, ...realtimeFromBackground, connect, onUpdate: refresh, onStatus: setStatus });
     return () => {
       stopBroadcasts();
       stopLive();
     };
   }, [solverId, connect, queryClient]);
-  return mode;
+  return status;
 }
 
 export function useStartMeet() {
@@ -62,10 +57,23 @@ export function useOpenMeet() {
   });
 }
 
+/** When this panel last resent a session's SMS (epoch ms): kept in the query cache, so a card drawn again still knows. */
+const lastResendKey = (sessionId: string) => ['lastResend', sessionId] as const;
+
+/** A resend within this long of the previous one asks first: the customer has most likely just got the text. */
+export const RESEND_CONFIRM_MS = 60_000;
+
 export function useResendSms() {
   const queryClient = useQueryClient();
-  return useMutation({
+  const mutation = useMutation({
     mutationFn: (sessionId: string) => sendMessage('meet.resendSms', { sessionId }),
+    onSuccess: (_result, sessionId) => queryClient.setQueryData(lastResendKey(sessionId), Date.now()),
     onSettled: () => queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY }),
   });
+  /** How long ago this panel resent the session's SMS, when that is under {@link RESEND_CONFIRM_MS}. */
+  const recentlyResent = (sessionId: string, now = Date.now()): number | undefined => {
+    const at = queryClient.getQueryData<number>(lastResendKey(sessionId));
+    return at !== undefined && now - at < RESEND_CONFIRM_MS ? Math.max(0, now - at) : undefined;
+  };
+  return { ...mutation, recentlyResent };
 }

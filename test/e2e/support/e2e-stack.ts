@@ -10,21 +10,27 @@ export const CARL = { name: 'Carl Contract', email: 'carl@example.com' };
 
 export type E2EStack = Stack & { fixture: FixtureServer };
 
+export type E2EStackOptions = {
+  /** Ably on, pointed at the emulator (REST and realtime): the side panel gets live updates instead of polling. */
+  ably?: boolean;
+  /** Twilio status callbacks: `auto` (default: sent, then delivered, by themselves) or `manual` (`sendStatusCallback`). */
+  statusCallbacks?: 'auto' | 'manual';
+};
+
 /**
  * The stack the extension talks to in the e2e run: the integration stack (emulators and the real backend on
- * PGlite in memory) with Meet rooms served on loopback, Twilio delivering status callbacks by itself, and no
- * Ably — there is no realtime (websocket) emulator, so the side panel polls — plus the fixture session app, wired
- * as the stand-in SavvySolve app to the stack's host emulator (its pages show the events the backend sends). Meet
- * attendance is polled every second.
+ * PGlite in memory) with Meet rooms served on loopback, Twilio delivering status callbacks by itself, and — unless
+ * `ably` — no Ably, so the side panel polls; plus the fixture session app, wired as the stand-in SavvySolve app to
+ * the stack's host emulator (its pages show the events the backend sends). Meet attendance is polled every second.
  */
-export async function startE2EStack(): Promise<E2EStack> {
+export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2EStack> {
   const stack = await startStack(
     'pglite',
-    { ABLY_API_KEY: '', ABLY_REST_URL: '' },
+    options.ably ? {} : { ABLY_API_KEY: '', ABLY_REST_URL: '', ABLY_REALTIME_URL: '' },
     {
       delegatedUsers: [ADA.email, CARL.email],
       google: { meetBaseUrl: (url) => `${url}/meet`, signedInUser: ADA.email },
-      twilio: { statusCallbacks: 'auto' },
+      twilio: { statusCallbacks: options.statusCallbacks ?? 'auto' },
     },
     // Attendance read every second, so the side panel and the button follow a call within a test's patience.
     { meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: 1, slowSeconds: 1 } } },
