@@ -1,6 +1,6 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { DEFAULT_CHANNEL_TEMPLATES, MEET_ACCESS_TYPES, type ChannelTemplates } from '../shared/index.ts';
+import { DEFAULT_CHANNEL_TEMPLATES, E164_PATTERN, MEET_ACCESS_TYPES, type ChannelTemplates } from '../shared/index.ts';
 
 const list = z
   .string()
@@ -87,12 +87,7 @@ const envSchema = z.object({
   ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().startsWith('AC', 'must start with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalText,
-  TWILIO_FROM_NUMBER: optionalText.pipe(
-    z
-      .string()
-      .regex(/^\+[1-9]\d{1,14}$/, 'must be E.164')
-      .optional(),
-  ),
+  TWILIO_FROM_NUMBER: optionalText.pipe(z.string().regex(E164_PATTERN, 'must be E.164').optional()),
   TWILIO_MESSAGING_SERVICE_SID: optionalText.pipe(z.string().startsWith('MG', 'must start with MG').optional()),
   PUBLIC_BASE_URL: url(),
   ABLY_API_KEY: optionalText.pipe(

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { sessionIdSchema } from './fields.ts';
+import { MEET_REASONS, type MeetReason } from './reasons.ts';
 import { smsStateSchema } from './sessions.ts';
 
 export const canUseMeetResponseSchema = z.object({
   canUse: z.boolean(),
-  reason: z.string().optional(),
+  /** One of the three reasons of docs/contract.md, word for word. */
+  reason: z.enum(Object.values(MEET_REASONS) as [MeetReason, ...MeetReason[]]).optional(),
 });
 export type CanUseMeetResponse = z.infer<typeof canUseMeetResponseSchema>;
 

@@ -1,3 +1,4 @@
+import { messageOf } from '../../shared/index.ts';
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { meet_v2 } from 'googleapis/build/src/apis/meet/v2.js';
@@ -26,7 +27,7 @@ const ok = (name: string, detail: string): CheckResult => ({ status: 'ok', name,
 const warn = (name: string, detail: string, fix: string): CheckResult => ({ status: 'warn', name, detail, fix });
 const fail = (name: string, detail: string, fix: string): CheckResult => ({ status: 'fail', name, detail, fix });
 const skip = (name: string, detail: string): CheckResult => ({ status: 'skip', name, detail });
-const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const reason = messageOf;
 
 /** Checks a deployment from its configuration, one result per line, each failure with a plain-words fix. */
 export async function runDoctor(config: Config, options: DoctorOptions, report: (result: CheckResult) => void): Promise<CheckResult[]> {

@@ -1,3 +1,4 @@
+import { messageOf } from '../../shared/index.ts';
 import { sql } from 'drizzle-orm';
 import {
   PgBoss,
@@ -118,7 +119,7 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
                 await handler(job.data, { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit });
                 return { id: job.id, status: 'completed' };
               } catch (error) {
-                return { id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } };
+                return { id: job.id, status: 'failed', output: { message: messageOf(error) } };
               }
             }),
           ),

@@ -1,3 +1,4 @@
+import { messageOf } from '../../shared/index.ts';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { sessions } from '../db/schema.ts';
@@ -18,7 +19,7 @@ export function createEndEventWorker(db: Database, calendar: MeetCalendar | unde
       await calendar.endEvent({ subject: session.calendarId, eventId: session.calendarEventId, at: session.endedAt ?? new Date() });
       log.info('calendar event ended', { sessionId, eventId: session.calendarEventId });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       (isLastAttempt ? log.error : log.warn)('ending calendar event failed', { sessionId, attempt, gaveUp: isLastAttempt, reason });
       throw error;
     }

@@ -1,5 +1,5 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import { meetSmsBody } from '../../shared/index.ts';
+import { meetSmsBody, messageOf } from '../../shared/index.ts';
 import { solverActor } from '../audit/audit-log.ts';
 import type { Database, Transaction } from '../db/client.ts';
 import { meetSpaces, sessions, solvers } from '../db/schema.ts';
@@ -124,7 +124,7 @@ export function createLinkFanout(deps: {
       .catch((error: unknown) =>
         deps.log.warn('Meet link fan-out failed; the sweep retries it', {
           sessionId,
-          error: error instanceof Error ? error.message : String(error),
+          error: messageOf(error),
         }),
       )
       .finally(() => running.delete(task));
@@ -151,9 +151,7 @@ export function createLinkFanout(deps: {
   let sweeping: Promise<unknown> | undefined;
   const sweepLogged = (graceMs?: number) =>
     (sweeping ??= sweep(graceMs)
-      .catch((error: unknown) =>
-        deps.log.warn('Meet link fan-out sweep failed', { error: error instanceof Error ? error.message : String(error) }),
-      )
+      .catch((error: unknown) => deps.log.warn('Meet link fan-out sweep failed', { error: messageOf(error) }))
       .finally(() => (sweeping = undefined)));
 
   return {

@@ -6,6 +6,7 @@ import {
   type CanUseMeetResponse,
   type CreateMeetLinkResponse,
   type ResendSmsResponse,
+  messageOf,
 } from '../../shared/index.ts';
 import { solverActor } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
@@ -145,8 +146,7 @@ export function createMeetService(deps: MeetServiceDeps) {
 
   /** Fallback: the solver still gets a room; the customer is not texted `meet.google.com/new`. */
   async function fallback(solver: SolverRow, sessionId: string, error: unknown): Promise<CreateMeetLinkResponse> {
-    const cause =
-      error instanceof CalendarFailure ? error : new CalendarFailure('rejected', error instanceof Error ? error.message : String(error));
+    const cause = error instanceof CalendarFailure ? error : new CalendarFailure('rejected', messageOf(error));
     deps.log.warn('Meet link fell back to meet.google.com/new', { sessionId, solverId: solver.id, kind: cause.kind, cause: cause.message });
 
     const current = await loadOwnSession(solver.id, sessionId);

@@ -1,3 +1,4 @@
+import { messageOf } from '../../shared/index.ts';
 import type { JobHandler } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimePublisher } from './ably-publisher.ts';
@@ -8,7 +9,7 @@ export function createPublishWorker(publisher: RealtimePublisher, log: Logger): 
     try {
       await publisher.publish(channel, name, data);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       (isLastAttempt ? log.error : log.warn)('realtime publish failed', { channel, name, attempt, gaveUp: isLastAttempt, reason });
       throw error;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { broadcast, ExtensionError, onBroadcast, sendMessage, serveMessages, type Handlers } from './messages.ts';
+import { MEET_REASONS } from '../../shared/index.ts';
 
 const unused = () => Promise.reject(new Error('not used in this test'));
 const handlers = (overrides: Partial<Handlers>): Handlers => ({
@@ -21,7 +22,7 @@ const handlers = (overrides: Partial<Handlers>): Handlers => ({
 
 describe('runtime messages', () => {
   it('carries a request to its handler and the answer back', async () => {
-    const canUse = vi.fn(async () => ({ canUse: false, reason: 'Google Meet is only available for employed solvers' }));
+    const canUse = vi.fn(async () => ({ canUse: false, reason: MEET_REASONS.notEmployed }));
     const start = vi.fn(async (payload: { sessionId: string }) => ({
       success: true,
       meetLink: `https://meet.google.com/abc-defg-hij?for=${payload.sessionId}`,
