@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { createHostEventOutbox } from '../host/host-event-outbox.ts';
-import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
-import { createMemoryLogger } from '../logger.ts';
-import { createRealtimeOutbox } from '../realtime/outbox.ts';
-import { createSessionViews } from '../sessions/session-views.ts';
+import { openAdminWorld, type AdminWorld } from '../../test/support/admin-world.ts';
+import { postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { formatImport, importSessions, importSolvers, type ImportRow } from './roster-import.ts';
-import { createAdminService, type AdminService } from './service.ts';
+import type { AdminService } from './service.ts';
 
 const hasPostgres = await postgresAvailable();
 if (!hasPostgres) warnPostgresSkipped('roster import on postgres');
@@ -19,32 +15,18 @@ describe.each([
   ['pglite', true],
   ['postgres', hasPostgres],
 ] as const)('roster import on %s', (kind, available) => {
+  let world: AdminWorld;
   let database: DatabaseHandle;
-  let scratch: { url: string; drop(): Promise<void> } | undefined;
-  let queue: JobQueue;
   let admin: AdminService;
   const evicted: string[] = [];
   const solverDeps = () => ({ db: database.db, onSolverChanged: (id: string) => evicted.push(id) });
 
   beforeAll(async () => {
     if (!available) return;
-    scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
-    database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
-    queue = await startJobQueue(database, createMemoryLogger().logger);
-    admin = createAdminService({
-      db: database.db,
-      queue,
-      realtime: createRealtimeOutbox(queue, false),
-      hostEvents: createHostEventOutbox(queue, false),
-      views: createSessionViews(database.db),
-      defaultPhoneRegion: 'US',
-    });
+    world = await openAdminWorld(kind);
+    ({ database, admin } = world);
   });
-  afterAll(async () => {
-    await queue?.stop();
-    await database?.close();
-    await scratch?.drop();
-  });
+  afterAll(async () => world?.close());
   beforeEach((context) => {
     if (!available) context.skip();
   });

@@ -2,14 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
-import { createAdminService, type AdminService } from '../admin/service.ts';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
-import { createMemoryLogger } from '../logger.ts';
-import { createHostEventOutbox } from '../host/host-event-outbox.ts';
-import { createRealtimeOutbox } from '../realtime/outbox.ts';
-import { createSessionViews } from '../sessions/session-views.ts';
+import { openAdminWorld, type AdminWorld } from '../../test/support/admin-world.ts';
+import { postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
+import type { AdminService } from '../admin/service.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { runAdminCommand } from './admin-commands.ts';
 
 const hasPostgres = await postgresAvailable();
@@ -19,30 +15,16 @@ describe.each([
   ['pglite', true],
   ['postgres', hasPostgres],
 ] as const)('admin CLI commands on %s', (kind, available) => {
+  let world: AdminWorld;
   let database: DatabaseHandle;
-  let scratch: { url: string; drop(): Promise<void> } | undefined;
-  let queue: JobQueue;
   let admin: AdminService;
 
   beforeAll(async () => {
     if (!available) return;
-    scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
-    database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
-    queue = await startJobQueue(database, createMemoryLogger().logger);
-    admin = createAdminService({
-      db: database.db,
-      queue,
-      realtime: createRealtimeOutbox(queue, false),
-      hostEvents: createHostEventOutbox(queue, false),
-      views: createSessionViews(database.db),
-      defaultPhoneRegion: 'US',
-    });
+    world = await openAdminWorld(kind);
+    ({ database, admin } = world);
   });
-  afterAll(async () => {
-    await queue?.stop();
-    await database?.close();
-    await scratch?.drop();
-  });
+  afterAll(async () => world?.close());
   beforeEach((context) => {
     if (!available) context.skip();
   });

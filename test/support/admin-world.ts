@@ -1,0 +1,38 @@
+import { createAdminService, type AdminService } from '../../backend/admin/service.ts';
+import { openDatabase, type DatabaseHandle } from '../../backend/db/client.ts';
+import { createHostEventOutbox } from '../../backend/host/host-event-outbox.ts';
+import { startJobQueue, type JobQueue } from '../../backend/jobs/job-queue.ts';
+import { createMemoryLogger } from '../../backend/logger.ts';
+import { createRealtimeOutbox } from '../../backend/realtime/outbox.ts';
+import { createSessionViews } from '../../backend/sessions/session-views.ts';
+import { createScratchDatabase } from './postgres.ts';
+
+export type AdminWorld = { database: DatabaseHandle; queue: JobQueue; admin: AdminService; close(): Promise<void> };
+
+/**
+ * The admin service on a fresh database — embedded PGlite in memory, or a scratch database on the test Postgres
+ * server — with no outside integration (no realtime, no host events) and DEFAULT_PHONE_REGION US.
+ */
+export async function openAdminWorld(kind: 'pglite' | 'postgres'): Promise<AdminWorld> {
+  const scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
+  const database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
+  const queue = await startJobQueue(database, createMemoryLogger().logger);
+  const admin = createAdminService({
+    db: database.db,
+    queue,
+    realtime: createRealtimeOutbox(queue, false),
+    hostEvents: createHostEventOutbox(queue, false),
+    views: createSessionViews(database.db),
+    defaultPhoneRegion: 'US',
+  });
+  return {
+    database,
+    queue,
+    admin,
+    async close() {
+      await queue.stop();
+      await database.close();
+      await scratch?.drop();
+    },
+  };
+}
