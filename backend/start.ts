@@ -43,7 +43,7 @@ export type StartOptions = {
   calendar?: Partial<Omit<GoogleCalendarOptions, 'serviceAccount' | 'oauthUrl' | 'apiUrl'>>;
   /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
   overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier; meetSpaces?: MeetSpaces };
-  meetSpace?: { retryBaseDelayMs?: number; pollCadence?: Partial<typeof POLL_CADENCE> };
+  meetSpace?: { retryBaseDelayMs?: number; pollCadence?: Partial<typeof POLL_CADENCE>; retireConfirmSeconds?: number };
   /** Run the job workers (and the fan-out sweep) in this process; defaults to JOB_WORKERS. */
   workers?: boolean;
 };
@@ -176,7 +176,10 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         'meet.attendance-poll',
         createAttendancePoller({ ...spaceDeps, hostEvents, cadence: options.meetSpace?.pollCadence }),
       );
-      await queue.work('meet.space-retire', createSpaceRetireWorker(spaceDeps));
+      await queue.work(
+        'meet.space-retire',
+        createSpaceRetireWorker({ ...spaceDeps, confirmAfterSeconds: options.meetSpace?.retireConfirmSeconds }),
+      );
     }
     if (config.host.eventsUrl && signing)
       await queue.work('host.deliver', createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log }));

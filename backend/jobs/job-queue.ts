@@ -22,7 +22,8 @@ export type JobPayloads = {
   'meet.space-setup': { sessionId: string };
   /** `seq`: the poll chain's position (meet_spaces.poll_seq); a job with another number is stale. */
   'meet.attendance-poll': { sessionId: string; seq: number };
-  'meet.space-retire': { sessionId: string };
+  /** `confirm`: read the retired room again and restrict it again if it was reopened. */
+  'meet.space-retire': { sessionId: string; confirm?: boolean };
 };
 export type JobName = keyof JobPayloads;
 

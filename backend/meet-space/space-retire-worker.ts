@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { meetSpaces } from '../db/schema.ts';
-import type { JobHandler } from '../jobs/job-queue.ts';
+import type { JobHandler, JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { recordSessionChange } from '../sessions/session-change.ts';
@@ -9,17 +9,25 @@ import type { MeetSpaces } from './google-meet-spaces.ts';
 import { diagnoseMeetError } from './meet-space-failure.ts';
 import { loadSpaceTarget } from './space-target.ts';
 
+/** How long after a retirement the room is checked again. */
+export const CONFIRM_AFTER_SECONDS = 30;
+
 /**
  * At a session's end its space becomes RESTRICTED: the texted link no longer lets anyone outside the organisation
  * in. Outages are retried by the queue with backoff (the reason shown meanwhile); a permanent failure, or the last
- * attempt, is recorded as `failed` in the admin session view and the audit trail.
+ * attempt, is recorded as `failed` in the admin session view and the audit trail. CONFIRM_AFTER_SECONDS later the room
+ * is read again and restricted again if it is not: a request that timed out here (the access step's OPEN) may
+ * still be applied at Google after the retirement.
  */
 export function createSpaceRetireWorker(deps: {
   db: Database;
   spaces: MeetSpaces;
   realtime: RealtimeOutbox;
+  queue: JobQueue;
   log: Logger;
+  confirmAfterSeconds?: number;
 }): JobHandler<'meet.space-retire'> {
+  const confirmAfter = deps.confirmAfterSeconds ?? CONFIRM_AFTER_SECONDS;
   const finish = async (
     sessionId: string,
     solverId: string,
@@ -32,6 +40,8 @@ export function createSpaceRetireWorker(deps: {
         .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.retireState, 'pending')))
         .returning();
       if (!updated) return;
+      if (change.retireState === 'done')
+        await deps.queue.enqueue(tx, 'meet.space-retire', { sessionId, confirm: true }, { startAfterSeconds: confirmAfter });
       await recordSessionChange(tx, deps.realtime, {
         action: change.retireState === 'done' ? 'meet_space.retired' : 'meet_space.retire_failed',
         actor: 'system',
@@ -41,7 +51,28 @@ export function createSpaceRetireWorker(deps: {
       });
     });
 
-  return async ({ sessionId }, { attempt, isLastAttempt }) => {
+  /** Restricts the room again if something reopened it after its retirement. */
+  async function confirm(sessionId: string): Promise<void> {
+    const target = await loadSpaceTarget(deps.db, sessionId);
+    const spaceName = target?.space.spaceName;
+    if (!target || target.space.retireState !== 'done' || !spaceName || !target.subject) return;
+    const space = await deps.spaces.resolve(target.subject, spaceName.replace(/^spaces\//, ''));
+    if (space.accessType === 'RESTRICTED') return;
+    await deps.spaces.setAccessType(target.subject, spaceName, 'RESTRICTED');
+    deps.log.warn('a retired Meet space had been reopened; restricted it again', { sessionId, accessType: space.accessType });
+    await deps.db.transaction((tx) =>
+      recordSessionChange(tx, deps.realtime, {
+        action: 'meet_space.retired',
+        actor: 'system',
+        sessionId,
+        solverId: target.session.solverId,
+        details: { spaceName, again: true, found: space.accessType },
+      }),
+    );
+  }
+
+  return async ({ sessionId, confirm: confirming }, { attempt, isLastAttempt }) => {
+    if (confirming) return confirm(sessionId);
     const target = await loadSpaceTarget(deps.db, sessionId);
     if (!target || target.space.retireState !== 'pending') return;
     const solverId = target.session.solverId;

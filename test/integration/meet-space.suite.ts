@@ -45,7 +45,12 @@ export function describeMeetSpace(database: DatabaseChoice) {
     const smsTo = (customerPhone: string) => stack.emulators.twilio.messages().filter((message) => message.to === customerPhone);
 
     beforeAll(async () => {
-      stack = await startStack(database, {}, {}, { meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: 1, slowSeconds: 1 } } });
+      stack = await startStack(
+        database,
+        {},
+        {},
+        { meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: 1, slowSeconds: 1 }, retireConfirmSeconds: 1 } },
+      );
       stack.emulators.google.setDelegation(BOB.email, [CALENDAR]);
       for (const solver of [ADA, BOB]) {
         await stack.host.sendWebhook(`${stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`, 'solver.upserted', solver);
@@ -155,6 +160,22 @@ export function describeMeetSpace(database: DatabaseChoice) {
       );
       await eventually(async () => (await stack.api.adminSession(sessionId)).body.meetSpace?.retired === 'done', 'retired');
       await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(stack.emulators.google.meet.space(code)?.config?.accessType).toBe('RESTRICTED');
+    });
+
+    it('restricts the room again when a timed-out OPEN is applied at Google after the retirement', async () => {
+      // The access step's first PATCH times out here (4 s) but Google applies it at 4.5 s: after the retirement.
+      stack.emulators.google.faults.set('spaces.patch', { latencyMs: 4_500, times: 1 });
+      const { sessionId, code } = await escalate();
+      expect((await stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      await eventually(
+        async () =>
+          (await stack.api.adminSession(sessionId)).body.audit.some(
+            (entry: { action: string; details: { again?: boolean } }) => entry.action === 'meet_space.retired' && entry.details.again,
+          ),
+        'the room restricted again',
+        20_000,
+      );
       expect(stack.emulators.google.meet.space(code)?.config?.accessType).toBe('RESTRICTED');
     });
 

@@ -1,8 +1,13 @@
+import { hc, type ClientRequestOptions } from 'hono/client';
+import type { AppType } from '../../backend/app.ts';
 import type { Random } from './random.ts';
 import type { Instance, World } from './world.ts';
 
 /** What one request ended with, as a client saw it: status 0 when no instance answered. */
 export type Answer = { status: number; body: any; ms: number; instance: string; connectionErrors: number };
+
+/** Hono's client typed by the backend's routes, at one instance. */
+export type InstanceApi = ReturnType<typeof hc<AppType>>;
 
 const REQUEST_TIMEOUT_MS = 45_000;
 /** Longest a client waits for any instance to be up (PGlite: the only one is restarting). */
@@ -56,14 +61,19 @@ export function createClient(world: World, random: Random, onConnectionError: ()
     return { status: 0, body: undefined, ms: performance.now() - started, instance: instance?.name ?? '-', connectionErrors };
   }
 
-  /** An extension call (`Authorization: Bearer <solver token>`). */
-  const call = (method: string, path: string, token: string, json?: unknown, options?: { instance?: Instance; retry?: boolean }) =>
+  /**
+   * An extension call (`Authorization: Bearer <solver token>`) through the typed client, e.g.
+   * `(api, request) => api.api.meet.links.$post({ json: { sessionId } }, request)`.
+   */
+  const call = (
+    send: (api: InstanceApi, request: ClientRequestOptions) => Promise<Response>,
+    token: string,
+    options?: { instance?: Instance; retry?: boolean },
+  ) =>
     withFailover(async (instance) => {
-      const response = await fetch(`${instance.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: json === undefined ? undefined : JSON.stringify(json),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      const response = await send(hc<AppType>(instance.url), {
+        headers: { authorization: `Bearer ${token}` },
+        init: { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
       });
       const text = await response.text();
       return { status: response.status, body: text ? safeJson(text) : undefined };

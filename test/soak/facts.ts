@@ -157,13 +157,17 @@ export async function collectFacts(world: World): Promise<Facts> {
     `select name, state::text as state, count(*)::int as n from pgboss.job group by name, state order by name, state`,
   );
   const { google, twilio, ably } = world.emulators;
-  const events = google.calendar.events().map((event) => ({
-    id: event.id!,
-    sessionId: /Support session ID: ([0-9a-f-]{36})/.exec(event.description ?? '')?.[1],
-    link: event.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video')?.uri ?? undefined,
-    start: event.start?.dateTime ?? '',
-    end: event.end?.dateTime ?? '',
-  }));
+  // A deleted event stays at Google as `cancelled` (as the emulator keeps it): it is no event of the session.
+  const events = google.calendar
+    .events()
+    .filter((event) => event.status !== 'cancelled')
+    .map((event) => ({
+      id: event.id!,
+      sessionId: /Support session ID: ([0-9a-f-]{36})/.exec(event.description ?? '')?.[1],
+      link: event.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video')?.uri ?? undefined,
+      start: event.start?.dateTime ?? '',
+      end: event.end?.dateTime ?? '',
+    }));
   const messages = ably
     .messages()
     .filter((message) => message.name === REALTIME_EVENTS.systemMessage && message.channel.startsWith('session:'))

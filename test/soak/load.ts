@@ -145,7 +145,13 @@ export async function runLoad(world: World, plans: SessionPlan[], seed: number, 
 
     const click = async (kind: RequestKind, instance?: (typeof world.instances)[number]) => {
       count(kind);
-      const answer = await client.call('POST', '/api/meet/links', solver.token, { sessionId: plan.id }, { instance });
+      const answer = await client.call(
+        (api, request) => api.api.meet.links.$post({ json: { sessionId: plan.id } }, request),
+        solver.token,
+        {
+          instance,
+        },
+      );
       record.clickStatuses.push(answer.status);
       if (answer.status === 200) {
         clickMs.push(answer.ms);
@@ -171,14 +177,22 @@ export async function runLoad(world: World, plans: SessionPlan[], seed: number, 
       if (record.links.length === 0) {
         record.captured = captureRoom(plan.index);
         count('capture after a fallback');
-        const answer = await client.call('POST', `/api/meet/links/${plan.id}/capture`, solver.token, { meetLink: record.captured });
+        const meetLink = record.captured;
+        const answer = await client.call(
+          (api, request) => api.api.meet.links[':sessionId'].capture.$post({ param: { sessionId: plan.id }, json: { meetLink } }, request),
+          solver.token,
+        );
         if (answer.status === 200) record.links.push(answer.body.meetLink);
       }
     }
 
     for (let n = 0; n < plan.resends && record.links.length > 0; n++) {
       await sleep(random.int(300, 1500));
-      const answer = await client.call('POST', `/api/meet/links/${plan.id}/resend`, solver.token, undefined, { retry: false });
+      const answer = await client.call(
+        (api, request) => api.api.meet.links[':sessionId'].resend.$post({ param: { sessionId: plan.id } }, request),
+        solver.token,
+        { retry: false },
+      );
       if (answer.status === 200) {
         count('resend answered 200 (a requested send)');
         record.resendsAccepted += 1;

@@ -108,7 +108,8 @@ export function reconcile(records: SessionRecord[], facts: Facts): Verdict {
           `${texts.length} texted for ${requested} requested sends${record.resendsUncertain ? ` (+${record.resendsUncertain} uncertain)` : ''} (deliveries: ${deliveries})`,
         ),
       );
-    const foreign = texts.filter((body) => !row.meet_link || !body.endsWith(row.meet_link) || body.includes(FALLBACK_MEET_LINK));
+    // A real room code may begin with "new-": only the fallback URL itself (nothing after /new) is foreign.
+    const foreign = texts.filter((body) => !row.meet_link || !body.endsWith(row.meet_link) || body.endsWith(FALLBACK_MEET_LINK));
     if (foreign.length > 0) duplicated.push(at('SMS with another link', foreign.join(' | ')));
 
     // The system message in the session's chat.

@@ -3,7 +3,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { hc } from 'hono/client';
 import postgres from 'postgres';
+import type { AppType } from '../../backend/app.ts';
 import { createSessionTokens } from '../../backend/auth/session-tokens.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH } from '../../shared/index.ts';
 import { startEmulators, startSavvySolveHostEmulator, type Emulators, type SavvySolveHostEmulator } from '../emulators/index.ts';
@@ -210,8 +212,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         }),
       );
     }
-    const response = await fetch(`${baseUrl}/api/admin/solvers`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    const { solvers } = (await response.json()) as { solvers: { id: string; email: string }[] };
+    const response = await hc<AppType>(baseUrl).api.admin.solvers.$get(undefined, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const { solvers } = await response.json();
     const tokens = createSessionTokens(SESSION_SECRET);
     // Minted as /api/auth/session would (same secret and claims): sign-in allows 30 attempts a minute per address.
     return Promise.all(
