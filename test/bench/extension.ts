@@ -19,6 +19,10 @@ export type ExtensionResult =
       headerToButton: Summary;
       /** Session header in the DOM → the shadow host inserted into the header. */
       headerToHost: Summary;
+      /** First click on Start Google Meet → the new tab exists (the starting page), Calendar held at CALENDAR_MS. */
+      clickToTab: Summary;
+      /** First click → the tab is on the Meet room (Calendar's answer included). */
+      clickToRoom: Summary;
       bundles: Record<string, BundleSize>;
       buildMs: number;
     };
@@ -101,6 +105,9 @@ const RECORD_MOUNT_TIMES = `(() => {
   new MutationObserver(check).observe(document, { childList: true, subtree: true });
 })();`;
 
+/** How long the emulated Calendar takes to answer while the clicks are measured (a real insert: ~200 ms). */
+export const CALENDAR_MS = 200;
+
 export async function measureExtension(options: {
   runs: number;
   warmupRuns: number;
@@ -168,11 +175,40 @@ export async function measureExtension(options: {
       headerToButton.push(marks.button - marks.header);
       headerToHost.push(marks.host - marks.header);
     }
+
+    // A first click per session: the tab opens at once, and reaches the room once Calendar has answered.
+    stack.emulators.google.faults.set('events.insert', { latencyMs: CALENDAR_MS });
+    const clickToTab: number[] = [];
+    const clickToRoom: number[] = [];
+    options.log(`  ${options.runs} first clicks (Calendar held ${CALENDAR_MS} ms)`);
+    for (let run = 0; run < options.runs; run++) {
+      const fresh = await stack.api.createSession({
+        solverId,
+        customerName: `Click ${run}`,
+        customerPhone: `+1415555${String(1000 + run)}`,
+      });
+      const page = await browser.context.newPage();
+      await page.goto(`${stack.fixture.url}/sessions/${fresh}`);
+      const button = page.getByTestId('savvysolve-meet-button');
+      await button.waitFor({ state: 'visible', timeout: 15_000 });
+      const opened = browser.context.waitForEvent('page', { timeout: 15_000 }).then((tab) => ({ tab, at: performance.now() }));
+      const clickedAt = performance.now();
+      await button.click();
+      const { tab, at } = await opened;
+      await tab.waitForURL((url) => /\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/.test(url.pathname), { timeout: 15_000 });
+      clickToTab.push(at - clickedAt);
+      clickToRoom.push(performance.now() - clickedAt);
+      await tab.close();
+      await page.close();
+    }
+    stack.emulators.google.faults.clear();
     return {
       measured: true,
       runs: options.runs,
       headerToButton: summarize(headerToButton),
       headerToHost: summarize(headerToHost),
+      clickToTab: summarize(clickToTab),
+      clickToRoom: summarize(clickToRoom),
       bundles,
       buildMs,
     };
