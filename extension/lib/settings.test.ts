@@ -100,6 +100,30 @@ describe('settings in storage', () => {
   });
 });
 
+describe('loadSettings on a fresh install', () => {
+  it('waits for a policy Chrome has not loaded yet instead of using the options page’s (or default) backend', async () => {
+    // A fresh module: its policy reader has not settled yet, as in a newly started extension context.
+    vi.resetModules();
+    const { fakeBrowser: browser } = await import('wxt/testing/fake-browser');
+    const fresh = await import('./settings.ts');
+    await browser.storage.local.set({ backendUrl: 'https://mine.example.com' });
+    await browser.storage.managed.set({ backendUrl: 'https://policy.example.com' });
+    // Chrome answers `{}` twice before it has the policy.
+    const get = vi
+      .spyOn(browser.storage.managed, 'get')
+      .mockResolvedValueOnce({} as never)
+      .mockResolvedValueOnce({} as never);
+    try {
+      const resolved = await fresh.loadSettings();
+      expect(resolved.values.backendUrl).toBe('https://policy.example.com');
+      expect(resolved.managed).toEqual(['backendUrl']);
+      expect(get.mock.calls.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      get.mockRestore();
+    }
+  });
+});
+
 describe('managed_schema.json', () => {
   it('declares exactly the settings, with JSON types matching their values', () => {
     const schema = JSON.parse(readFileSync('extension/public/managed_schema.json', 'utf8')) as {

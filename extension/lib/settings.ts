@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
 import { storage } from 'wxt/utils/storage';
 import { z } from 'zod';
+import { createManagedPolicy } from './managed-policy.ts';
 import { sessionUrlPatternProblem } from './session-url-pattern.ts';
 
 /**
@@ -141,22 +142,21 @@ export function mergeSettings(local: Partial<Record<SettingKey, unknown>>, manag
   return { values: values as Settings, managed: managedKeys, managedProblems };
 }
 
-/** The policy values, or none where managed storage is unavailable (no schema, unsupported browser). */
-async function readManaged(): Promise<Record<string, unknown>> {
-  try {
-    return (await browser.storage.managed.get(SETTING_KEYS)) ?? {};
-  } catch {
-    return {};
-  }
-}
+/**
+ * Chrome policy, one reader per extension context. A fresh install waits for it before any setting is read, so
+ * nothing calls the default (or the options page's) backend while an organization's policy is on its way; pages
+ * show that wait with `watchState` (`lib/ui/waiting-for-policy.tsx`).
+ */
+export const managedPolicy = createManagedPolicy({ keys: SETTING_KEYS });
 
 async function readLocal(): Promise<Partial<Record<SettingKey, unknown>>> {
   const entries = await Promise.all(SETTING_KEYS.map(async (key) => [key, await settingItems[key].getValue()] as const));
   return Object.fromEntries(entries);
 }
 
+/** The settings in force; on a fresh install, only once Chrome policy is known (see `managed-policy.ts`). */
 export async function loadSettings(): Promise<ResolvedSettings> {
-  const [local, managed] = await Promise.all([readLocal(), readManaged()]);
+  const [local, managed] = await Promise.all([readLocal(), managedPolicy.read()]);
   return mergeSettings(local, managed);
 }
 

@@ -6,8 +6,9 @@ import { watchLiveUpdates } from '../../features/session-list/watch-live-updates
 import { SettingsForm, type SettingsFormApi } from '../../features/settings-form/settings-form.tsx';
 import { missingOrigins, requestOrigins } from '../../lib/host-permissions.ts';
 import { sendMessage } from '../../lib/messages.ts';
-import { loadSettings, saveSettings, watchSettings, type ResolvedSettings } from '../../lib/settings.ts';
+import { loadSettings, managedPolicy, saveSettings, watchSettings, type ResolvedSettings } from '../../lib/settings.ts';
 import { Logo } from '../../lib/ui/logo.tsx';
+import { usePolicyState, WaitingForPolicy } from '../../lib/ui/waiting-for-policy.tsx';
 
 const api: SettingsFormApi = {
   save: saveSettings,
@@ -16,9 +17,13 @@ const api: SettingsFormApi = {
 };
 const watchLive = watchLiveUpdates(connectAbly);
 
-/** The options page: settings from storage, live-updated when the page or Chrome policy changes them. */
+/**
+ * The options page: settings from storage, live-updated when the page or Chrome policy changes them. On a fresh
+ * install it first waits for the organization's policy (`loadSettings` does), and says so.
+ */
 export function OptionsApp() {
   const [resolved, setResolved] = useState<ResolvedSettings>();
+  const policyState = usePolicyState(managedPolicy);
   useEffect(() => {
     void loadSettings().then(setResolved);
     return watchSettings(setResolved);
@@ -30,18 +35,22 @@ export function OptionsApp() {
         <Logo className="options__logo" />
         <h1>SavvySolve Meet settings</h1>
       </header>
-      {resolved ? (
-        <>
-          <SettingsForm resolved={resolved} api={api} />
-          <BackendStatus
-            backendUrl={resolved.values.backendUrl}
-            fetchHealth={() => sendMessage('backend.health')}
-            watchLiveUpdates={watchLive}
-          />
-        </>
-      ) : (
-        <p className="muted">Loading…</p>
-      )}
+      <main className="options__body">
+        {resolved ? (
+          <>
+            <SettingsForm resolved={resolved} api={api} />
+            <BackendStatus
+              backendUrl={resolved.values.backendUrl}
+              fetchHealth={() => sendMessage('backend.health')}
+              watchLiveUpdates={watchLive}
+            />
+          </>
+        ) : policyState === 'waiting' ? (
+          <WaitingForPolicy />
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+      </main>
     </div>
   );
 }

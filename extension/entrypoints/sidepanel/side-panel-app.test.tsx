@@ -1,9 +1,10 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { ConnectRealtime } from '../../features/session-list/live-updates.ts';
 import type { HealthResponse } from '../../../shared/index.ts';
+import type { ManagedPolicy, PolicyState } from '../../lib/managed-policy.ts';
 import { broadcast, ExtensionError, serveMessages, type AuthState, type Handlers } from '../../lib/messages.ts';
 import { SidePanelApp } from './side-panel-app.tsx';
 import { SOLVER, aSession as session } from '../../test-fixtures.ts';
@@ -55,11 +56,19 @@ const neverConnect: ConnectRealtime = () => {
   throw new Error('no realtime in this test');
 };
 
-function renderPanel(connect: ConnectRealtime = neverConnect) {
+/** Chrome policy already known (the usual case): the panel shows at once. */
+const policyKnown: Pick<ManagedPolicy, 'watchState'> = {
+  watchState: (onState) => {
+    onState('ready');
+    return () => {};
+  },
+};
+
+function renderPanel(connect: ConnectRealtime = neverConnect, policy = policyKnown) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={client}>
-      <SidePanelApp connect={connect} />
+      <SidePanelApp connect={connect} policy={policy} />
     </QueryClientProvider>,
   );
 }
@@ -91,7 +100,9 @@ describe('side panel', () => {
     expect(cards).toHaveLength(2);
     const grace = within(cards[0]!);
     expect(grace.getByText('Grace Hopper')).toBeTruthy();
-    expect(grace.getByLabelText('Phone number ending 0123').textContent).toBe('••• ••• 0123');
+    // Seen as dots and the last four digits; read as words (the dots are hidden from screen readers).
+    expect(grace.getByText('••• ••• 0123').getAttribute('aria-hidden')).toBe('true');
+    expect(grace.getByText('Phone number ending 0123').className).toBe('visually-hidden');
     expect(cards[0]!.textContent).not.toContain('4155550123');
     expect(grace.getByTestId('session-link').textContent).toContain('meet.google.com/abc-defg-hij');
     expect(grace.getByTestId('session-source').textContent).toBe('Made with Google Calendar');
@@ -105,7 +116,7 @@ describe('side panel', () => {
     const start = vi.fn(async () => ({ success: true, meetLink: 'https://meet.google.com/new', isExisting: false, usedFallback: true }));
     fakeBackground({ 'sessions.list': async () => ({ sessions: [session({})] }), 'meet.start': start });
     renderPanel();
-    fireEvent.click(await screen.findByRole('button', { name: 'Start Google Meet' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Start Google Meet for Grace Hopper' }));
     expect(await screen.findByText('Calendar unavailable — a new Meet was opened; the customer was not texted')).toBeTruthy();
     expect(start).toHaveBeenCalledWith({ sessionId: session({}).id }, expect.anything());
   });
@@ -121,12 +132,12 @@ describe('side panel', () => {
     const writeText = vi.fn(async () => {});
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     renderPanel();
-    fireEvent.click(await screen.findByRole('button', { name: 'Open' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Open Meet for Grace Hopper' }));
     await waitFor(() =>
       expect(open).toHaveBeenCalledWith({ sessionId: session({}).id, url: 'https://meet.google.com/abc-defg-hij' }, expect.anything()),
     );
-    fireEvent.click(screen.getByRole('button', { name: 'Copy link' }));
-    await screen.findByRole('button', { name: 'Copied' });
+    fireEvent.click(screen.getByRole('button', { name: 'Copy link for Grace Hopper' }));
+    await screen.findByRole('button', { name: 'Copied link for Grace Hopper' });
     expect(writeText).toHaveBeenCalledWith('https://meet.google.com/abc-defg-hij');
   });
 
@@ -138,7 +149,7 @@ describe('side panel', () => {
     renderPanel();
     expect((await screen.findByTestId('not-eligible')).textContent).toContain('Google Meet is only available for employed solvers');
     await screen.findByTestId('session-card');
-    expect(screen.queryByRole('button', { name: 'Start Google Meet' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Start Google Meet/ })).toBeNull();
   });
 
   it('shows why sign-in failed and signs in on request', async () => {
@@ -266,5 +277,28 @@ describe('side panel', () => {
     renderPanel(connect);
     await waitFor(() => expect(screen.getByTestId('live-mode').textContent).toBe('Live updates: on'));
     expect(connect).toHaveBeenCalledWith(expect.any(Function), realtime);
+  });
+
+  it('waits for the organization’s settings without asking the background anything, then carries on', async () => {
+    const handlers = fakeBackground({});
+    const authGet = vi.spyOn(handlers, 'auth.get');
+    const health = vi.spyOn(handlers, 'backend.health');
+    let setState: (state: PolicyState) => void = () => {};
+    const policy: Pick<ManagedPolicy, 'watchState'> = {
+      watchState: (onState) => {
+        setState = onState;
+        onState('waiting');
+        return () => {};
+      },
+    };
+    renderPanel(neverConnect, policy);
+    expect(screen.getByRole('heading', { name: 'Waiting for your organization’s settings' })).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(authGet).not.toHaveBeenCalled();
+    expect(health).not.toHaveBeenCalled();
+
+    act(() => setState('ready'));
+    expect(await screen.findByTestId('account-name')).toBeTruthy();
+    expect(screen.queryByTestId('waiting-for-policy')).toBeNull();
   });
 });

@@ -4,9 +4,11 @@ import { SessionList } from '../../features/session-list/session-list.tsx';
 import { AccountHeader } from '../../features/sign-in/account-header.tsx';
 import { SignInCard } from '../../features/sign-in/sign-in-card.tsx';
 import { useAuthState, useBackendHealth, useSignIn, useSignOut } from '../../features/sign-in/use-auth.ts';
+import type { ManagedPolicy } from '../../lib/managed-policy.ts';
+import type { AuthState } from '../../lib/messages.ts';
 import { BackendDown, isBackendDown } from '../../lib/ui/backend-down.tsx';
 import { Logo } from '../../lib/ui/logo.tsx';
-import type { AuthState } from '../../lib/messages.ts';
+import { usePolicyState, WaitingForPolicy } from '../../lib/ui/waiting-for-policy.tsx';
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const openSettings = () => void browser.runtime.openOptionsPage();
@@ -51,10 +53,35 @@ function SignedOut({ state }: { state: Extract<AuthState, { status: 'signed_out'
   );
 }
 
-/** The side panel: who is signed in (or why not) and their active sessions. */
-export function SidePanelApp({ connect }: { connect: ConnectRealtime }) {
+/** Who is signed in (or why not) and their active sessions. */
+function Account({ connect }: { connect: ConnectRealtime }) {
   const auth = useAuthState();
   const signOut = useSignOut();
+  return (
+    <>
+      {auth.isPending && <p className="muted">Loading…</p>}
+      {auth.isError && (
+        <p className="notice notice--error" role="alert">
+          {errorText(auth.error)}
+        </p>
+      )}
+      {auth.data?.status === 'signed_out' && <SignedOut state={auth.data} />}
+      {auth.data?.status === 'signed_in' && (
+        <>
+          <AccountHeader solver={auth.data.solver} onSignOut={() => signOut.mutate()} signingOut={signOut.isPending} />
+          <SessionList key={auth.data.solver.id} solverId={auth.data.solver.id} connect={connect} onOpenSettings={openSettings} />
+        </>
+      )}
+    </>
+  );
+}
+
+/**
+ * The side panel. Nothing asks the background for anything until Chrome policy is known: on a fresh install the
+ * organization's backend may still be on its way (`lib/managed-policy.ts`).
+ */
+export function SidePanelApp({ connect, policy }: { connect: ConnectRealtime; policy: Pick<ManagedPolicy, 'watchState'> }) {
+  const policyState = usePolicyState(policy);
 
   return (
     <div className="panel">
@@ -66,18 +93,12 @@ export function SidePanelApp({ connect }: { connect: ConnectRealtime }) {
         </button>
       </header>
       <main className="panel__body">
-        {auth.isPending && <p className="muted">Loading…</p>}
-        {auth.isError && (
-          <p className="notice notice--error" role="alert">
-            {errorText(auth.error)}
-          </p>
-        )}
-        {auth.data?.status === 'signed_out' && <SignedOut state={auth.data} />}
-        {auth.data?.status === 'signed_in' && (
-          <>
-            <AccountHeader solver={auth.data.solver} onSignOut={() => signOut.mutate()} signingOut={signOut.isPending} />
-            <SessionList key={auth.data.solver.id} solverId={auth.data.solver.id} connect={connect} onOpenSettings={openSettings} />
-          </>
+        {policyState === 'ready' ? (
+          <Account connect={connect} />
+        ) : policyState === 'waiting' ? (
+          <WaitingForPolicy />
+        ) : (
+          <p className="muted">Loading…</p>
         )}
       </main>
     </div>

@@ -126,7 +126,7 @@ describe('SessionCard call status', () => {
     const nudge = screen.getByTestId('session-nudge');
     expect(nudge.textContent).toBe(NUDGE);
     expect(callLine().textContent).toBe('Waiting for the customer · SMS delivered 3 min ago');
-    const button = screen.getByRole('button', { name: 'Resend SMS' });
+    const button = screen.getByRole('button', { name: 'Resend SMS to Grace Hopper' });
     expect(button.getAttribute('aria-describedby')).toBe(nudge.id);
 
     fireEvent.click(button);
@@ -139,7 +139,7 @@ describe('SessionCard call status', () => {
     vi.useFakeTimers({ now: T0 + 10 * 60_000, toFake: ['Date'] });
     renderCard(withLink(meetSpace({ customerJoinedAt: at(4), callStartedAt: at(4) })));
     expect(screen.queryByTestId('session-nudge')).toBeNull();
-    expect(screen.getByRole('button', { name: 'Resend SMS' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Resend SMS to Grace Hopper' })).toBeTruthy();
   });
 
   it('warns, in plain words, when the customer may have to ask to join', () => {
@@ -158,19 +158,19 @@ describe('SessionCard resend', () => {
   });
 
   const queued = () => ({ sms: { status: 'queued' as const, error: null, updatedAt: new Date().toISOString() } });
-  const resendButton = () => screen.getByRole('button', { name: 'Resend SMS' });
+  const resendButton = () => screen.getByRole('button', { name: 'Resend SMS to Grace Hopper' });
 
   it('is disabled while a send is in flight', async () => {
     let finish: () => void = () => {};
     const resend = vi.fn(() => new Promise<ReturnType<typeof queued>>((resolve) => (finish = () => resolve(queued()))));
     renderCard(withLink(null), { 'meet.resendSms': resend });
     fireEvent.click(resendButton());
-    const sending = await screen.findByRole('button', { name: 'Sending…' });
+    const sending = await screen.findByRole('button', { name: 'Sending… SMS to Grace Hopper' });
     expect(sending).toHaveProperty('disabled', true);
     fireEvent.click(sending);
     expect(resend).toHaveBeenCalledTimes(1);
     finish();
-    await screen.findByRole('button', { name: 'Resend SMS' });
+    await screen.findByRole('button', { name: 'Resend SMS to Grace Hopper' });
   });
 
   it('asks before a second resend within 60 s ("Texted 40 s ago — send again?"), and not after', async () => {
@@ -179,7 +179,7 @@ describe('SessionCard resend', () => {
     renderCard(withLink(null), { 'meet.resendSms': resend });
     fireEvent.click(resendButton());
     await waitFor(() => expect(resend).toHaveBeenCalledTimes(1));
-    await screen.findByRole('button', { name: 'Resend SMS' });
+    await screen.findByRole('button', { name: 'Resend SMS to Grace Hopper' });
 
     vi.setSystemTime(Date.now() + 40_000);
     fireEvent.click(resendButton());
@@ -189,7 +189,7 @@ describe('SessionCard resend', () => {
     expect(resend).toHaveBeenCalledTimes(1);
     // The safe answer has the focus, so a quick Enter does not text the customer again.
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Cancel' }));
-    expect(screen.queryByRole('button', { name: 'Resend SMS' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Resend SMS to Grace Hopper' })).toBeNull();
 
     fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(screen.queryByTestId('session-resend-confirm')).toBeNull();
@@ -199,7 +199,7 @@ describe('SessionCard resend', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Send again' }));
     await waitFor(() => expect(resend).toHaveBeenCalledTimes(2));
     expect(screen.queryByTestId('session-resend-confirm')).toBeNull();
-    await screen.findByRole('button', { name: 'Resend SMS' });
+    await screen.findByRole('button', { name: 'Resend SMS to Grace Hopper' });
 
     // A minute after the last send, no question.
     vi.setSystemTime(Date.now() + 60_000);
@@ -252,5 +252,38 @@ describe('SessionCard link', () => {
     const link = screen.getByTestId('session-link').querySelector('.session__link')!;
     expect(link.textContent).toBe('meet.google.com/abc-defg-hij?authuser=someone.with.a.long.name@example.com');
     expect(link.getAttribute('title')).toBe(long);
+  });
+});
+
+describe('SessionCard names', () => {
+  /** What the eye gets: the button's text without the words only screen readers hear. */
+  const visibleText = (element: HTMLElement) => {
+    const copy = element.cloneNode(true) as HTMLElement;
+    for (const hidden of copy.querySelectorAll('.visually-hidden')) hidden.remove();
+    return copy.textContent;
+  };
+
+  it('says whose session each button acts on, keeping the short visible words', () => {
+    renderCard(withLink(null));
+    for (const [name, text] of [
+      ['Open Meet for Grace Hopper', 'Open'],
+      ['Copy link for Grace Hopper', 'Copy link'],
+      ['Resend SMS to Grace Hopper', 'Resend SMS'],
+    ]) {
+      expect(visibleText(screen.getByRole('button', { name }))).toBe(text);
+    }
+  });
+
+  it('names Start for the customer too', () => {
+    renderCard(aSession());
+    expect(visibleText(screen.getByRole('button', { name: 'Start Google Meet for Grace Hopper' }))).toBe('Start Google Meet');
+  });
+
+  it('shows the masked phone and reads it as words, with no label on a plain span', () => {
+    renderCard(aSession());
+    const phone = screen.getByText('••• ••• 0123');
+    expect(phone.getAttribute('aria-hidden')).toBe('true');
+    expect(phone.parentElement!.getAttribute('aria-label')).toBeNull();
+    expect(phone.parentElement!.textContent).toContain('Phone number ending 0123');
   });
 });

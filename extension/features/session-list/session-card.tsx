@@ -68,6 +68,8 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
   // A second resend within a minute asks first ("Texted 40 s ago — send again?").
   const [confirmAgo, setConfirmAgo] = useState<number>();
   const titleId = `session-${session.id}`;
+  // Each card has the same buttons: their names say whose session they act on ("Open Meet for Grace Hopper").
+  const whose = (words: string) => <span className="visually-hidden">{` ${words} ${session.customerName}`}</span>;
   const nudgeId = `${titleId}-nudge`;
   const confirmId = `${titleId}-confirm`;
 
@@ -88,8 +90,10 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
         <h3 id={titleId} className="session__customer">
           {session.customerName}
         </h3>
-        <span className="session__phone" aria-label={phoneLabel(session.customerPhone)}>
-          {maskPhone(session.customerPhone)}
+        {/* Seen as dots and four digits; heard as words ("•••" read aloud helps no one). */}
+        <span className="session__phone">
+          <span aria-hidden="true">{maskPhone(session.customerPhone)}</span>
+          <span className="visually-hidden">{phoneLabel(session.customerPhone)}</span>
         </span>
       </div>
 
@@ -168,9 +172,11 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
               disabled={open.isPending}
             >
               Open
+              {whose('Meet for')}
             </button>
             <button type="button" className="button" onClick={copy} aria-live="polite">
               {copyState === 'copied' ? 'Copied' : copyState === 'failed' ? 'Copy failed' : 'Copy link'}
+              {whose(copyState === 'copied' ? 'link for' : 'for')}
             </button>
             {confirmAgo === undefined && (
               <button
@@ -183,6 +189,7 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
                 aria-describedby={nudge ? nudgeId : undefined}
               >
                 {resend.isPending ? 'Sending…' : 'Resend SMS'}
+                {whose(resend.isPending ? 'SMS to' : 'to')}
               </button>
             )}
           </>
@@ -196,6 +203,7 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
               aria-busy={start.isPending || undefined}
             >
               {start.isPending ? 'Starting…' : session.meetLinkSource === 'fallback' ? 'Try Calendar again' : 'Start Google Meet'}
+              {whose(start.isPending ? 'Google Meet for' : 'for')}
             </button>
           )
         )}

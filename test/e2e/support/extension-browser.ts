@@ -41,8 +41,12 @@ function sweepStalePolicies() {
   }
 }
 
-/** Writes the extension's managed storage policy as an admin would; returns the function that removes it. */
-function writeExtensionPolicy(values: Record<string, unknown>): () => void {
+/**
+ * Writes the extension's managed storage policy as an admin would; returns the function that removes it. Before
+ * launch (`LaunchOptions.policy`), or after it to play a policy that arrives late: Chrome applies a file written
+ * later about 5 s after it lands, with `storage.onChanged` (area `managed`).
+ */
+export function writeExtensionPolicy(values: Record<string, unknown>): () => void {
   const file = `${POLICY_DIR}/${POLICY_PREFIX}${process.pid}.json`;
   try {
     mkdirSync(POLICY_DIR, { recursive: true });
@@ -60,7 +64,16 @@ export type LaunchOptions = {
   policy?: Record<string, unknown>;
   /** Another build of the extension (the demo's); default the one `npm run build` makes. */
   extensionDir?: string;
+  /**
+   * The test may write a policy after launch (`writeExtensionPolicy`): the extension is left to wait for one, as on a
+   * fresh install. Otherwise a launch without `policy` tells the extension at once that this profile is unmanaged —
+   * what it would conclude by itself after its wait (`extension/lib/managed-policy.ts`) — so tests skip that wait.
+   */
+  policyMayFollow?: boolean;
 };
+
+/** `noPolicyItem` in `extension/lib/managed-policy.ts` (storage.local). */
+const NO_POLICY_KEY = 'managedPolicyAbsent';
 
 /** Headless Debian Chromium with the built extension loaded, in a fresh profile; no traffic leaves loopback. */
 export async function launchExtensionBrowser(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
@@ -98,6 +111,7 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
   }
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const extensionId = new URL(worker.url()).host;
+  if (!options.policy && !options.policyMayFollow) await worker.evaluate((key) => chrome.storage.local.set({ [key]: true }), NO_POLICY_KEY);
   const currentWorker = () =>
     context.serviceWorkers().find((candidate) => candidate.url().startsWith(`chrome-extension://${extensionId}/`)) ?? worker;
   return {
