@@ -6,7 +6,6 @@ export * from './host-events.ts';
 export * from './health.ts';
 export * from './meet.ts';
 export * from './meet-space.ts';
-export * from './paths.ts';
 export * from './realtime.ts';
 export * from './reasons.ts';
 export * from './sessions.ts';

@@ -27,6 +27,8 @@ describe('backend client', () => {
     const [url, init] = fetch.mock.calls[0]!;
     expect(url).toBe('http://127.0.0.1:8787/api/auth/session');
     expect(init).toMatchObject({ method: 'POST', body: JSON.stringify({ googleAccessToken: 'ya29.token' }) });
+    expect(new Headers(init!.headers).get('content-type')).toBe('application/json');
+    expect(init!.signal).toBeInstanceOf(AbortSignal);
   });
 
   it('sends the session token as a bearer token', async () => {
@@ -34,7 +36,7 @@ describe('backend client', () => {
     const client = createBackendClient({ baseUrl: async () => 'https://api.example.com', fetch });
     await client.canUseMeet('session-jwt');
     expect(fetch.mock.calls[0]![0]).toBe('https://api.example.com/api/meet/can-use');
-    expect((fetch.mock.calls[0]![1]!.headers as Record<string, string>).authorization).toBe('Bearer session-jwt');
+    expect(new Headers(fetch.mock.calls[0]![1]!.headers).get('authorization')).toBe('Bearer session-jwt');
   });
 
   it('posts capture and resend to the session link routes', async () => {
@@ -107,7 +109,7 @@ describe('backend client', () => {
     const client = createBackendClient({ baseUrl: () => 'http://b', fetch });
     expect(await client.getSession('jwt', session.id)).toEqual(session);
     expect(fetch.mock.calls[0]![0]).toBe(`http://b/api/sessions/${session.id}`);
-    expect((fetch.mock.calls[0]![1]!.headers as Record<string, string>).authorization).toBe('Bearer jwt');
+    expect(new Headers(fetch.mock.calls[0]![1]!.headers).get('authorization')).toBe('Bearer jwt');
     expect(await client.getSession('jwt', '0b9f6c52-1111-4abc-8def-0123456789ab')).toBeNull();
 
     const down = createBackendClient({ baseUrl: () => 'http://b', fetch: fakeFetch(() => ({ status: 500, body: {} })) });
@@ -119,7 +121,10 @@ describe('backend client', () => {
       baseUrl: () => 'http://b',
       fetch: fakeFetch(() => ({ status: 200, body: { sessions: 'nope' } })),
     });
-    await expect(client.listSessions('t')).rejects.toMatchObject({ code: 'bad_response' });
+    await expect(client.listSessions('t')).rejects.toMatchObject({
+      code: 'bad_response',
+      message: 'The backend answered /api/sessions in a shape this extension does not know.',
+    });
   });
 
   it('returns null for the realtime token when Ably is not configured, the token request otherwise', async () => {

@@ -1,11 +1,15 @@
+import { hc, type ClientRequestOptions, type ClientResponse } from 'hono/client';
 import type { z } from 'zod';
+// Types only (erased at build): the backend's routes are the contract, so a renamed route or field fails the type
+// check here. Nothing of the backend's code reaches the extension.
+import type { AppType } from '../../backend/app.ts';
 import {
-  API_PATHS,
   apiErrorSchema,
   authSessionSchema,
   canUseMeetResponseSchema,
   createMeetLinkResponseSchema,
   ERROR_CODES,
+  healthResponseSchema,
   listSessionsResponseSchema,
   realtimeTokenRequestSchema,
   resendSmsResponseSchema,
@@ -13,12 +17,11 @@ import {
   type AuthSession,
   type CanUseMeetResponse,
   type CreateMeetLinkResponse,
+  type HealthResponse,
   type ListSessionsResponse,
   type RealtimeTokenRequest,
   type ResendSmsResponse,
   type SessionSummary,
-  healthResponseSchema,
-  type HealthResponse,
 } from '../../shared/index.ts';
 
 /** A failed backend call: the backend's `{ error: { code, message } }`, or `network` when it could not be reached. */
@@ -45,32 +48,43 @@ export type BackendClientOptions = {
 
 export type BackendClient = ReturnType<typeof createBackendClient>;
 
+/** Hono's client typed by the backend's routes. */
+type Api = ReturnType<typeof hc<AppType>>;
+
 /**
- * The backend's HTTP API, typed by the shared contract and validated with its zod schemas. Only the background
- * uses it; everything else asks the background through runtime messages.
+ * One request through `api`. `Body` is what the route says it answers: it must fit the schema's type, so the
+ * backend and the shared contract cannot drift apart unnoticed.
+ */
+type Send<Body> = (api: Api, request: ClientRequestOptions) => Promise<ClientResponse<Body, number, 'json'>>;
+
+/**
+ * The backend's HTTP API, typed by its routes (`hc<AppType>`) and validated with the shared zod schemas at the
+ * boundary. Only the background uses it; everything else asks the background through runtime messages.
  */
 export function createBackendClient(options: BackendClientOptions) {
   const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 20_000;
 
-  async function call<T>(
+  async function call<T, Body extends T>(
     schema: z.ZodType<T>,
-    method: 'GET' | 'POST',
-    path: string,
-    init: { token?: string; json?: unknown; acceptStatus?: number } = {},
+    send: Send<Body>,
+    init: { token?: string; acceptStatus?: number } = {},
   ): Promise<T> {
     const base = await options.baseUrl();
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    if (init.json !== undefined) headers['content-type'] = 'application/json';
+    // The path actually requested, for the messages (hc joins `base` and the route).
+    let path = '';
+    const api = hc<AppType>(base, {
+      fetch: (input: RequestInfo | URL, requestInit?: RequestInit) => {
+        path = String(input).slice(base.replace(/\/+$/, '').length);
+        return fetchImpl(input, requestInit);
+      },
+    });
     let response: Response;
     try {
-      response = await fetchImpl(`${base}${path}`, {
-        method,
-        headers,
-        body: init.json === undefined ? undefined : JSON.stringify(init.json),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      response = (await send(api, {
+        headers: { accept: 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+        init: { signal: AbortSignal.timeout(timeoutMs) },
+      })) as unknown as Response;
     } catch (error) {
       const what =
         error instanceof Error && error.name === 'TimeoutError'
@@ -91,43 +105,55 @@ export function createBackendClient(options: BackendClientOptions) {
     return parsed.data;
   }
 
-  const meetLinkPath = (sessionId: string, action: 'capture' | 'resend') =>
-    `${API_PATHS.meetLinks}/${encodeURIComponent(sessionId)}/${action}`;
+  /** `null` instead of the 404 with this code; any other failure is thrown. */
+  async function orNullOn404<T>(code: string, request: Promise<T>): Promise<T | null> {
+    try {
+      return await request;
+    } catch (error) {
+      if (error instanceof BackendError && error.status === 404 && error.code === code) return null;
+      throw error;
+    }
+  }
+
+  const sessionParam = (sessionId: string) => ({ param: { sessionId: encodeURIComponent(sessionId) } });
 
   return {
     /** Exchanges a Google access token for a backend session. */
     signIn: (googleAccessToken: string): Promise<AuthSession> =>
-      call(authSessionSchema, 'POST', API_PATHS.authSession, { json: { googleAccessToken } }),
-    canUseMeet: (token: string): Promise<CanUseMeetResponse> => call(canUseMeetResponseSchema, 'GET', API_PATHS.meetCanUse, { token }),
+      call(authSessionSchema, (api, request) => api.api.auth.session.$post({ json: { googleAccessToken } }, request)),
+    canUseMeet: (token: string): Promise<CanUseMeetResponse> =>
+      call(canUseMeetResponseSchema, (api, request) => api.api.meet['can-use'].$get(undefined, request), { token }),
     createMeetLink: (token: string, sessionId: string): Promise<CreateMeetLinkResponse> =>
-      call(createMeetLinkResponseSchema, 'POST', API_PATHS.meetLinks, { token, json: { sessionId } }),
+      call(createMeetLinkResponseSchema, (api, request) => api.api.meet.links.$post({ json: { sessionId } }, request), { token }),
     captureMeetLink: (token: string, sessionId: string, meetLink: string): Promise<CreateMeetLinkResponse> =>
-      call(createMeetLinkResponseSchema, 'POST', meetLinkPath(sessionId, 'capture'), { token, json: { meetLink } }),
+      call(
+        createMeetLinkResponseSchema,
+        (api, request) => api.api.meet.links[':sessionId'].capture.$post({ ...sessionParam(sessionId), json: { meetLink } }, request),
+        { token },
+      ),
     resendSms: (token: string, sessionId: string): Promise<ResendSmsResponse> =>
-      call(resendSmsResponseSchema, 'POST', meetLinkPath(sessionId, 'resend'), { token }),
+      call(resendSmsResponseSchema, (api, request) => api.api.meet.links[':sessionId'].resend.$post(sessionParam(sessionId), request), {
+        token,
+      }),
     /** `GET /health` (503 still carries the states when the database is down). */
-    health: (): Promise<HealthResponse> => call(healthResponseSchema, 'GET', API_PATHS.health, { acceptStatus: 503 }),
-    listSessions: (token: string): Promise<ListSessionsResponse> => call(listSessionsResponseSchema, 'GET', API_PATHS.sessions, { token }),
+    health: (): Promise<HealthResponse> =>
+      call(healthResponseSchema, (api, request) => api.health.$get(undefined, request), { acceptStatus: 503 }),
+    listSessions: (token: string): Promise<ListSessionsResponse> =>
+      call(listSessionsResponseSchema, (api, request) => api.api.sessions.$get(undefined, request), { token }),
     /**
      * One of the solver's sessions (the backend pulls one it does not know from the SavvySolve app); `null` when
      * there is none — a missing session and another solver's answer the same 404.
      */
-    async getSession(token: string, sessionId: string): Promise<SessionSummary | null> {
-      try {
-        return await call(sessionSummarySchema, 'GET', API_PATHS.session(encodeURIComponent(sessionId)), { token });
-      } catch (error) {
-        if (error instanceof BackendError && error.status === 404 && error.code === ERROR_CODES.notFound) return null;
-        throw error;
-      }
-    },
+    getSession: (token: string, sessionId: string): Promise<SessionSummary | null> =>
+      orNullOn404(
+        ERROR_CODES.notFound,
+        call(sessionSummarySchema, (api, request) => api.api.sessions[':sessionId'].$get(sessionParam(sessionId), request), { token }),
+      ),
     /** `null` when the backend has no Ably configured: the caller polls instead. */
-    async realtimeTokenRequest(token: string): Promise<RealtimeTokenRequest | null> {
-      try {
-        return await call(realtimeTokenRequestSchema, 'GET', API_PATHS.realtimeToken, { token });
-      } catch (error) {
-        if (error instanceof BackendError && error.status === 404 && error.code === ERROR_CODES.notConfigured) return null;
-        throw error;
-      }
-    },
+    realtimeTokenRequest: (token: string): Promise<RealtimeTokenRequest | null> =>
+      orNullOn404(
+        ERROR_CODES.notConfigured,
+        call(realtimeTokenRequestSchema, (api, request) => api.api.realtime.token.$get(undefined, request), { token }),
+      ),
   };
 }

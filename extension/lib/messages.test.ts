@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { broadcast, ExtensionError, onBroadcast, sendMessage, serveMessages, type Handlers } from './messages.ts';
 import { MEET_REASONS } from '../../shared/index.ts';
+import { aSession } from '../test-fixtures.ts';
 
 const unused = () => Promise.reject(new Error('not used in this test'));
 const handlers = (overrides: Partial<Handlers>): Handlers => ({
@@ -117,5 +118,42 @@ describe('runtime messages', () => {
       ),
     ).resolves.toBeUndefined();
     expect(failing).toHaveBeenCalledTimes(2);
+  });
+
+  it('sends the fresh session list to extension pages, and to tabs only the news that sessions changed', async () => {
+    const runtimeSend = vi.fn(async (_envelope: unknown) => undefined);
+    const tabsSend = vi.fn(async (_tabId: number, _envelope: unknown) => undefined);
+    const sessions = [aSession()];
+    await broadcast(
+      { event: 'sessions.changed', sessions },
+      { runtime: { sendMessage: runtimeSend }, tabs: { query: async () => [{ id: 7 }] as never, sendMessage: tabsSend } },
+    );
+    expect(runtimeSend).toHaveBeenCalledWith({ kind: 'savvysolve.broadcast', broadcast: { event: 'sessions.changed', sessions } });
+    expect(tabsSend).toHaveBeenCalledWith(7, { kind: 'savvysolve.broadcast', broadcast: { event: 'sessions.changed' }, toTabs: true });
+  });
+
+  it('hands an extension page shown in a tab each broadcast once, not the copy sent to the tabs', async () => {
+    const page = window as unknown as { location: Location; happyDOM: { setURL(url: string): void } };
+    const before = page.location.href;
+    page.happyDOM.setURL(fakeBrowser.runtime.getURL('/options.html'));
+    try {
+      const seen = vi.fn();
+      onBroadcast(seen);
+      const sessions = [aSession()];
+      await broadcast(
+        { event: 'sessions.changed', sessions },
+        {
+          runtime: fakeBrowser.runtime,
+          // The options page's tab: Chrome delivers tabs.sendMessage to our own page in it too.
+          tabs: {
+            query: async () => [{ id: 3 }] as never,
+            sendMessage: (_tabId: number, envelope: unknown) => fakeBrowser.runtime.sendMessage(envelope),
+          },
+        },
+      );
+      expect(seen).toHaveBeenCalledExactlyOnceWith({ event: 'sessions.changed', sessions });
+    } finally {
+      page.happyDOM.setURL(before);
+    }
   });
 });

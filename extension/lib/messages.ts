@@ -54,11 +54,15 @@ export type MessageType = keyof Protocol;
 export type RequestOf<T extends MessageType> = Protocol[T]['request'];
 export type ResponseOf<T extends MessageType> = Protocol[T]['response'];
 
-/** Events the background pushes to every extension page and content script. */
-export type Broadcast = { event: 'auth.changed'; state: AuthState } | { event: 'sessions.changed' };
+/**
+ * Events the background pushes to every extension page and content script. `sessions.changed` carries the fresh
+ * list when the background has it, for extension pages only: pages take it as it is instead of asking again.
+ */
+export type Broadcast = { event: 'auth.changed'; state: AuthState } | { event: 'sessions.changed'; sessions?: SessionSummary[] };
 
 type RequestEnvelope = { kind: 'savvysolve.request'; type: MessageType; payload: unknown };
-type BroadcastEnvelope = { kind: 'savvysolve.broadcast'; broadcast: Broadcast };
+/** `toTabs`: sent with `tabs.sendMessage`, for the content scripts in web pages. */
+type BroadcastEnvelope = { kind: 'savvysolve.broadcast'; broadcast: Broadcast; toTabs?: true };
 type Reply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; status?: number } };
 
 /** An error answered by the background, carried across the message boundary. */
@@ -147,10 +151,16 @@ export function serveMessages(handlers: Handlers, runtime: Runtime = browser.run
   return () => runtime.onMessage.removeListener(listener);
 }
 
+/** Whether this code runs in one of our extension pages (not a content script in a web page). */
+const inExtensionPage = () => typeof location !== 'undefined' && location.origin === new URL(browser.runtime.getURL('/')).origin;
+
 /** Listens for background broadcasts (in an extension page or a content script). */
 export function onBroadcast(callback: (broadcast: Broadcast) => void, runtime: Runtime = browser.runtime): () => void {
+  // An extension page shown in a tab (the options page; the side panel in the e2e tests) would get each broadcast
+  // a second time through `tabs.sendMessage`, and without the list: only the content scripts' copy is for tabs.
+  const ownPage = inExtensionPage();
   const listener = (message: unknown) => {
-    if (isBroadcast(message)) callback(message.broadcast);
+    if (isBroadcast(message) && !(message.toTabs && ownPage)) callback(message.broadcast);
     return false;
   };
   runtime.onMessage.addListener(listener);
@@ -162,9 +172,16 @@ type BroadcastTargets = {
   tabs: Pick<typeof browser.tabs, 'query' | 'sendMessage'>;
 };
 
+/**
+ * What a web page's tab may receive: content scripts share the page's renderer, so the customers on the list (names,
+ * phone numbers) stay in extension pages; a content script asks for its one session.
+ */
+const forTabs = (message: Broadcast): Broadcast => (message.event === 'sessions.changed' ? { event: 'sessions.changed' } : message);
+
 /** Sends a broadcast to extension pages and to every tab (content scripts); nobody listening is fine. */
 export async function broadcast(message: Broadcast, targets: BroadcastTargets = browser): Promise<void> {
   const envelope: BroadcastEnvelope = { kind: 'savvysolve.broadcast', broadcast: message };
+  const tabEnvelope: BroadcastEnvelope = { kind: 'savvysolve.broadcast', broadcast: forTabs(message), toTabs: true };
   const ignore = () => undefined;
   const tabs = await targets.tabs.query({}).catch(() => []);
   await Promise.all([
@@ -175,7 +192,7 @@ export async function broadcast(message: Broadcast, targets: BroadcastTargets = 
       tab.id === undefined
         ? undefined
         : Promise.resolve()
-            .then(() => targets.tabs.sendMessage(tab.id!, envelope))
+            .then(() => targets.tabs.sendMessage(tab.id!, tabEnvelope))
             .catch(ignore),
     ),
   ]);

@@ -82,7 +82,9 @@ export async function measureAttendancePolling(world: World, options: PollingOpt
       1,
     );
     const tokens = await Promise.all(solvers.map((solver) => world.token(solver.id)));
-    await fetch(`${backend.url}/api/meet/can-use`, { headers: { authorization: `Bearer ${tokens[0]}` } }).then((r) => r.arrayBuffer());
+    await backend.api.api.meet['can-use']
+      .$get(undefined, { headers: { authorization: `Bearer ${tokens[0]}` } })
+      .then((r) => r.arrayBuffer());
 
     // A server process reports its counters to pg_stat_database when it goes idle, up to 10 s late
     // (PGSTAT_IDLE_INTERVAL): the start-up's migrations and the seeding must be in before the idle window opens.

@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hc } from 'hono/client';
+import type { AppType } from '../../backend/app.ts';
+import type { CreateSolverRequest } from '../../shared/index.ts';
 import { createScratchDatabase, postgresAvailable, TEST_DATABASE_URL } from '../support/postgres.ts';
 import { freePort, RESULTS_DIR, startServerChild, type ServerChild } from './child-process.ts';
 import { ADMIN_TOKEN, type World } from './world.ts';
@@ -11,9 +14,16 @@ export type BackendUnderTest = ServerChild & {
   database: DatabaseKind;
   /** postgres:// of its scratch database (Postgres only), for bulk seeding. */
   databaseUrl?: string;
-  /** `POST /api/admin/…` with the admin token. */
-  admin<T>(path: string, body: unknown): Promise<T>;
+  /** Hono's client typed by the backend's routes, at this process. */
+  api: BackendApi;
+  /** `POST /api/admin/solvers` with the admin token: the new solver's id. */
+  createSolver(input: CreateSolverRequest): Promise<string>;
 };
+
+export type BackendApi = ReturnType<typeof hc<AppType>>;
+
+/** The backend's readiness probe, named by its route. */
+const HEALTH_PATH = hc<AppType>('http://backend').health.$path();
 
 /**
  * `backend/server.ts` as `npm start` runs it, in its own process, on a fresh PGlite data directory or a fresh
@@ -33,18 +43,16 @@ export async function startBackendUnderTest(
     port,
     nodeArgs,
   });
+  const api = hc<AppType>(child.url);
   return {
     ...child,
     database,
     databaseUrl,
-    async admin<T>(path: string, body: unknown): Promise<T> {
-      const response = await fetch(`${child.url}/api/admin${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!response.ok) throw new Error(`admin ${path}: ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
+    api,
+    async createSolver(input) {
+      const response = await api.api.admin.solvers.$post({ json: input }, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      if (response.status !== 201) throw new Error(`create solver: ${response.status} ${await response.text()}`);
+      return (await response.json()).id;
     },
     stop,
   };
@@ -68,7 +76,7 @@ export async function startOnFreshDatabase(
     const child = await startServerChild({
       ...options,
       env: { ...options.env, ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: pgliteDir! }) },
-      readyPath: '/health',
+      readyPath: HEALTH_PATH,
     });
     return {
       child,

@@ -50,7 +50,9 @@ export async function measureScale(world: World, options: { sessions: number; lo
     );
     const tokens = await Promise.all(solvers.map((solver) => world.token(solver.id)));
     // One request first so the process has warmed its routes before the clock starts.
-    await fetch(`${backend.url}/api/meet/can-use`, { headers: { authorization: `Bearer ${tokens[0]}` } }).then((r) => r.arrayBuffer());
+    await backend.api.api.meet['can-use']
+      .$get(undefined, { headers: { authorization: `Bearer ${tokens[0]}` } })
+      .then((r) => r.arrayBuffer());
     const rssBeforeMiB = backend.memory().rssMiB;
 
     const burst = async (label: string, pick: number): Promise<BurstResult> => {

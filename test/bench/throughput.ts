@@ -61,14 +61,14 @@ export async function measureThroughput(world: World, options: ThroughputOptions
       options.log(`  starting backend/server.ts on ${database}`);
       const backend = await startBackendUnderTest(world, database, `throughput-${database}`);
       const email = solverEmail(0);
-      const solver = await backend.admin<{ id: string }>('/solvers', {
+      const solverId = await backend.createSolver({
         name: 'Throughput Solver',
         email,
         employment: 'employed',
         googleEmail: email,
       });
-      const token = await world.token(solver.id);
-      const check = await fetch(`${backend.url}/api/meet/can-use`, { headers: { authorization: `Bearer ${token}` } });
+      const token = await world.token(solverId);
+      const check = await backend.api.api.meet['can-use'].$get(undefined, { headers: { authorization: `Bearer ${token}` } });
       const body = await check.json();
       if (check.status !== 200 || body.canUse !== true) throw new Error(`canUse on ${database}: ${check.status} ${JSON.stringify(body)}`);
       backends.push({ backend, token });
@@ -83,7 +83,8 @@ export async function measureThroughput(world: World, options: ThroughputOptions
       helloRounds.push(await load(`${hello.url}/`));
       for (const { backend, token } of backends) {
         options.log(`  round ${round}/${options.rounds}: canUseMeet on ${backend.database}`);
-        canUseRounds.get(backend.database)!.push(await load(`${backend.url}/api/meet/can-use`, { authorization: `Bearer ${token}` }));
+        const canUseUrl = backend.api.api.meet['can-use'].$url().href;
+        canUseRounds.get(backend.database)!.push(await load(canUseUrl, { authorization: `Bearer ${token}` }));
       }
     }
 

@@ -2,11 +2,30 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SidePanel } from './pages/side-panel.ts';
-import { ADA, eventually, settingsFor, startE2EStack, type E2EStack } from './support/e2e-stack.ts';
+import { ADA, eventually, requestCount, settingsFor, startE2EStack, type E2EStack } from './support/e2e-stack.ts';
 import { ARTIFACTS_DIR, configureExtension, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
 
 /** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
 const SHOTS_DIR = process.env.E2E_SHOTS_DIR ?? ARTIFACTS_DIR;
+/** The background's once-a-minute badge refresh (`extension/entrypoints/background/index.ts`). */
+const REFRESH_ALARM = 'savvysolve.refresh';
+
+/** Counts the toolbar badge's updates from now on (`chrome.action.setBadgeText` in the service worker). */
+async function countBadgeUpdates(browser: ExtensionBrowser): Promise<() => Promise<number | undefined>> {
+  await browser.evaluate(() => {
+    const counted = globalThis as unknown as { badgeUpdates?: number };
+    if (counted.badgeUpdates === undefined) {
+      const setBadgeText = chrome.action.setBadgeText.bind(chrome.action) as (...args: unknown[]) => unknown;
+      chrome.action.setBadgeText = ((...args: unknown[]) => {
+        counted.badgeUpdates! += 1;
+        return setBadgeText(...args);
+      }) as typeof chrome.action.setBadgeText;
+    }
+    counted.badgeUpdates = 0;
+  }, undefined);
+  // `undefined` if the service worker was restarted meanwhile (the count went with it).
+  return () => browser.evaluate(() => (globalThis as unknown as { badgeUpdates?: number }).badgeUpdates, undefined);
+}
 
 describe('the side panel and toolbar in real Chromium', () => {
   let stack: E2EStack;
@@ -76,7 +95,7 @@ describe('the side panel and toolbar in real Chromium', () => {
 
     // Open and Copy act on that same link.
     const reopened = nextTab(browser.context);
-    await grace.getByRole('button', { name: 'Open', exact: true }).click();
+    await grace.getByRole('button', { name: 'Open Meet for Grace Hopper' }).click();
     expect((await reopened).url()).toBe(meetTab.url());
     await (await reopened).close();
     await panel.page.bringToFront();
@@ -113,6 +132,42 @@ describe('the side panel and toolbar in real Chromium', () => {
     await grace.getByRole('button', { name: 'Resend SMS' }).click();
     await confirm.getByRole('button', { name: 'Send again' }).click();
     await eventually(() => texts() === before + 2, 'the SMS sent again after the confirmation');
+  });
+
+  it('costs one list request and one badge update per click on Start Google Meet', async () => {
+    panel ??= await SidePanel.open(browser);
+    await panel.page.bringToFront();
+    if (await panel.signInButton.isVisible()) await panel.signIn();
+    await panel.accountName.waitFor();
+    await stack.api.createSession({ solverId: adaId, customerName: 'Katherine Johnson', customerPhone: '+14155550142' });
+    const katherine = panel.card('Katherine Johnson');
+    await katherine.waitFor({ timeout: 15_000 });
+    // Only the click may ask for the list: polling off, the background's minute refresh paused.
+    await browser.evaluate(() => chrome.storage.local.set({ sessionsPollIntervalMs: 0 }), undefined);
+    await browser.evaluate((name) => chrome.alarms.clear(name), REFRESH_ALARM);
+    try {
+      // A poll already under way lands first.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const badgeUpdates = await countBadgeUpdates(browser);
+      const listsBefore = requestCount(stack.logs, '/api/sessions');
+
+      const opened = nextTab(browser.context);
+      await katherine.getByRole('button', { name: 'Start Google Meet' }).click();
+      const meetTab = await opened;
+      const room = meetTab.url().replace(/^https?:\/\//, '');
+      await eventually(async () => (await katherine.getByTestId('session-link').textContent())?.includes(room), 'the link on the card');
+      // Anything the click still sets off has happened by now.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const lists = requestCount(stack.logs, '/api/sessions') - listsBefore;
+      const badges = await badgeUpdates();
+      console.log(`[side-panel] one click on Start Google Meet: ${lists} GET /api/sessions, ${badges} badge updates`);
+      expect(lists).toBe(1);
+      expect(badges).toBe(1);
+      await meetTab.close();
+    } finally {
+      await browser.evaluate(() => chrome.storage.local.remove('sessionsPollIntervalMs'), undefined);
+      await browser.evaluate((name) => chrome.alarms.create(name, { periodInMinutes: 1 }), REFRESH_ALARM);
+    }
   });
 
   it('names where each link came from in a solver’s words', async () => {

@@ -25,7 +25,6 @@ function setup() {
     },
     client: {
       canUseMeet: vi.fn(async () => ({ canUse: true })),
-      listSessions: vi.fn(async () => ({ sessions: [summary] })),
       realtimeTokenRequest: vi.fn(async () => null),
       health: vi.fn(async () => ({
         status: 'ok' as const,
@@ -48,8 +47,8 @@ function setup() {
       resendSms: vi.fn(async () => ({ sms: { status: 'queued' as const, error: null, updatedAt: summary.createdAt } })),
     },
     sessionCache: { get: vi.fn(async (sessionId: string) => (sessionId === SESSION ? summary : null)) },
+    listSessions: vi.fn(async () => ({ sessions: [summary] })),
     sidePanel: { open: vi.fn(async (_options: { windowId: number }) => {}) },
-    onSessions: vi.fn(),
   } satisfies HandlerDeps;
   return { deps, handlers: createHandlers(deps) };
 }
@@ -76,11 +75,10 @@ describe('background message handlers', () => {
     await expect(handler(payload, {})).rejects.toMatchObject({ code: 'bad_request' });
   });
 
-  it('lists sessions with the session token and feeds the badge', async () => {
+  it('lists sessions through the background’s one list refresh', async () => {
     const { deps, handlers } = setup();
     expect(await handlers['sessions.list'](undefined, {})).toEqual({ sessions: [summary] });
-    expect(deps.client.listSessions).toHaveBeenCalledWith('backend-token');
-    expect(deps.onSessions).toHaveBeenCalledWith([summary]);
+    expect(deps.listSessions).toHaveBeenCalledTimes(1);
   });
 
   it('finds one session by id (not the whole list), or null when it is not the solver’s', async () => {
@@ -88,7 +86,7 @@ describe('background message handlers', () => {
     expect(await handlers['sessions.get']({ sessionId: SESSION }, {})).toEqual(summary);
     expect(await handlers['sessions.get']({ sessionId: '0b9f6c52-1111-4abc-8def-0123456789ab' }, {})).toBeNull();
     expect(deps.sessionCache.get).toHaveBeenCalledWith(SESSION);
-    expect(deps.client.listSessions).not.toHaveBeenCalled();
+    expect(deps.listSessions).not.toHaveBeenCalled();
   });
 
   it('opens the side panel in the sender tab’s window before anything else can wait (the user gesture)', async () => {

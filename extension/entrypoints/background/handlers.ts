@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ListSessionsResponse } from '../../../shared/index.ts';
 import type { BackendClient } from '../../lib/backend-client.ts';
 import type { Handlers, MessageSender } from '../../lib/messages.ts';
 import type { AuthManager } from '../../features/sign-in/auth-manager.ts';
@@ -7,14 +8,14 @@ import type { SessionCache } from './session-cache.ts';
 
 export type HandlerDeps = {
   auth: Pick<AuthManager, 'state' | 'signIn' | 'signOut' | 'withToken'>;
-  client: Pick<BackendClient, 'canUseMeet' | 'listSessions' | 'realtimeTokenRequest' | 'health'>;
+  client: Pick<BackendClient, 'canUseMeet' | 'realtimeTokenRequest' | 'health'>;
+  /** A fresh session list, through the background's one list refresh (which also feeds the badge). */
+  listSessions: () => Promise<ListSessionsResponse>;
   meetCalls: Pick<MeetCalls, 'start' | 'open' | 'resendSms'>;
   /** One session by id, remembered briefly (`sessions.get`). */
   sessionCache: Pick<SessionCache, 'get'>;
   /** `browser.sidePanel` (its `open` must be called while the click's user gesture lasts). */
   sidePanel: { open(options: { windowId: number }): Promise<void> };
-  /** Called with every fresh session list (the toolbar badge). */
-  onSessions: (sessions: Awaited<ReturnType<BackendClient['listSessions']>>['sessions']) => void;
 };
 
 const sessionIdSchema = z.object({ sessionId: z.uuid() });
@@ -33,11 +34,6 @@ const openedFrom = (sender: MessageSender): OpenedFrom => (sender.tab ? { index:
 /** What the background answers to each message of the protocol. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { auth, client } = deps;
-  const listSessions = async () => {
-    const result = await auth.withToken((token) => client.listSessions(token));
-    deps.onSessions(result.sessions);
-    return result;
-  };
   return {
     'auth.get': () => auth.state(),
     'auth.signIn': async (payload) => auth.signIn(parse(signInSchema, payload)),
@@ -50,7 +46,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return undefined;
     },
     'meet.resendSms': async (payload) => deps.meetCalls.resendSms(parse(sessionIdSchema, payload).sessionId),
-    'sessions.list': listSessions,
+    'sessions.list': () => deps.listSessions(),
     'sessions.get': async (payload) => deps.sessionCache.get(parse(sessionIdSchema, payload).sessionId),
     // Not async, and `open` first: Chrome honours the click's user gesture only until the handler first waits.
     'panel.open': (_payload, sender) => {

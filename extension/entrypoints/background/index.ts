@@ -11,6 +11,7 @@ import { broadcast, serveMessages } from '../../lib/messages.ts';
 import { loadSettings, watchSettings } from '../../lib/settings.ts';
 import { createHandlers } from './handlers.ts';
 import { createSessionCache } from './session-cache.ts';
+import { createSessionsRefresh } from './sessions-refresh.ts';
 
 const REFRESH_ALARM = 'savvysolve.refresh';
 const RENEW_ALARM = 'savvysolve.renew';
@@ -31,11 +32,10 @@ export default defineBackground(() => {
     loginHint: async () => (await lastEmailItem.getValue()) || undefined,
   });
 
-  /** Recounts live Meet calls; `signInIfNeeded` allows a silent sign-in first (at start-up). */
+  /** Recounts live Meet calls (from a fresh list); `signInIfNeeded` allows a silent sign-in first (at start-up). */
   const refreshBadge = async (signInIfNeeded: boolean) => {
     if (!signInIfNeeded && (await auth.state()).status !== 'signed_in') return showLiveMeetCount(browser.action, undefined);
-    const { sessions } = await auth.withToken((token) => client.listSessions(token));
-    await showLiveMeetCount(browser.action, countLiveMeets(sessions));
+    await sessionsRefresh.refresh();
   };
   const refreshBadgeQuietly = (signInIfNeeded = false) =>
     void refreshBadge(signInIfNeeded).catch(() => showLiveMeetCount(browser.action, undefined));
@@ -50,14 +50,30 @@ export default defineBackground(() => {
     load: (sessionId) => auth.withToken((token) => client.getSession(token, sessionId)),
   });
 
+  // One list request per change feeds the badge, the session cache and every open side panel.
+  const sessionsRefresh = createSessionsRefresh({
+    load: () => auth.withToken((token) => client.listSessions(token)),
+    onList: (sessions) => {
+      sessionCache.remember(sessions);
+      void showLiveMeetCount(browser.action, countLiveMeets(sessions));
+    },
+    announce: (sessions) => void broadcast({ event: 'sessions.changed', sessions }),
+  });
+
+  /** Who the last auth change said is signed in. */
+  let signedInAs: string | undefined;
   const auth = createAuthManager({
     identity,
     signIn: (googleAccessToken) => client.signIn(googleAccessToken),
     store: { get: () => authItem.getValue(), set: (value) => authItem.setValue(value) },
     rememberEmail: (email) => (email ? lastEmailItem.setValue(email) : lastEmailItem.removeValue()),
     onChange: (state) => {
-      // Remembered sessions belong to the solver who was signed in.
+      // Remembered sessions belong to the solver who was signed in; so does a list under way, unless only the token
+      // was renewed (which a list request itself may do).
       sessionCache.clear();
+      const solverId = state.status === 'signed_in' ? state.solver.id : undefined;
+      if (solverId !== signedInAs) sessionsRefresh.reset();
+      signedInAs = solverId;
       void broadcast({ event: 'auth.changed', state });
       void scheduleRenewal();
       refreshBadgeQuietly();
@@ -79,8 +95,11 @@ export default defineBackground(() => {
     startingPageUrl: (query) => `${browser.runtime.getURL('/meet-start.html')}?${new URLSearchParams(query)}`,
     onSessionsChanged: () => {
       sessionCache.clear();
-      void broadcast({ event: 'sessions.changed' });
-      refreshBadgeQuietly();
+      sessionsRefresh.refresh({ announce: true }).catch(() => {
+        // No list to hand out: everyone asks for themselves (and shows why it failed).
+        void showLiveMeetCount(browser.action, undefined);
+        void broadcast({ event: 'sessions.changed' });
+      });
     },
     log: (message, details) => console.warn(`[SavvySolve Meet] ${message}`, details),
   });
@@ -91,8 +110,8 @@ export default defineBackground(() => {
       client,
       meetCalls,
       sessionCache,
+      listSessions: () => sessionsRefresh.refresh(),
       sidePanel: browser.sidePanel,
-      onSessions: (sessions) => void showLiveMeetCount(browser.action, countLiveMeets(sessions)),
     }),
   );
 

@@ -47,6 +47,16 @@ describe('background session cache', () => {
     expect(load).toHaveBeenCalledTimes(2);
   });
 
+  it('answers from the solver’s list just read, for 15 s, without a request', async () => {
+    const { cache, load, tick } = setup();
+    const withLink = { ...OWN, meetLink: 'https://meet.google.com/abc-defg-hij' };
+    cache.remember([withLink]);
+    expect(await cache.get(OWN.id)).toEqual(withLink);
+    tick(15_000);
+    expect(await cache.get(OWN.id)).toEqual(OWN);
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
   it('forgets everything on clear (sessions changed, signed in or out)', async () => {
     const { cache, load } = setup();
     await cache.get(OWN.id);

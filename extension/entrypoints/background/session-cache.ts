@@ -39,6 +39,15 @@ export function createSessionCache(deps: SessionCacheDeps) {
       });
       return entry.value;
     },
+    /** Sessions read with the solver's list: a page's button asking next is answered without a request. */
+    remember(sessions: readonly SessionSummary[]): void {
+      prune();
+      for (const session of sessions) {
+        entries.delete(session.id);
+        if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+        entries.set(session.id, { at: now(), value: Promise.resolve(session) });
+      }
+    },
     clear(): void {
       entries.clear();
     },

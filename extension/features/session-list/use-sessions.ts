@@ -1,5 +1,6 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import type { ListSessionsResponse, SessionSummary } from '../../../shared/index.ts';
 import type { LiveStatus } from '../../lib/live-status.ts';
 import { onBroadcast, sendMessage } from '../../lib/messages.ts';
 import { startLiveUpdates, type ConnectRealtime } from './live-updates.ts';
@@ -12,7 +13,7 @@ export const CAN_USE_QUERY_KEY = ['canUse'] as const;
 export function useSessions(pollIntervalMs: number | false) {
   return useQuery({
     queryKey: SESSIONS_QUERY_KEY,
-    queryFn: () => sendMessage('sessions.list'),
+    queryFn: (): Promise<ListSessionsResponse> => sendMessage('sessions.list'),
     select: (result) => result.sessions,
     refetchInterval: pollIntervalMs,
   });
@@ -23,8 +24,20 @@ export function useCanUseMeet() {
 }
 
 /**
+ * The list the background fetched after a change, taken as it is: a fetch of ours still under way (a poll) may
+ * have read the sessions before the change, so it is dropped. Without a list (the background could not fetch
+ * it), ask.
+ */
+function takeSessions(queryClient: QueryClient, sessions: SessionSummary[] | undefined): void {
+  if (!sessions) return void queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY });
+  void queryClient
+    .cancelQueries({ queryKey: SESSIONS_QUERY_KEY })
+    .then(() => queryClient.setQueryData<ListSessionsResponse>(SESSIONS_QUERY_KEY, { sessions }));
+}
+
+/**
  * Keeps the list current: Ably pushes when the backend has it, polling otherwise, plus the background's
- * `sessions.changed` broadcasts for changes made from this browser.
+ * `sessions.changed` broadcasts, with the fresh list, for changes made from this browser.
  */
 export function useLiveSessionUpdates(solverId: string, connect: ConnectRealtime): LiveStatus {
   const queryClient = useQueryClient();
@@ -32,7 +45,7 @@ export function useLiveSessionUpdates(solverId: string, connect: ConnectRealtime
   useEffect(() => {
     const refresh = () => void queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY });
     const stopBroadcasts = onBroadcast((message) => {
-      if (message.event === 'sessions.changed') refresh();
+      if (message.event === 'sessions.changed') takeSessions(queryClient, message.sessions);
     });
     const stopLive = startLiveUpdates({ solverId, ...realtimeFromBackground, connect, onUpdate: refresh, onStatus: setStatus });
     return () => {
@@ -43,11 +56,15 @@ export function useLiveSessionUpdates(solverId: string, connect: ConnectRealtime
   return status;
 }
 
+/**
+ * After a success the background fetches the list once and hands it to every page (`sessions.changed`); after a
+ * failure it does not, so the panel asks (the session may have ended meanwhile).
+ */
 export function useStartMeet() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (sessionId: string) => sendMessage('meet.start', { sessionId }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY }),
+    onError: () => queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY }),
   });
 }
 
@@ -68,7 +85,8 @@ export function useResendSms() {
   const mutation = useMutation({
     mutationFn: (sessionId: string) => sendMessage('meet.resendSms', { sessionId }),
     onSuccess: (_result, sessionId) => queryClient.setQueryData(lastResendKey(sessionId), Date.now()),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY }),
+    // As for a start: the background hands out the fresh list after a success.
+    onError: () => queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY }),
   });
   /** How long ago this panel resent the session's SMS, when that is under {@link RESEND_CONFIRM_MS}. */
   const recentlyResent = (sessionId: string, now = Date.now()): number | undefined => {
