@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { BackendError, createBackendClient } from './backend-client.ts';
+import { createBackendClient } from './backend-client.ts';
+import { ExtensionError } from './errors.ts';
 
 const SOLVER = {
   id: '6f1d2c3b-4a59-4e68-8f7a-9b0c1d2e3f40',
@@ -59,9 +60,9 @@ describe('backend client', () => {
         body: { error: { code: 'forbidden', message: 'Google Meet is only available for employed solvers' } },
       })),
     });
-    await expect(client.createMeetLink('t', 'sid')).rejects.toEqual(
-      new BackendError(403, 'forbidden', 'Google Meet is only available for employed solvers'),
-    );
+    const error = await client.createMeetLink('t', 'sid').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ExtensionError);
+    expect(error).toMatchObject({ code: 'forbidden', message: 'Google Meet is only available for employed solvers', status: 403 });
   });
 
   it('says the backend cannot be reached, naming it', async () => {

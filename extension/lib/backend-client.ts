@@ -23,18 +23,7 @@ import {
   type ResendSmsResponse,
   type SessionSummary,
 } from '../../shared/index.ts';
-
-/** A failed backend call: the backend's `{ error: { code, message } }`, or `network` when it could not be reached. */
-export class BackendError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BackendError';
-  }
-}
+import { ExtensionError } from './errors.ts';
 
 /** What a solver can do when the backend does not answer. */
 export const NETWORK_ADVICE = 'Check the address in Settings, or ask your admin whether it is running.';
@@ -59,7 +48,9 @@ type Send<Body> = (api: Api, request: ClientRequestOptions) => Promise<ClientRes
 
 /**
  * The backend's HTTP API, typed by its routes (`hc<AppType>`) and validated with the shared zod schemas at the
- * boundary. Only the background uses it; everything else asks the background through runtime messages.
+ * boundary. Only the background uses it; everything else asks the background through runtime messages. A failed call
+ * throws an {@link ExtensionError}: the backend's `{ error: { code, message } }` with the response's status, or `network`
+ * (status `0`) when the backend could not be reached.
  */
 export function createBackendClient(options: BackendClientOptions) {
   const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
@@ -90,17 +81,17 @@ export function createBackendClient(options: BackendClientOptions) {
         error instanceof Error && error.name === 'TimeoutError'
           ? `The SavvySolve Meet backend at ${base} didn’t answer in time.`
           : `Can’t reach the SavvySolve Meet backend at ${base}.`;
-      throw new BackendError(0, 'network', `${what} ${NETWORK_ADVICE}`);
+      throw new ExtensionError('network', `${what} ${NETWORK_ADVICE}`, 0);
     }
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok && response.status !== init.acceptStatus) {
       const parsed = apiErrorSchema.safeParse(body);
-      if (parsed.success) throw new BackendError(response.status, parsed.data.error.code, parsed.data.error.message);
-      throw new BackendError(response.status, ERROR_CODES.internal, `The backend answered HTTP ${response.status}.`);
+      if (parsed.success) throw new ExtensionError(parsed.data.error.code, parsed.data.error.message, response.status);
+      throw new ExtensionError(ERROR_CODES.internal, `The backend answered HTTP ${response.status}.`, response.status);
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      throw new BackendError(response.status, 'bad_response', `The backend answered ${path} in a shape this extension does not know.`);
+      throw new ExtensionError('bad_response', `The backend answered ${path} in a shape this extension does not know.`, response.status);
     }
     return parsed.data;
   }
@@ -110,7 +101,7 @@ export function createBackendClient(options: BackendClientOptions) {
     try {
       return await request;
     } catch (error) {
-      if (error instanceof BackendError && error.status === 404 && error.code === code) return null;
+      if (error instanceof ExtensionError && error.status === 404 && error.code === code) return null;
       throw error;
     }
   }

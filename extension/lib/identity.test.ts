@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ExtensionError } from './errors.ts';
 import { createGoogleIdentity, parseRedirect, type IdentityApi } from './identity.ts';
 import { GOOGLE_AUTHORIZATION_ENDPOINT } from './settings.ts';
 
@@ -131,9 +132,10 @@ describe('Google identity', () => {
   it('reports a cancelled sign-in in words', async () => {
     const identity = fakeIdentity({ launchWebAuthFlow: vi.fn(async () => Promise.reject(new Error('The user did not approve access.'))) });
     const google = createGoogleIdentity({ identity, settings: settings(), manifestOAuthClientId: undefined });
-    await expect(google.getAccessToken({ interactive: true })).rejects.toThrow(
-      'Google sign-in did not complete (The user did not approve access.).',
-    );
+    const error = await google.getAccessToken({ interactive: true }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ExtensionError);
+    expect(error).toMatchObject({ code: 'identity', message: 'Google sign-in did not complete (The user did not approve access.).' });
+    expect((error as ExtensionError).status).toBeUndefined();
   });
 });
 
@@ -152,5 +154,7 @@ describe('parseRedirect', () => {
     [undefined, /closed before it finished/],
   ])('refuses %s', (url, problem) => {
     expect(() => parseRedirect(url, 's')).toThrow(problem);
+    expect(() => parseRedirect(url, 's')).toThrow(ExtensionError);
+    expect(() => parseRedirect(url, 's')).toThrow(expect.objectContaining({ code: 'identity' }));
   });
 });

@@ -1,4 +1,6 @@
 import type { browser } from 'wxt/browser';
+import { messageOf } from '../../shared/errors.ts';
+import { ExtensionError } from './errors.ts';
 import { GOOGLE_AUTHORIZATION_ENDPOINT, type Settings } from './settings.ts';
 
 /** The chrome.identity calls sign-in uses; tests pass a fake. */
@@ -11,13 +13,10 @@ export type GoogleAccessToken = {
   forget(): Promise<void>;
 };
 
-export class IdentityError extends Error {
-  readonly code = 'identity';
-  constructor(message: string) {
-    super(message);
-    this.name = 'IdentityError';
-  }
-}
+/** Getting a Google access token failed: an {@link ExtensionError} with code `identity`. */
+const identityError = (message: string) => new ExtensionError('identity', message);
+
+const isIdentityError = (error: unknown) => error instanceof ExtensionError && error.code === 'identity';
 
 export type GoogleIdentityDeps = {
   identity: IdentityApi;
@@ -36,14 +35,12 @@ export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
 
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string) =>
   new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new IdentityError(`${what} did not finish in time.`)), ms);
+    const timer = setTimeout(() => reject(identityError(`${what} did not finish in time.`)), ms);
     promise.then(
       (value) => (clearTimeout(timer), resolve(value)),
       (error: unknown) => (clearTimeout(timer), reject(error)),
     );
   });
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Errors where asking the user (consent screen) can help; anything else falls through to the web auth flow. */
 const needsConsent = (error: unknown) => /not granted|revoked|consent|interaction/i.test(messageOf(error));
@@ -62,7 +59,7 @@ export function createGoogleIdentity(deps: GoogleIdentityDeps) {
     const timeout = interactive ? (deps.interactiveTimeoutMs ?? 180_000) : (deps.silentTimeoutMs ?? 10_000);
     const result = await withTimeout(deps.identity.getAuthToken({ interactive, scopes: OAUTH_SCOPES }), timeout, 'Chrome sign-in');
     const token = typeof result === 'string' ? result : result?.token;
-    if (!token) throw new IdentityError('Chrome returned no Google token.');
+    if (!token) throw identityError('Chrome returned no Google token.');
     return {
       token,
       method: 'getAuthToken',
@@ -73,7 +70,7 @@ export function createGoogleIdentity(deps: GoogleIdentityDeps) {
   async function viaWebAuthFlow(interactive: boolean): Promise<GoogleAccessToken> {
     const settings = await deps.settings();
     if (!settings.oauthClientId) {
-      throw new IdentityError('No OAuth client id is configured. Set it in the SavvySolve Meet options (or ask your admin).');
+      throw identityError('No OAuth client id is configured. Set it in the SavvySolve Meet options (or ask your admin).');
     }
     const state = randomState();
     const redirectUri = deps.identity.getRedirectURL();
@@ -97,8 +94,8 @@ export function createGoogleIdentity(deps: GoogleIdentityDeps) {
         'Google sign-in',
       );
     } catch (error) {
-      if (error instanceof IdentityError) throw error;
-      throw new IdentityError(
+      if (isIdentityError(error)) throw error;
+      throw identityError(
         interactive ? `Google sign-in did not complete (${messageOf(error)}).` : `Silent Google sign-in failed (${messageOf(error)}).`,
       );
     }
@@ -128,16 +125,16 @@ export type GoogleIdentity = ReturnType<typeof createGoogleIdentity>;
 
 /** Reads the access token from the implicit flow's redirect (`…#access_token=…&state=…`). */
 export function parseRedirect(redirected: string | undefined, expectedState: string): string {
-  if (!redirected) throw new IdentityError('Google sign-in was closed before it finished.');
+  if (!redirected) throw identityError('Google sign-in was closed before it finished.');
   const url = new URL(redirected);
   const params = new URLSearchParams(url.hash.replace(/^#/, '') || url.search.replace(/^\?/, ''));
   const error = params.get('error');
   if (error)
-    throw new IdentityError(
+    throw identityError(
       `Google sign-in answered "${error}"${params.get('error_description') ? `: ${params.get('error_description')}` : ''}.`,
     );
-  if (params.get('state') !== expectedState) throw new IdentityError('Google sign-in answered for another request (state mismatch).');
+  if (params.get('state') !== expectedState) throw identityError('Google sign-in answered for another request (state mismatch).');
   const token = params.get('access_token');
-  if (!token) throw new IdentityError('Google sign-in returned no access token.');
+  if (!token) throw identityError('Google sign-in returned no access token.');
   return token;
 }

@@ -1,3 +1,5 @@
+import { messageOf } from '../../shared/errors.ts';
+
 /** Why live updates are off: said to the solver (side panel) and the admin (options page) in the same words. */
 export type LiveOffReason =
   | { kind: 'not_configured' }
@@ -29,7 +31,7 @@ export function liveStatusText(status: LiveStatus): string {
 /** Any thrown value as a live-updates failure. */
 export const liveFailure = (error: unknown): LiveStatus => ({
   mode: 'polling',
-  reason: { kind: 'failed', error: error instanceof Error ? error.message : String(error) },
+  reason: { kind: 'failed', error: messageOf(error) },
 });
 
 /** Reports the live-updates status as it changes, until the returned function is called. */

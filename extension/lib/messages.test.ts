@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { broadcast, ExtensionError, onBroadcast, sendMessage, serveMessages, type Handlers } from './messages.ts';
+import { ExtensionError } from './errors.ts';
+import { broadcast, onBroadcast, sendMessage, serveMessages, toErrorReply, type Handlers } from './messages.ts';
 import { MEET_REASONS } from '../../shared/index.ts';
 import { aSession } from '../test-fixtures.ts';
 
@@ -41,13 +42,41 @@ describe('runtime messages', () => {
     serveMessages(
       handlers({
         'meet.start': async () => {
-          throw Object.assign(new Error('Session not found'), { code: 'not_found', status: 404 });
+          throw new ExtensionError('not_found', 'Session not found', 404);
         },
       }),
     );
     const error = await sendMessage('meet.start', { sessionId: 'x' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ExtensionError);
     expect(error).toMatchObject({ code: 'not_found', message: 'Session not found', status: 404 });
+  });
+
+  it('carries the backend being down (`network`, status 0) and leaves out a status the error has none of', async () => {
+    serveMessages(
+      handlers({
+        'sessions.list': async () => {
+          throw new ExtensionError('network', 'Can’t reach the SavvySolve Meet backend.', 0);
+        },
+        'meet.canUse': async () => {
+          throw new ExtensionError('signed_out', 'Sign in first.');
+        },
+      }),
+    );
+    const down = await sendMessage('sessions.list').catch((caught: unknown) => caught);
+    expect(down).toBeInstanceOf(ExtensionError);
+    expect(down).toMatchObject({ code: 'network', message: 'Can’t reach the SavvySolve Meet backend.', status: 0 });
+    const signedOut = await sendMessage('meet.canUse').catch((caught: unknown) => caught);
+    expect(signedOut).toMatchObject({ code: 'signed_out', message: 'Sign in first.' });
+    expect((signedOut as ExtensionError).status).toBeUndefined();
+  });
+
+  it('answers `internal` for a thrown error without a code, and keeps the code of any error that has one', () => {
+    expect(toErrorReply(new Error('boom'))).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } });
+    expect(toErrorReply('boom')).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } });
+    expect(toErrorReply({ code: 'conflict', message: 'Taken', status: 409 })).toEqual({
+      ok: false,
+      error: { code: 'conflict', message: 'Taken', status: 409 },
+    });
   });
 
   it('runs the handler while the sender’s message is being delivered (a click’s user gesture still holds)', () => {
@@ -70,7 +99,7 @@ describe('runtime messages', () => {
     serveMessages(
       handlers({
         'panel.open': () => {
-          throw Object.assign(new Error('Only a page in a browser tab can open the side panel.'), { code: 'bad_request' });
+          throw new ExtensionError('bad_request', 'Only a page in a browser tab can open the side panel.');
         },
       }),
     );

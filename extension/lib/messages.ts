@@ -9,6 +9,8 @@ import type {
   SessionSummary,
   Solver,
 } from '../../shared/index.ts';
+import { messageOf } from '../../shared/errors.ts';
+import { ExtensionError } from './errors.ts';
 
 /** Why the extension is signed out (or why the last sign-in failed), in words a solver can act on. */
 export type AuthProblem = {
@@ -65,18 +67,6 @@ type RequestEnvelope = { kind: 'savvysolve.request'; type: MessageType; payload:
 type BroadcastEnvelope = { kind: 'savvysolve.broadcast'; broadcast: Broadcast; toTabs?: true };
 type Reply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; status?: number } };
 
-/** An error answered by the background, carried across the message boundary. */
-export class ExtensionError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'ExtensionError';
-  }
-}
-
 type Runtime = Pick<typeof browser.runtime, 'sendMessage' | 'onMessage'>;
 
 const isRequest = (message: unknown): message is RequestEnvelope =>
@@ -95,7 +85,7 @@ export async function sendMessage<T extends MessageType>(
   try {
     reply = (await browser.runtime.sendMessage(envelope)) as Reply | undefined;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (/context invalidated/i.test(message)) {
       throw new ExtensionError('context_invalidated', 'SavvySolve Meet was updated or reloaded: reload this page.');
     }
@@ -109,7 +99,10 @@ export async function sendMessage<T extends MessageType>(
 export type MessageSender = Browser.runtime.MessageSender;
 export type Handlers = { [T in MessageType]: (payload: RequestOf<T>, sender: MessageSender) => Promise<ResponseOf<T>> };
 
-/** Turns anything thrown by a handler into the `{ code, message }` a sender can show. */
+/**
+ * Turns anything thrown by a handler (an {@link ExtensionError}, or anything else with a `code`) into the
+ * `{ code, message, status }` a sender can show; an error without a code is `internal`.
+ */
 export function toErrorReply(error: unknown): Reply {
   if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
     const { code, message, status } = error as { code: unknown; message: unknown; status?: unknown };
@@ -118,7 +111,7 @@ export function toErrorReply(error: unknown): Reply {
       error: { code: String(code), message: String(message), ...(typeof status === 'number' ? { status } : {}) },
     };
   }
-  return { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } };
+  return { ok: false, error: { code: 'internal', message: messageOf(error) } };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ListSessionsResponse } from '../../../shared/index.ts';
 import type { BackendClient } from '../../lib/backend-client.ts';
+import { ExtensionError } from '../../lib/errors.ts';
 import type { Handlers, MessageSender } from '../../lib/messages.ts';
 import type { AuthManager } from '../../features/sign-in/auth-manager.ts';
 import type { MeetCalls, OpenedFrom } from '../../features/meet-call/meet-calls.ts';
@@ -25,7 +26,7 @@ const signInSchema = z.object({ interactive: z.boolean() });
 /** Messages come from our own pages and content scripts, but a content script lives in a web page: check inputs. */
 function parse<T>(schema: z.ZodType<T>, payload: unknown): T {
   const parsed = schema.safeParse(payload);
-  if (!parsed.success) throw Object.assign(new Error('Invalid request.'), { code: 'bad_request' });
+  if (!parsed.success) throw new ExtensionError('bad_request', 'Invalid request.');
   return parsed.data;
 }
 
@@ -52,7 +53,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'panel.open': (_payload, sender) => {
       const windowId = sender.tab?.windowId;
       if (windowId === undefined)
-        throw Object.assign(new Error('Only a page in a browser tab can open the side panel.'), { code: 'bad_request' });
+        throw new ExtensionError('bad_request', 'Only a page in a browser tab can open the side panel.');
       return deps.sidePanel.open({ windowId }).then(() => undefined);
     },
     'realtime.tokenRequest': () => auth.withToken((token) => client.realtimeTokenRequest(token)),

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ExtensionError } from '../../lib/errors.ts';
 import { aSession } from '../../test-fixtures.ts';
 import { createSessionCache } from './session-cache.ts';
 
@@ -41,7 +42,7 @@ describe('background session cache', () => {
 
   it('does not remember a failure', async () => {
     const { cache, load } = setup();
-    load.mockRejectedValueOnce(Object.assign(new Error('Can’t reach the backend'), { code: 'network' }));
+    load.mockRejectedValueOnce(new ExtensionError('network', 'Can’t reach the backend', 0));
     await expect(cache.get(OWN.id)).rejects.toMatchObject({ code: 'network' });
     expect(await cache.get(OWN.id)).toEqual(OWN);
     expect(load).toHaveBeenCalledTimes(2);

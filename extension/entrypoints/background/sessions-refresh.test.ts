@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ListSessionsResponse } from '../../../shared/index.ts';
+import { ExtensionError } from '../../lib/errors.ts';
 import { aSession } from '../../test-fixtures.ts';
 import { createSessionsRefresh } from './sessions-refresh.ts';
 
@@ -67,7 +68,7 @@ describe('the background’s one session list', () => {
     const { load, onList, announce, refresh, pending } = setup();
     const ask = refresh.refresh({ announce: true });
     await vi.waitFor(() => expect(pending.length).toBe(1));
-    pending.shift()!.reject(Object.assign(new Error('Can’t reach the backend'), { code: 'network' }));
+    pending.shift()!.reject(new ExtensionError('network', 'Can’t reach the backend', 0));
     await expect(ask).rejects.toMatchObject({ code: 'network' });
     expect(onList).not.toHaveBeenCalled();
     expect(announce).not.toHaveBeenCalled();

@@ -1,4 +1,5 @@
 import { defineContentScript } from 'wxt/utils/define-content-script';
+import { messageOf } from '../../../shared/errors.ts';
 import { startMeetButton } from '../../features/meet-button/start-meet-button.tsx';
 
 /**
@@ -15,7 +16,7 @@ export default defineContentScript({
       await startMeetButton(ctx);
     } catch (error) {
       // The page must never break because of us; an updated extension leaves this copy orphaned, which is expected.
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       if (/context invalidated/i.test(message)) console.debug('[SavvySolve Meet]', message);
       else console.warn('[SavvySolve Meet]', message);
     }

@@ -5,7 +5,8 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { ConnectRealtime } from '../../features/session-list/live-updates.ts';
 import type { HealthResponse } from '../../../shared/index.ts';
 import type { ManagedPolicy, PolicyState } from '../../lib/managed-policy.ts';
-import { broadcast, ExtensionError, serveMessages, type AuthState, type Handlers } from '../../lib/messages.ts';
+import { ExtensionError } from '../../lib/errors.ts';
+import { broadcast, serveMessages, type AuthState, type Handlers } from '../../lib/messages.ts';
 import { SidePanelApp } from './side-panel-app.tsx';
 import { SOLVER, aSession as session } from '../../test-fixtures.ts';
 

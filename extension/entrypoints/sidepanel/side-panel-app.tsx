@@ -1,4 +1,5 @@
 import { browser } from 'wxt/browser';
+import { messageOf } from '../../../shared/errors.ts';
 import type { ConnectRealtime } from '../../features/session-list/live-updates.ts';
 import { SessionList } from '../../features/session-list/session-list.tsx';
 import { AccountHeader } from '../../features/sign-in/account-header.tsx';
@@ -10,7 +11,6 @@ import { BackendDown, isBackendDown } from '../../lib/ui/backend-down.tsx';
 import { Logo } from '../../lib/ui/logo.tsx';
 import { usePolicyState, WaitingForPolicy } from '../../lib/ui/waiting-for-policy.tsx';
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const openSettings = () => void browser.runtime.openOptionsPage();
 
 /**
@@ -48,7 +48,7 @@ function SignedOut({ state }: { state: Extract<AuthState, { status: 'signed_out'
       problem={problem}
       onSignIn={() => signIn.mutate()}
       pending={signIn.isPending}
-      error={signIn.error ? errorText(signIn.error) : undefined}
+      error={signIn.error ? messageOf(signIn.error) : undefined}
     />
   );
 }
@@ -62,7 +62,7 @@ function Account({ connect }: { connect: ConnectRealtime }) {
       {auth.isPending && <p className="muted">Loading…</p>}
       {auth.isError && (
         <p className="notice notice--error" role="alert">
-          {errorText(auth.error)}
+          {messageOf(auth.error)}
         </p>
       )}
       {auth.data?.status === 'signed_out' && <SignedOut state={auth.data} />}

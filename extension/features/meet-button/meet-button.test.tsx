@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FALLBACK_MEET_LINK, type CreateMeetLinkResponse, type MeetSpaceState, type SessionSummary } from '../../../shared/index.ts';
-import { ExtensionError } from '../../lib/messages.ts';
+import { ExtensionError } from '../../lib/errors.ts';
 import { MeetButton, type MeetButtonApi } from './meet-button.tsx';
 
 const SESSION = '3f2c1a9e-8b7d-4c6e-9f01-23456789abcd';

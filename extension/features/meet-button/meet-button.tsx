@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { CreateMeetLinkResponse, SessionSummary } from '../../../shared/index.ts';
+import { messageOf } from '../../../shared/errors.ts';
 import { callStatus, withCallStatus, type CallStatus } from '../../lib/call-status.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { FALLBACK_NOTICE } from '../../lib/wording.ts';
@@ -26,8 +27,6 @@ export const CALL_POLL_MS = 30_000;
 
 const followsCall = (session: SessionSummary | null | undefined) =>
   Boolean(session?.meetLink && session.meetSpace && !session.meetSpace.attendance.callEndedAt);
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * "Start Google Meet" in the session header. The first click creates the link and opens it; once a link exists
@@ -118,7 +117,7 @@ export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetBut
       {error && (
         <p role="alert" className="ssm-note ssm-note-error" data-testid="savvysolve-meet-error">
           {start.error ? 'Couldn’t start Google Meet: ' : 'Couldn’t open the Meet: '}
-          {errorText(error)}
+          {messageOf(error)}
         </p>
       )}
     </div>

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { ExtensionError } from '../../lib/messages.ts';
+import { ExtensionError } from '../../lib/errors.ts';
 import { SignInPrompt } from './sign-in-prompt.tsx';
 
 describe('SignInPrompt (signed out, on a session page)', () => {

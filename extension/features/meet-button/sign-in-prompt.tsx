@@ -1,7 +1,6 @@
 import { useState } from 'react';
+import { messageOf } from '../../../shared/errors.ts';
 import { CameraIcon } from './camera-icon.tsx';
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Signed out, on a session page: a quiet "Sign in to start a video call" that opens the side panel, where the
@@ -12,7 +11,7 @@ export function SignInPrompt({ openPanel }: { openPanel: () => Promise<unknown> 
   const [problem, setProblem] = useState<string>();
   const onClick = () => {
     setProblem(undefined);
-    openPanel().catch((error: unknown) => setProblem(errorText(error)));
+    openPanel().catch((error: unknown) => setProblem(messageOf(error)));
   };
   return (
     <div className="ssm-root">

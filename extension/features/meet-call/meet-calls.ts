@@ -1,4 +1,5 @@
 import { MEET_ROOM_PATTERN, messageOf, type CreateMeetLinkResponse, type ResendSmsResponse } from '../../../shared/index.ts';
+import { ExtensionError } from '../../lib/errors.ts';
 
 /** The backend calls this feature needs, already carrying the solver's session token. */
 export type MeetApi = {
@@ -67,7 +68,7 @@ export function createMeetCalls(deps: MeetCallsDeps) {
   const log = deps.log ?? (() => {});
 
   async function openTab(url: string, from: OpenedFrom = {}, trusted = false): Promise<number | undefined> {
-    if (!trusted && !isWebUrl(url)) throw Object.assign(new Error('Only web links can be opened.'), { code: 'bad_request' });
+    if (!trusted && !isWebUrl(url)) throw new ExtensionError('bad_request', 'Only web links can be opened.');
     const tab = await deps.tabs.create({
       url,
       active: true,
@@ -110,7 +111,7 @@ export function createMeetCalls(deps: MeetCallsDeps) {
           await navigate(tabId, deps.startingPageUrl({ session: sessionId, error: messageOf(error) })).catch(() => {});
         throw error;
       }
-      if (!isWebUrl(result.meetLink)) throw Object.assign(new Error('Only web links can be opened.'), { code: 'bad_request' });
+      if (!isWebUrl(result.meetLink)) throw new ExtensionError('bad_request', 'Only web links can be opened.');
       const shownIn = await navigate(tabId, result.meetLink, from);
       if (result.usedFallback && shownIn !== undefined) await deps.captures.set(shownIn, sessionId);
       deps.onSessionsChanged();

@@ -1,4 +1,5 @@
 import * as Ably from 'ably';
+import { messageOf } from '../../../shared/errors.ts';
 import type { RealtimeEndpoint } from '../../../shared/index.ts';
 import type { ConnectRealtime } from './live-updates.ts';
 
@@ -29,7 +30,7 @@ export const connectAbly: ConnectRealtime = (authCallback, endpoint) => {
     authCallback: (_params, callback) => {
       authCallback().then(
         (tokenRequest) => callback(null, tokenRequest as unknown as Ably.TokenRequest),
-        (error: unknown) => callback(error instanceof Error ? error.message : String(error), null),
+        (error: unknown) => callback(messageOf(error), null),
       );
     },
   });

@@ -2,7 +2,8 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Attendance, MeetSpaceState, SessionSummary } from '../../../shared/index.ts';
-import { ExtensionError, serveMessages, type Handlers } from '../../lib/messages.ts';
+import { ExtensionError } from '../../lib/errors.ts';
+import { serveMessages, type Handlers } from '../../lib/messages.ts';
 import { aSession } from '../../test-fixtures.ts';
 import { SessionCard } from './session-card.tsx';
 

@@ -1,12 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import type { SessionSummary } from '../../../shared/index.ts';
+import { messageOf } from '../../../shared/errors.ts';
 import { displayLink, maskPhone, phoneLabel, smsStateText, SOURCE_LABELS } from './format.ts';
 import { useOpenMeet, useResendSms, useStartMeet } from './use-sessions.ts';
 import { callStatus, NUDGE_PROMPT } from '../../lib/call-status.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { FALLBACK_NOTICE } from '../../lib/wording.ts';
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function copyText(text: string): Promise<void> {
   try {
@@ -153,7 +152,7 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
       )}
       {failure && (
         <p className="notice notice--error" role="alert" data-testid="session-error">
-          {failure.what}: {errorText(failure.error)}
+          {failure.what}: {messageOf(failure.error)}
         </p>
       )}
 

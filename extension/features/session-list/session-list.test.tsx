@@ -2,6 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { fireEvent, render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { ExtensionError } from '../../lib/errors.ts';
 import { broadcast, serveMessages, type Handlers } from '../../lib/messages.ts';
 import { aSession, SOLVER } from '../../test-fixtures.ts';
 import type { ConnectRealtime } from './live-updates.ts';
@@ -93,7 +94,7 @@ describe('session list after a change made from this browser', () => {
       'meet.canUse': async () => ({ canUse: true }),
       'realtime.tokenRequest': async () => null,
       'meet.start': async () => {
-        throw Object.assign(new Error('This session has ended.'), { code: 'conflict' });
+        throw new ExtensionError('conflict', 'This session has ended.', 409);
       },
     };
     serveMessages(handlers as Handlers);

@@ -1,4 +1,5 @@
 import { browser } from 'wxt/browser';
+import { messageOf } from '../../../shared/errors.ts';
 import { BackendDown, isBackendDown } from '../../lib/ui/backend-down.tsx';
 import { liveStatusText } from '../../lib/live-status.ts';
 import type { ConnectRealtime } from './live-updates.ts';
@@ -6,7 +7,6 @@ import { usePollInterval } from './poll-interval.ts';
 import { SessionCard } from './session-card.tsx';
 import { useCanUseMeet, useLiveSessionUpdates, useSessions } from './use-sessions.ts';
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const openOptionsPage = () => void browser.runtime.openOptionsPage();
 
 /** The solver's active sessions, kept current live (Ably) or by polling. */
@@ -64,7 +64,7 @@ export function SessionList({
       {sessions.isPending && <p className="muted">Loading sessions…</p>}
       {sessions.isError && (
         <p className="notice notice--error" role="alert">
-          Couldn’t load your sessions: {errorText(sessions.error)}
+          Couldn’t load your sessions: {messageOf(sessions.error)}
         </p>
       )}
       {sessions.data?.length === 0 && <p className="empty">No active sessions. New sessions appear here as they are assigned to you.</p>}

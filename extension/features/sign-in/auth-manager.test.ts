@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AuthSession } from '../../../shared/index.ts';
-import { BackendError } from '../../lib/backend-client.ts';
+import { ExtensionError } from '../../lib/errors.ts';
 import type { GoogleAccessToken } from '../../lib/identity.ts';
 import { SOLVER } from '../../test-fixtures.ts';
 import { createAuthManager, type StoredAuth } from './auth-manager.ts';
@@ -54,7 +54,7 @@ describe('auth manager', () => {
   it('keeps the reason when the backend refuses the account', async () => {
     const { auth } = setup({
       signIn: async () => {
-        throw new BackendError(403, 'forbidden', 'No SavvySolve solver is registered for eve@example.com. Ask your admin to add you.');
+        throw new ExtensionError('forbidden', 'No SavvySolve solver is registered for eve@example.com. Ask your admin to add you.', 403);
       },
     });
     expect(await auth.signIn({ interactive: true })).toEqual({
@@ -89,7 +89,7 @@ describe('auth manager', () => {
   it('keeps a still-valid session when a silent renewal fails', async () => {
     const { auth, now, signIn } = setup();
     await auth.signIn({ interactive: true });
-    signIn.mockRejectedValueOnce(new BackendError(0, 'network', 'Can’t reach the SavvySolve Meet backend.'));
+    signIn.mockRejectedValueOnce(new ExtensionError('network', 'Can’t reach the SavvySolve Meet backend.', 0));
     now.mockReturnValue(NOW + 56 * 60_000);
     expect(await auth.withToken(async (token) => token)).toBe('backend-1');
   });
@@ -98,7 +98,7 @@ describe('auth manager', () => {
     const { auth, signIn } = setup();
     await auth.signIn({ interactive: true });
     const call = vi.fn(async (token: string) => {
-      if (token === 'backend-1') throw new BackendError(401, 'unauthorized', 'Your session token is invalid or expired. Sign in again.');
+      if (token === 'backend-1') throw new ExtensionError('unauthorized', 'Your session token is invalid or expired. Sign in again.', 401);
       return 'ok';
     });
     expect(await auth.withToken(call)).toBe('ok');
@@ -109,7 +109,7 @@ describe('auth manager', () => {
   it('does not loop when the fresh token is refused too', async () => {
     const { auth } = setup();
     const call = vi.fn(async () => {
-      throw new BackendError(401, 'unauthorized', 'Your session token is invalid or expired.');
+      throw new ExtensionError('unauthorized', 'Your session token is invalid or expired.', 401);
     });
     await expect(auth.withToken(call)).rejects.toMatchObject({ status: 401 });
     expect(call).toHaveBeenCalledTimes(2);
@@ -120,7 +120,7 @@ describe('auth manager', () => {
     const { auth, forget, signIn } = setup({
       method: 'getAuthToken',
       signIn: async (googleToken) => {
-        if (++attempts === 1) throw new BackendError(401, 'unauthorized', 'Google did not accept this access token.');
+        if (++attempts === 1) throw new ExtensionError('unauthorized', 'Google did not accept this access token.', 401);
         return session(`for-${googleToken}`);
       },
     });
@@ -146,7 +146,7 @@ describe('auth manager', () => {
   it('explains why a call cannot be made when silent sign-in fails', async () => {
     const { auth } = setup({
       signIn: async () => {
-        throw new BackendError(0, 'network', 'Can’t reach the SavvySolve Meet backend at http://localhost:8787.');
+        throw new ExtensionError('network', 'Can’t reach the SavvySolve Meet backend at http://localhost:8787.', 0);
       },
     });
     await expect(auth.withToken(async () => 'never')).rejects.toMatchObject({

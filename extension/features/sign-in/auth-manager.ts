@@ -1,7 +1,8 @@
+import { messageOf } from '../../../shared/errors.ts';
 import type { AuthSession } from '../../../shared/index.ts';
-import { BackendError } from '../../lib/backend-client.ts';
+import { ExtensionError } from '../../lib/errors.ts';
 import type { GoogleIdentity } from '../../lib/identity.ts';
-import { ExtensionError, type AuthProblem, type AuthState } from '../../lib/messages.ts';
+import type { AuthProblem, AuthState } from '../../lib/messages.ts';
 
 /** Where the backend session lives: `storage.session` in the extension (memory only, background-only access). */
 export type SessionStore = {
@@ -31,11 +32,11 @@ const toState = (stored: StoredAuth | null): AuthState =>
     : { status: 'signed_out', ...(stored?.problem ? { problem: stored.problem } : {}) };
 
 function toProblem(error: unknown): AuthProblem {
-  if (error instanceof BackendError || error instanceof ExtensionError) return { code: error.code, message: error.message };
+  if (error instanceof ExtensionError) return { code: error.code, message: error.message };
   if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
     return { code: String((error as { code: unknown }).code), message: String((error as { message: unknown }).message) };
   }
-  return { code: 'identity', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'identity', message: messageOf(error) };
 }
 
 export const SIGNED_OUT_MESSAGE = 'Sign in to SavvySolve Meet from its side panel (the toolbar button).';
@@ -63,7 +64,7 @@ export function createAuthManager(deps: AuthManagerDeps) {
       return await deps.signIn(google.token);
     } catch (error) {
       // A cached Google token can be stale: drop it and try once more with a fresh one.
-      if (error instanceof BackendError && error.status === 401 && google.method === 'getAuthToken') {
+      if (error instanceof ExtensionError && error.status === 401 && google.method === 'getAuthToken') {
         await google.forget();
         return deps.signIn((await deps.identity.getAccessToken({ interactive })).token);
       }
@@ -133,7 +134,7 @@ export function createAuthManager(deps: AuthManagerDeps) {
       try {
         return await call(token);
       } catch (error) {
-        if (!(error instanceof BackendError) || error.status !== 401) throw error;
+        if (!(error instanceof ExtensionError) || error.status !== 401) throw error;
         const stored = await deps.store.get();
         if (stored?.session?.token === token) await deps.store.set({ ...stored, session: null });
         return call(await currentToken());

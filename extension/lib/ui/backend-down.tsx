@@ -33,6 +33,6 @@ export function BackendDown({
   );
 }
 
-/** Whether an error from the background means the backend could not be reached (`BackendError` code `network`). */
+/** Whether an error from the background means the backend could not be reached (`ExtensionError` code `network`). */
 export const isBackendDown = (error: unknown): error is Error =>
   error instanceof Error && (error as Error & { code?: unknown }).code === 'network';
