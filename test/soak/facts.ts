@@ -1,3 +1,4 @@
+import { CONFIRM_AFTER_SECONDS } from '../../backend/meet-space/space-retire-worker.ts';
 import { REALTIME_EVENTS } from '../../shared/index.ts';
 import type { World } from './world.ts';
 
@@ -63,7 +64,8 @@ export async function waitForDrain(
       await new Promise((resolve) => setTimeout(resolve, 750));
     }
   }
-  const quietSeconds = options.quietSeconds ?? 20;
+  // Longer than the room retirement's confirmation (CONFIRM_AFTER_SECONDS): it is scheduled work, not idle time.
+  const quietSeconds = options.quietSeconds ?? CONFIRM_AFTER_SECONDS + 15;
   let signature = '';
   let changedAt = 0;
   for (;;) {
