@@ -49,7 +49,7 @@ export function describeMeetSpace(database: DatabaseChoice) {
         database,
         {},
         {},
-        { meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: 1, slowSeconds: 1 }, retireConfirmSeconds: 1 } },
+        { meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: 1, slowSeconds: 1 }, retireConfirmSeconds: 3 } },
       );
       stack.emulators.google.setDelegation(BOB.email, [CALENDAR]);
       for (const solver of [ADA, BOB]) {
@@ -154,8 +154,9 @@ export function describeMeetSpace(database: DatabaseChoice) {
       stack.emulators.google.faults.set('spaces.patch', { latencyMs: 1_500, times: 1 });
       const { sessionId, code } = await escalate();
       expect((await stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      // Applied (the end came during the PATCH) or left unchanged (the end came first): either way, never left open.
       await eventually(
-        async () => (await stack.api.adminSession(sessionId)).body.meetSpace?.access.state === 'applied',
+        async () => ['applied', 'unchanged'].includes((await stack.api.adminSession(sessionId)).body.meetSpace?.access.state),
         'the access step done',
       );
       await eventually(async () => (await stack.api.adminSession(sessionId)).body.meetSpace?.retired === 'done', 'retired');
@@ -164,9 +165,12 @@ export function describeMeetSpace(database: DatabaseChoice) {
     });
 
     it('restricts the room again when a timed-out OPEN is applied at Google after the retirement', async () => {
-      // The access step's first PATCH times out here (4 s) but Google applies it at 4.5 s: after the retirement.
-      stack.emulators.google.faults.set('spaces.patch', { latencyMs: 4_500, times: 1 });
+      // The access step's first PATCH times out here (4 s) but Google applies it at 6 s: after the retirement (~4 s,
+      // once the retried PATCH succeeded) and before the confirmation (3 s later in this suite).
+      stack.emulators.google.faults.set('spaces.patch', { latencyMs: 6_000, times: 1 });
+      const patches = stack.emulators.google.requests('spaces.patch').length;
       const { sessionId, code } = await escalate();
+      await eventually(() => stack.emulators.google.requests('spaces.patch').length > patches, 'the first PATCH under way');
       expect((await stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
       await eventually(
         async () =>

@@ -93,8 +93,10 @@ export class RealSidePanel {
   }
 
   /** What the panel shows, as text. */
+  /** The panel's visible text; '' while its document has no body yet (just opened). */
   async text(): Promise<string> {
-    return (await this.call('Runtime.evaluate', { expression: 'document.body.innerText', returnByValue: true })).result.value;
+    const { result } = await this.call('Runtime.evaluate', { expression: 'document.body?.innerText ?? ""', returnByValue: true });
+    return typeof result?.value === 'string' ? result.value : '';
   }
 
   async screenshot(path: string): Promise<void> {
