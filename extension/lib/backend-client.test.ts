@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { aSession } from '../test-fixtures.ts';
 import { createBackendClient } from './backend-client.ts';
 import { ExtensionError } from './errors.ts';
 
@@ -91,17 +92,7 @@ describe('backend client', () => {
   });
 
   it('reads one session at GET /api/sessions/:id, and a 404 (missing, or another solver’s) as null', async () => {
-    const session = {
-      id: '3f2c1a9e-8b7d-4c6e-9f01-23456789abcd',
-      customerName: 'Grace Hopper',
-      customerPhone: '+14155550123',
-      status: 'active',
-      meetLink: null,
-      meetLinkSource: null,
-      sms: null,
-      meetSpace: null,
-      createdAt: '2030-01-01T00:00:00.000Z',
-    };
+    const session = aSession();
     const fetch = fakeFetch((url) =>
       url.endsWith(session.id)
         ? { status: 200, body: session }
