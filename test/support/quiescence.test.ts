@@ -34,8 +34,12 @@ describe.each(hasPostgres ? (['pglite', 'postgres'] as const) : (['pglite'] as c
   });
 
   const newSession = async (values: Partial<typeof sessions.$inferInsert> = {}) =>
-    (await database.db.insert(sessions).values({ solverId, customerName: 'Grace', customerPhone: '+14155550123', ...values }).returning())[0]!
-      .id;
+    (
+      await database.db
+        .insert(sessions)
+        .values({ solverId, customerName: 'Grace', customerPhone: '+14155550123', ...values })
+        .returning()
+    )[0]!.id;
 
   it('is idle on an empty database, with or without pg-boss', async () => {
     const bare = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });

@@ -13,7 +13,7 @@ import type { Emulators, SavvySolveHostEmulator } from '../emulators/index.ts';
 export type PendingWork = {
   /** Sessions whose link fan-out or customer notification has not run (`fanout_pending`, `notify_pending`). */
   fanouts: number;
-  /** SMS not handed to Twilio yet, or being handed over. */
+  /** SMS not accepted by Twilio yet (`queued`: waiting, being handed over, or waiting for a retry). */
   sms: number;
   /** Host events not delivered, refused or given up yet. */
   hostEvents: number;
@@ -30,7 +30,7 @@ export type QuiescenceScope = {
    * Queues that are never idle in the scenario and cannot cause what is counted, e.g. `meet.attendance-poll` of a
    * live session (each poll schedules the next). Say why at the call.
    */
-  ignoreQueues?: JobName[];
+  ignoreQueues?: readonly JobName[];
   timeoutMs?: number;
 };
 
@@ -46,15 +46,26 @@ export async function pendingWork(db: Database, scope: QuiescenceScope = {}): Pr
   const jobs: SQL = hasJobs
     ? sql`(select coalesce(array_agg(j.name || ':' || j.state order by j.name), '{}') from pgboss.job j
         where j.state in ('created', 'retry', 'active')
-        ${ignoreQueues.length ? sql`and j.name not in (${sql.join(ignoreQueues.map((name) => sql`${name}`), sql`, `)})` : sql``}
-        ${sessionId ? sql`and (j.data->>'sessionId' = ${sessionId} or j.data->'data'->>'sessionId' = ${sessionId}
+        ${
+          ignoreQueues.length
+            ? sql`and j.name not in (${sql.join(
+                ignoreQueues.map((name) => sql`${name}`),
+                sql`, `,
+              )})`
+            : sql``
+        }
+        ${
+          sessionId
+            ? sql`and (j.data->>'sessionId' = ${sessionId} or j.data->'data'->>'sessionId' = ${sessionId}
           or j.data->>'deliveryId' in (select id::text from sms_deliveries where session_id = ${sessionId})
-          or j.data->>'eventId' in (select id::text from host_events where session_id = ${sessionId}))` : sql``})`
+          or j.data->>'eventId' in (select id::text from host_events where session_id = ${sessionId}))`
+            : sql``
+        })`
     : sql`'{}'::text[]`;
   const [row] = rowsOf<{ fanouts: number; sms: number; host_events: number; meet_spaces: number; jobs: string[] }>(
     await db.execute(sql`select
       (select count(*)::int from sessions where (fanout_pending or notify_pending) ${forSession('id')}) as fanouts,
-      (select count(*)::int from sms_deliveries where (status = 'queued' or handing_over_at is not null) ${forSession('session_id')}) as sms,
+      (select count(*)::int from sms_deliveries where status = 'queued' ${forSession('session_id')}) as sms,
       (select count(*)::int from host_events where status = 'pending' ${forSession('session_id')}) as host_events,
       (select count(*)::int from meet_spaces where (access_state = 'pending' or retire_state = 'pending') ${forSession('session_id')}) as meet_spaces,
       ${jobs} as jobs`),
