@@ -75,7 +75,7 @@ export function createEmulatorApp<Route extends string>(options: EmulatorAppOpti
       };
       recorder.record(request);
       const fault = faults.take(key);
-      if (fault?.latencyMs) await sleep(fault.latencyMs);
+      if (fault?.latencyMs) await sleep(fault.latencyMs); // an injected latency: the clock is the fault under test
       if (fault?.status) {
         return new Response(JSON.stringify(fault.body ?? options.faultBody(key, fault.status)), {
           status: fault.status,
