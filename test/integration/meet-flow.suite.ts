@@ -244,6 +244,7 @@ export function describeMeetFlow(database: DatabaseChoice) {
           return session.sms?.status === 'failed' && session;
         }, 'SMS state failed');
         expect(detail.sms.error).toMatch(/21610.*unsubscribed/);
+        await settle(stack, sessionId, LIVE_POLLS); // a refusal Twilio calls final is not retried
         expect(stack.emulators.twilio.requests('messages.create').filter((request) => request.body?.To === phone)).toHaveLength(1);
       });
     });

@@ -5,7 +5,7 @@ import { sessions, smsDeliveries, solvers } from '../../backend/db/schema.ts';
 import { startJobQueue, type JobQueue } from '../../backend/jobs/job-queue.ts';
 import { createMemoryLogger } from '../../backend/logger.ts';
 import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from './postgres.ts';
-import { pendingWork, waitForQuiescence } from './quiescence.ts';
+import { pendingWork, waitForQuiescence, type PendingWork } from './quiescence.ts';
 
 // The helper every absence assertion relies on: it must see each kind of pending work, on both databases.
 const hasPostgres = await postgresAvailable();
@@ -16,6 +16,7 @@ describe.each(hasPostgres ? (['pglite', 'postgres'] as const) : (['pglite'] as c
   let queue: JobQueue;
   let drop: (() => Promise<void>) | undefined;
   let solverId: string;
+  let beforeQueue: PendingWork;
 
   beforeAll(async () => {
     if (kind === 'postgres') {
@@ -23,6 +24,7 @@ describe.each(hasPostgres ? (['pglite', 'postgres'] as const) : (['pglite'] as c
       drop = scratch.drop;
       database = await openDatabase({ kind: 'postgres', url: scratch.url });
     } else database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+    beforeQueue = await pendingWork(database.db); // no pgboss schema yet
     queue = await startJobQueue(database, createMemoryLogger().logger, { pollingIntervalSeconds: 0.5 });
     const [solver] = await database.db.insert(solvers).values({ name: 'Ada', email: 'ada@example.com' }).returning();
     solverId = solver!.id;
@@ -42,12 +44,7 @@ describe.each(hasPostgres ? (['pglite', 'postgres'] as const) : (['pglite'] as c
     )[0]!.id;
 
   it('is idle on an empty database, with or without pg-boss', async () => {
-    const bare = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
-    try {
-      expect(await pendingWork(bare.db)).toEqual({ fanouts: 0, sms: 0, hostEvents: 0, meetSpaces: 0, jobs: [] });
-    } finally {
-      await bare.close();
-    }
+    expect(beforeQueue).toEqual({ fanouts: 0, sms: 0, hostEvents: 0, meetSpaces: 0, jobs: [] });
     await waitForQuiescence(database.db, { timeoutMs: 1_000 });
   });
 

@@ -6,7 +6,7 @@ import type { Emulators, SavvySolveHostEmulator } from '../emulators/index.ts';
 
 /**
  * Proving an absence ("no second SMS") by waiting until nothing is left to happen, instead of sleeping and hoping
- * a late duplicate would have come by then (docs/testing.md, "Absence is proven by quiescence").
+ * a late duplicate would have come by then (docs/testing.md, "Waiting: on conditions, and on quiescence to prove an absence").
  */
 
 /** What is still to happen, read in one statement (one snapshot: a job commits its follow-ups before it completes). */
@@ -40,27 +40,22 @@ const isIdle = (work: PendingWork) => work.fanouts + work.sms + work.hostEvents 
 export async function pendingWork(db: Database, scope: QuiescenceScope = {}): Promise<PendingWork> {
   const { sessionId, ignoreQueues = [] } = scope;
   const forSession = (column: string) => (sessionId ? sql`and ${sql.raw(column)} = ${sessionId}` : sql``);
-  const [{ has_jobs: hasJobs }] = rowsOf<{ has_jobs: boolean }>(
-    await db.execute(sql`select to_regclass('pgboss.job') is not null as has_jobs`),
-  ) as [{ has_jobs: boolean }];
-  const jobs: SQL = hasJobs
+  const [probe] = rowsOf<{ has_jobs: boolean }>(await db.execute(sql`select to_regclass('pgboss.job') is not null as has_jobs`));
+  const ignored = ignoreQueues.length
+    ? sql`and j.name not in (${sql.join(
+        ignoreQueues.map((name) => sql`${name}`),
+        sql`, `,
+      )})`
+    : sql``;
+  // A job names its session directly, through the SMS it sends, or through the host event it delivers.
+  const ofSession = sessionId
+    ? sql`and (j.data->>'sessionId' = ${sessionId} or j.data->'data'->>'sessionId' = ${sessionId}
+        or j.data->>'deliveryId' in (select id::text from sms_deliveries where session_id = ${sessionId})
+        or j.data->>'eventId' in (select id::text from host_events where session_id = ${sessionId}))`
+    : sql``;
+  const jobs: SQL = probe?.has_jobs
     ? sql`(select coalesce(array_agg(j.name || ':' || j.state order by j.name), '{}') from pgboss.job j
-        where j.state in ('created', 'retry', 'active')
-        ${
-          ignoreQueues.length
-            ? sql`and j.name not in (${sql.join(
-                ignoreQueues.map((name) => sql`${name}`),
-                sql`, `,
-              )})`
-            : sql``
-        }
-        ${
-          sessionId
-            ? sql`and (j.data->>'sessionId' = ${sessionId} or j.data->'data'->>'sessionId' = ${sessionId}
-          or j.data->>'deliveryId' in (select id::text from sms_deliveries where session_id = ${sessionId})
-          or j.data->>'eventId' in (select id::text from host_events where session_id = ${sessionId}))`
-            : sql``
-        })`
+        where j.state in ('created', 'retry', 'active') ${ignored} ${ofSession})`
     : sql`'{}'::text[]`;
   const [row] = rowsOf<{ fanouts: number; sms: number; host_events: number; meet_spaces: number; jobs: string[] }>(
     await db.execute(sql`select
