@@ -40,6 +40,7 @@ const worker = (sender: SmsSender, db = database.db) =>
     sender,
     realtime: createRealtimeOutbox(queue, false),
     hostEvents: createHostEventOutbox(queue, false),
+    queue,
     log: createMemoryLogger().logger,
   });
 const attempt = (n: number, last = false) => ({ attempt: n, isLastAttempt: last });

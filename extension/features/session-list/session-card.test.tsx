@@ -24,7 +24,7 @@ const withLink = (space: MeetSpaceState | null, overrides: Partial<SessionSummar
   aSession({
     meetLink: LINK,
     meetLinkSource: 'calendar',
-    sms: { status: 'delivered', error: null, updatedAt: new Date(T0 + 5_000).toISOString() },
+    sms: { status: 'delivered', error: null, errorCode: null, errorClass: null, updatedAt: new Date(T0 + 5_000).toISOString() },
     meetSpace: space,
     ...overrides,
   });
@@ -158,7 +158,9 @@ describe('SessionCard resend', () => {
     vi.useRealTimers();
   });
 
-  const queued = () => ({ sms: { status: 'queued' as const, error: null, updatedAt: new Date().toISOString() } });
+  const queued = () => ({
+    sms: { status: 'queued' as const, error: null, errorCode: null, errorClass: null, updatedAt: new Date().toISOString() },
+  });
   const resendButton = () => screen.getByRole('button', { name: 'Resend SMS to Grace Hopper' });
 
   it('is disabled while a send is in flight', async () => {
