@@ -290,3 +290,26 @@ describe('SessionCard names', () => {
     expect(phone.parentElement!.textContent).toContain('Phone number ending 0123');
   });
 });
+
+describe('SessionCard SMS failure', () => {
+  const senderProblem = {
+    status: 'undelivered' as const,
+    error: 'Our texting number is not registered for A2P 10DLC, so US carriers block its texts.',
+    errorCode: '30034',
+    errorClass: 'sender' as const,
+    updatedAt: at(1),
+  };
+  const ADVICE =
+    'SMS not delivered: a problem with our texting setup, not with the customer. Tell your admin: our texting number isn’t registered with US carriers.';
+
+  it('says a sender problem is a configuration problem, and whom to tell, on the SMS line and the call line alike', () => {
+    vi.useFakeTimers({ now: T0 + 2 * 60_000, toFake: ['Date'] });
+    const { unmount } = renderCard(withLink(null, { sms: senderProblem }));
+    expect(screen.getByTestId('session-sms').textContent).toBe(ADVICE);
+    expect(screen.getByTestId('session-sms').className).toContain('status--error');
+    unmount();
+    renderCard(withLink(meetSpace(), { sms: senderProblem }));
+    expect(callLine().textContent).toBe(`Waiting for the customer · ${ADVICE}`);
+    vi.useRealTimers();
+  });
+});
