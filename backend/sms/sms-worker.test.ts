@@ -333,6 +333,27 @@ describe('SMS worker: a carrier retry (a temporary failure reported by a status 
     expect((await stateOf(deliveryId)).status).toBe('accepted');
   });
 
+  it('classifies a callback code not in the table by its kind and logs the code', async () => {
+    const twilio = fakeTwilio();
+    const { deliveryId } = await queueSms();
+    await worker(twilio.sender)({ deliveryId }, attempt(1));
+    const { logger, lines } = createMemoryLogger();
+    await applyTwilioStatus(
+      database.db,
+      { ...effects(), log: logger },
+      { messageSid: twilio.held[0]!.sid, messageStatus: 'undelivered', errorCode: '30999' },
+    );
+    expect(await stateOf(deliveryId)).toMatchObject({
+      status: 'undelivered',
+      carrierRetries: 0,
+      errorCode: '30999',
+      errorMessage: 'Twilio could not deliver the text to this number.',
+    });
+    expect(lines.filter((line) => line.includes('not in the table') && line.includes('30999') && line.includes('recipient'))).toHaveLength(
+      1,
+    );
+  });
+
   it('retries at most twice; a class that is not temporary is final at once', async () => {
     const twilio = fakeTwilio();
     const run = worker(twilio.sender);

@@ -59,6 +59,8 @@ describe('the SMS failure in the solver’s words: the card and the button say t
       'SMS not delivered: the customer’s phone couldn’t be reached. Resend the SMS in a few minutes, or call the customer.',
     ],
     ['temporary', '30003', 'queued', 'SMS queued: the customer’s phone couldn’t be reached, trying again'],
+    ['temporary', '20503', 'queued', 'SMS queued: Twilio is busy, trying again'],
+    ['temporary', '20503', 'failed', 'SMS failed: Twilio had a problem on its side. Resend the SMS in a few minutes.'],
     ['expired', '30036', 'failed', 'SMS failed: it could not be delivered in time. Resend the SMS.'],
   ] as const)('%s (%s, %s)', (errorClass, code, status, text) => {
     const state = sms(status, errorClass, code);

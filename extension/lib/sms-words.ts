@@ -3,6 +3,9 @@ import type { SmsErrorClass, SmsState } from '../../shared/index.ts';
 /** Twilio's codes for a sender that US carriers block as unregistered: 30034 (A2P 10DLC), 30032 (toll-free). */
 const UNREGISTERED_SENDER = new Set(['30032', '30034']);
 
+/** Twilio's 30xxx codes come from the carrier or the phone; others (20429, 205xx) from Twilio itself. */
+const isCarrierCode = (code: string | null) => code?.startsWith('30') === true;
+
 /** What each class of SMS failure means for the solver, and what they can do next (shared/sessions.ts `SMS_ERROR_CLASSES`). */
 const WORDS: Record<SmsErrorClass, (sms: SmsState) => { what: string; next: string }> = {
   recipient: () => ({ what: 'this number can’t receive texts', next: 'Ask the customer for a mobile number.' }),
@@ -17,7 +20,10 @@ const WORDS: Record<SmsErrorClass, (sms: SmsState) => { what: string; next: stri
       : 'Tell your admin: our texting number can’t text this customer.',
   }),
   content: () => ({ what: 'the customer’s carrier filtered the text', next: 'Send the link another way, and tell your admin.' }),
-  temporary: () => ({ what: 'the customer’s phone couldn’t be reached', next: 'Resend the SMS in a few minutes, or call the customer.' }),
+  temporary: (sms) =>
+    isCarrierCode(sms.errorCode)
+      ? { what: 'the customer’s phone couldn’t be reached', next: 'Resend the SMS in a few minutes, or call the customer.' }
+      : { what: 'Twilio had a problem on its side', next: 'Resend the SMS in a few minutes.' },
   expired: () => ({ what: 'it could not be delivered in time', next: 'Resend the SMS.' }),
 };
 
@@ -28,7 +34,10 @@ const WORDS: Record<SmsErrorClass, (sms: SmsState) => { what: string; next: stri
  */
 export function smsProblem(sms: SmsState): { what: string; next: string | null } | undefined {
   if (sms.status === 'queued' && sms.errorClass === 'temporary') {
-    return { what: 'the customer’s phone couldn’t be reached, trying again', next: null };
+    return {
+      what: `${isCarrierCode(sms.errorCode) ? 'the customer’s phone couldn’t be reached' : 'Twilio is busy'}, trying again`,
+      next: null,
+    };
   }
   if (sms.status !== 'undelivered' && sms.status !== 'failed') return undefined;
   if (sms.errorClass) return WORDS[sms.errorClass](sms);
