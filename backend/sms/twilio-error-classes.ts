@@ -20,6 +20,7 @@ export const TWILIO_ERRORS: Readonly<Record<string, TwilioErrorEntry>> = {
   '20003': { errorClass: 'sender', meaning: 'Twilio refused our account’s credentials.' },
   '21408': { errorClass: 'sender', meaning: 'Our Twilio account is not allowed to text this country (SMS geographic permissions).' },
   '21606': { errorClass: 'sender', meaning: 'Our texting number cannot send texts (not an SMS-capable number of our Twilio account).' },
+  '21701': { errorClass: 'sender', meaning: 'Our Messaging Service does not exist in our Twilio account.' },
   '21612': { errorClass: 'sender', meaning: 'Our texting number cannot text this customer’s number.' },
   '30032': { errorClass: 'sender', meaning: 'Our toll-free texting number is not verified, so US carriers block its texts.' },
   '30034': { errorClass: 'sender', meaning: 'Our texting number is not registered for A2P 10DLC, so US carriers block its texts.' },
@@ -40,6 +41,7 @@ export const SENDER_FIXES: Readonly<Record<string, string>> = {
   '20003': 'Check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the Twilio console (Account › API keys & tokens).',
   '21408': 'Enable the customer’s country in Twilio console › Messaging › Settings › Geo permissions.',
   '21606': 'Set TWILIO_FROM_NUMBER to an SMS-capable number of this Twilio account, or use TWILIO_MESSAGING_SERVICE_SID.',
+  '21701': 'Set TWILIO_MESSAGING_SERVICE_SID to a Messaging Service of this Twilio account (Messaging › Services).',
   '21612': 'Use a sender that can text this destination (a US number for US customers), or a Messaging Service with one.',
   '30032':
     'Submit the toll-free verification for TWILIO_FROM_NUMBER (Twilio console › Messaging › Regulatory compliance › Toll-free verifications) and wait for TWILIO_APPROVED.',

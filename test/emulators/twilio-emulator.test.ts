@@ -340,3 +340,16 @@ describe('sender registration resources', () => {
     await expect(client('wrong').incomingPhoneNumbers.list({ phoneNumber: TOLL_FREE })).rejects.toMatchObject({ status: 401, code: 20003 });
   });
 });
+
+describe('senders the account does not have', () => {
+  it('refuses a From the account does not own with 21606 and an unknown Messaging Service with 21701, once it knows its senders', async () => {
+    emulator.setSenders({ numbers: [{ phoneNumber: FROM }], services: [{ sid: 'MG' + '12'.repeat(16), phoneNumbers: [FROM] }] });
+    await client().messages.create({ to: TO, from: FROM, body: 'x' });
+    await expect(client().messages.create({ to: TO, from: '+14155550100', body: 'x' })).rejects.toMatchObject({ status: 400, code: 21606 });
+    await expect(client().messages.create({ to: TO, messagingServiceSid: 'MG' + '34'.repeat(16), body: 'x' })).rejects.toMatchObject({
+      status: 400,
+      code: 21701,
+    });
+    expect(emulator.messages()).toHaveLength(1);
+  });
+});

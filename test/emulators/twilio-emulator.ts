@@ -104,6 +104,30 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
     },
   });
 
+  /** A From the account does not own (when the emulator knows its numbers), or a Messaging Service it has not: 21606 / 21701. */
+  const senderProblem = (form: Record<string, string>) => {
+    if (
+      form.MessagingServiceSid &&
+      senders.services.length > 0 &&
+      !senders.services.some((service) => service.sid === form.MessagingServiceSid)
+    ) {
+      return twilioError(400, 21701, 'The Messaging Service does not exist.');
+    }
+    if (
+      !form.MessagingServiceSid &&
+      form.From &&
+      senders.numbers.length > 0 &&
+      !senders.numbers.some((number) => number.phoneNumber === form.From)
+    ) {
+      return twilioError(
+        400,
+        21606,
+        `The From phone number ${form.From} is not a valid, SMS-capable inbound phone number or short code for your account.`,
+      );
+    }
+    return undefined;
+  };
+
   // Drops are kept apart from the shared middleware's faults (it would answer them). This emulator's own fault store
   // gets a wider `set`, so `faults.set` and `POST /__emulator/faults` both accept them; `{}` there is a no-op fault.
   const drops = new Map<TwilioRoute, { latencyMs?: number; times?: number }>();
@@ -172,7 +196,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
       return c.json(twilioError(404, 20404, `The requested resource ${c.req.path} was not found`), 404);
     }
     const form = (c.get('body') ?? {}) as Record<string, string>;
-    const problem = validateMessageForm(form, lists);
+    const problem = validateMessageForm(form, lists) ?? senderProblem(form);
     if (problem) return c.json(problem, 400);
     const message = newMessage(form);
     messages.push(message);
