@@ -56,6 +56,15 @@ describe('loadConfig', () => {
     expect(problems).not.toContain(secretish);
   });
 
+  it('reads SMS_VALIDITY_SECONDS (default 900) within Twilio’s 1–36000 seconds', () => {
+    const twilio = { TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM_NUMBER: '+15005550006' };
+    expect(loadConfig(twilio).twilio?.validitySeconds).toBe(900);
+    expect(loadConfig({ ...twilio, SMS_VALIDITY_SECONDS: '36000' }).twilio?.validitySeconds).toBe(36_000);
+    for (const bad of ['0', '36001', '1.5', 'soon']) {
+      expect(() => loadConfig({ ...twilio, SMS_VALIDITY_SECONDS: bad }), bad).toThrow(/SMS_VALIDITY_SECONDS/);
+    }
+  });
+
   it('reads the realtime endpoint the extension connects to (ABLY_REALTIME_URL), ws:// or wss:// only', () => {
     const key = 'app.key:secret';
     expect(loadConfig({ ABLY_API_KEY: key, ABLY_REALTIME_URL: 'ws://127.0.0.1:4012' }).ably).toEqual({

@@ -103,6 +103,13 @@ const envSchema = z.object({
   MEET_SPACE_CONTROL: z.enum(['true', 'false'], 'must be true or false').default('true'),
   CUSTOMER_JOIN_NUDGE_MINUTES: z.coerce.number('must be a number of minutes').int().min(1).max(120).default(3),
   TWILIO_API_URL: url('https://api.twilio.com'),
+  // Twilio's ValidityPeriod: a text not delivered within it is dropped (error 30036); Twilio allows 1–36000 seconds.
+  SMS_VALIDITY_SECONDS: z.coerce
+    .number('must be a number of seconds')
+    .int('must be a whole number of seconds')
+    .min(1)
+    .max(36_000)
+    .default(900),
   ABLY_REST_URL: url(),
   // Where the extension's realtime client connects (an emulator, a proxy); unset: Ably's own endpoint.
   ABLY_REALTIME_URL: optionalText.pipe(z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional()),
@@ -154,6 +161,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
             fromNumber: env.TWILIO_FROM_NUMBER,
             messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
             apiUrl: env.TWILIO_API_URL!,
+            validitySeconds: env.SMS_VALIDITY_SECONDS,
           }
         : undefined,
     ably: env.ABLY_API_KEY ? { apiKey: env.ABLY_API_KEY, restUrl: env.ABLY_REST_URL, realtimeUrl: env.ABLY_REALTIME_URL } : undefined,

@@ -29,12 +29,9 @@ import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRealtimeOutbox } from './realtime/outbox.ts';
 import { createPublishWorker } from './realtime/publish-worker.ts';
 import { createSessionViews } from './sessions/session-views.ts';
-import { createSmsOutbox } from './sms/sms-outbox.ts';
 import { createSolverCache } from './solvers/solver-cache.ts';
-import { applyTwilioStatus } from './sms/delivery-status.ts';
-import { createSmsWorker } from './sms/sms-worker.ts';
-import { createTwilioSender } from './sms/twilio-sender.ts';
-import { TWILIO_STATUS_PATH } from './sms/webhook-routes.ts';
+import type { CarrierRetryOptions } from './sms/delivery-status.ts';
+import { createSmsFeature } from './sms/sms-feature.ts';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
 export type StartOptions = {
@@ -44,6 +41,7 @@ export type StartOptions = {
   /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
   overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier; meetSpaces?: MeetSpaces };
   meetSpace?: { retryBaseDelayMs?: number; pollCadence?: Partial<typeof POLL_CADENCE>; retireConfirmSeconds?: number };
+  sms?: { carrierRetry?: CarrierRetryOptions };
   /** Run the job workers (and the fan-out sweep) in this process; defaults to JOB_WORKERS. */
   workers?: boolean;
 };
@@ -76,8 +74,9 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         })
       : undefined);
   const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
-  const sms = createSmsOutbox(queue, Boolean(config.twilio));
   const hostEvents = createHostEventOutbox(queue, Boolean(config.host.eventsUrl));
+  const smsFeature = createSmsFeature({ config, db, queue, realtime, hostEvents, log, carrierRetry: options.sms?.carrierRetry });
+  const sms = smsFeature.outbox;
   const signing = config.host.webhookSecrets.length > 0 ? createWebhookSigning(config.host.webhookSecrets) : undefined;
   const solverCache = createSolverCache(db);
   const auth = createAuthService({
@@ -152,11 +151,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
 
   let housekeeping: { stop(): void } | undefined;
   if (options.workers ?? config.jobWorkers) {
-    if (config.twilio) {
-      const sender = createTwilioSender(config.twilio);
-      const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;
-      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl }));
-    }
+    await smsFeature.work();
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
     await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
@@ -197,17 +192,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
-    twilioWebhook: {
-      applyStatus: async (callback) => {
-        const changed = await applyTwilioStatus(db, { realtime, hostEvents }, callback);
-        // The solver's panel hears of it now, not at the publisher's next poll (up to 2 s).
-        if (changed) queue.wake(['realtime.publish', 'host.deliver']);
-        return changed;
-      },
-      log,
-      verification:
-        config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,
-    },
+    twilioWebhook: smsFeature.twilioWebhook,
     health,
     log,
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestServiceAccount, startEmulators, type Emulators } from '../../test/emulators/index.ts';
 import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
 import { openDatabase } from '../db/client.ts';
+import { smsAlerts } from '../db/schema.ts';
 import { loadConfig } from '../env.ts';
 import { runDoctor, type CheckResult, type DoctorOptions } from './checks.ts';
 
@@ -66,6 +67,7 @@ describe('npm run doctor', () => {
       'ok Calendar + Meet ada@example.com',
       'ok Meet REST API ada@example.com',
       'ok twilio',
+      'ok twilio sender',
       'skip twilio test SMS',
       'ok ably',
       'ok public URL',
@@ -135,6 +137,79 @@ describe('npm run doctor', () => {
     expect(result?.status).toBe('fail');
     expect(`${result?.detail} ${result?.fix}`).toMatch(fix);
     expect(results.filter((other) => other.status === 'fail')).toHaveLength(1);
+  });
+
+  describe('can this sender text US customers?', () => {
+    const SERVICE = 'MG' + '5a'.repeat(16);
+    const TOLL_FREE = '+18885550100';
+    const LONG_CODE = '+14155550100';
+    const sender = async (env: Record<string, string>) => find(await doctor(env), 'twilio sender');
+
+    it.each([
+      ['VERIFIED', 'ok', /campaign verified/],
+      ['IN_PROGRESS', 'warn', /campaign in progress; US carriers block its texts until it is verified/],
+      ['FAILED', 'fail', /failed vetting.*30034/],
+      [undefined, 'warn', /has no A2P 10DLC campaign/],
+    ])('a Messaging Service whose A2P 10DLC campaign is %s: %s', async (campaignStatus, status, detail) => {
+      emulators.twilio.setSenders({ numbers: [], services: [{ sid: SERVICE, phoneNumbers: [], campaignStatus }] });
+      const result = await sender({ ...healthyEnv(), TWILIO_FROM_NUMBER: '', TWILIO_MESSAGING_SERVICE_SID: SERVICE });
+      expect(result).toMatchObject({ status, detail: expect.stringMatching(detail) });
+      if (status !== 'ok') expect(result?.fix).toMatch(/A2P 10DLC|vetting/);
+      expect(emulators.twilio.requests('usAppToPerson.list').at(-1)?.path).toBe(`/v1/Services/${SERVICE}/Compliance/Usa2p`);
+    });
+
+    it.each([
+      ['TWILIO_APPROVED', 'ok', /is verified/],
+      ['PENDING_REVIEW', 'warn', /verification pending review.*30032/],
+      ['TWILIO_REJECTED', 'fail', /verification rejected/],
+      [undefined, 'fail', /is not verified: US carriers block its texts \(error 30032\)/],
+    ] as const)('a toll-free TWILIO_FROM_NUMBER whose verification is %s: %s', async (tollfreeVerification, status, detail) => {
+      emulators.twilio.setSenders({ numbers: [{ phoneNumber: TOLL_FREE, tollfreeVerification }], services: [] });
+      const result = await sender({ ...healthyEnv(), TWILIO_FROM_NUMBER: TOLL_FREE });
+      expect(result).toMatchObject({ status, detail: expect.stringMatching(detail) });
+      if (status !== 'ok') expect(result?.fix).toMatch(/Toll-free verifications/);
+      expect(emulators.twilio.requests('incomingPhoneNumbers.list').at(-1)?.query).toMatchObject({ PhoneNumber: TOLL_FREE });
+    });
+
+    it('a long code in no registered campaign: a warning that US carriers will block it, with the fix', async () => {
+      emulators.twilio.setSenders({
+        numbers: [{ phoneNumber: LONG_CODE }],
+        services: [{ sid: SERVICE, phoneNumbers: [LONG_CODE], campaignStatus: 'IN_PROGRESS' }],
+      });
+      const results = await doctor({ ...healthyEnv(), TWILIO_FROM_NUMBER: LONG_CODE });
+      expect(find(results, 'twilio sender')).toMatchObject({
+        status: 'warn',
+        detail: `${LONG_CODE} is not in any registered A2P 10DLC campaign: US carriers will block its texts (error 30034)`,
+        fix: expect.stringContaining('Register an A2P 10DLC brand and campaign'),
+      });
+      expect(results.filter((result) => result.status === 'fail')).toEqual([]);
+    });
+
+    it('a number the account does not own fails', async () => {
+      emulators.twilio.setSenders({ numbers: [], services: [] });
+      expect(await sender({ ...healthyEnv(), TWILIO_FROM_NUMBER: LONG_CODE })).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('Active numbers'),
+      });
+    });
+
+    it.runIf(hasPostgres)('reports the sender problems customers met in the last day, with the fix', async () => {
+      const handle = await openDatabase({ kind: 'postgres', url: database!.url });
+      try {
+        await handle.db
+          .insert(smsAlerts)
+          .values({ errorCode: '30034', lastAlertedAt: new Date(), error: 'Our texting number is not registered.' });
+        const results = await doctor(healthyEnv());
+        expect(find(results, 'SMS sender problem')).toMatchObject({
+          status: 'fail',
+          detail: expect.stringContaining('Twilio error 30034'),
+          fix: expect.stringContaining('A2P 10DLC'),
+        });
+      } finally {
+        await handle.db.delete(smsAlerts);
+        await handle.close();
+      }
+    });
   });
 
   describe('Meet space control scopes', () => {

@@ -11,6 +11,8 @@ import { meetingCodeOf } from '../meet-space/meeting-code.ts';
 import { CalendarFailure, diagnoseCalendarError } from '../meet/calendar-failure.ts';
 import { createGoogleCalendar, type MeetCalendar } from '../meet/google-calendar.ts';
 import { createAblyPublisher } from '../realtime/ably-publisher.ts';
+import { checkSenderRegistration } from '../sms/sender-registration.ts';
+import { recentSenderAlerts } from '../sms/sender-alerts.ts';
 import { createTwilioSender, fetchTwilioAccountStatus } from '../sms/twilio-sender.ts';
 
 /** `warn`: something a deployment can live without (the exit code stays 0), said with its consequence. */
@@ -41,6 +43,7 @@ export async function runDoctor(config: Config, options: DoctorOptions, report: 
   checkSignIn(config, add);
   await checkGoogle(config, subjects, add);
   await checkTwilio(config, options, add);
+  await checkSenderAlerts(config, add);
   await checkAbly(config, add);
   await checkPublicUrl(config, add);
   return results;
@@ -329,6 +332,12 @@ async function checkTwilio(config: Config, options: DoctorOptions, add: (result:
     );
     return;
   }
+  try {
+    const verdict = await checkSenderRegistration(config.twilio);
+    add({ name: 'twilio sender', ...verdict });
+  } catch (error) {
+    add(warn('twilio sender', `could not read the sender’s registration (${reason(error)})`, 'Check the sender in the Twilio console.'));
+  }
   if (!options.sendTo) {
     add(skip('twilio test SMS', 'not sent (pass --send-to +1… to send one)'));
     return;
@@ -340,6 +349,22 @@ async function checkTwilio(config: Config, options: DoctorOptions, add: (result:
     add(
       fail('twilio test SMS', reason(error), 'Check the sender can message this number (geo permissions, opt-outs, trial restrictions).'),
     );
+  }
+}
+
+/** `sender`/`content` failures customers met lately (the `sms_alerts` rows): a line only when there are some. */
+async function checkSenderAlerts(config: Config, add: (result: CheckResult) => void) {
+  if (config.database.kind !== 'postgres') return;
+  let handle;
+  try {
+    handle = await openDatabase(config.database, { migrate: false });
+    for (const alert of await recentSenderAlerts(handle.db)) {
+      add(fail('SMS sender problem', alert.detail, alert.fix));
+    }
+  } catch {
+    // The database line says why it cannot be read.
+  } finally {
+    await handle?.close();
   }
 }
 

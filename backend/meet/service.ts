@@ -188,7 +188,13 @@ export function createMeetService(deps: MeetServiceDeps) {
     });
     deps.queue.wake(['sms.send', 'realtime.publish']);
     return {
-      sms: { status: sms.skipped ? 'skipped' : 'queued', error: sms.skipped ? SMS_NOT_CONFIGURED : null, updatedAt: now().toISOString() },
+      sms: {
+        status: sms.skipped ? 'skipped' : 'queued',
+        error: sms.skipped ? SMS_NOT_CONFIGURED : null,
+        errorCode: null,
+        errorClass: null,
+        updatedAt: now().toISOString(),
+      },
     };
   }
 

@@ -45,7 +45,10 @@ describe('backend client', () => {
     const fetch = fakeFetch((url) =>
       url.endsWith('/capture')
         ? { status: 200, body: { success: true, meetLink: 'https://meet.google.com/abc-defg-hij', isExisting: false, usedFallback: false } }
-        : { status: 200, body: { sms: { status: 'queued', error: null, updatedAt: '2030-01-01T00:00:00.000Z' } } },
+        : {
+            status: 200,
+            body: { sms: { status: 'queued', error: null, errorCode: null, errorClass: null, updatedAt: '2030-01-01T00:00:00.000Z' } },
+          },
     );
     const client = createBackendClient({ baseUrl: () => 'http://b', fetch });
     await client.captureMeetLink('t', 'sid', 'https://meet.google.com/abc-defg-hij');

@@ -18,6 +18,8 @@ export const TEST_TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 export const TEST_TWILIO_AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 /** Twilio's magic test sender that always works. */
 export const TEST_TWILIO_FROM_NUMBER = '+15005550006';
+/** The Messaging Service whose verified A2P 10DLC campaign holds TEST_TWILIO_FROM_NUMBER (a registered sender). */
+export const TEST_TWILIO_MESSAGING_SERVICE_SID = 'MG0123456789abcdef0123456789abcdef';
 export const TEST_ABLY_KEY = 'emu.test:secret';
 
 /** The environment a backend needs to use the emulators. */
@@ -75,6 +77,10 @@ export async function startEmulators(options: EmulatorsOptions = {}): Promise<Em
     startTwilioEmulator({
       accountSid: TEST_TWILIO_ACCOUNT_SID,
       authToken: TEST_TWILIO_AUTH_TOKEN,
+      senders: {
+        numbers: [{ phoneNumber: TEST_TWILIO_FROM_NUMBER }],
+        services: [{ sid: TEST_TWILIO_MESSAGING_SERVICE_SID, phoneNumbers: [TEST_TWILIO_FROM_NUMBER], campaignStatus: 'VERIFIED' }],
+      },
       ...options.twilio,
       port: options.ports?.twilio,
     }),

@@ -225,7 +225,11 @@ export function describeMeetFlow(database: DatabaseChoice) {
           const session = (await stack.api.adminSession(sessionId)).body;
           return session.sms?.status === 'failed' && session;
         }, 'SMS state failed');
-        expect(detail.sms.error).toMatch(/21610.*unsubscribed/);
+        expect(detail.sms).toMatchObject({
+          error: 'The customer has opted out of texts from us (they replied STOP).',
+          errorCode: '21610',
+          errorClass: 'opted_out',
+        });
         expect(stack.emulators.twilio.requests('messages.create').filter((request) => request.body?.To === phone)).toHaveLength(1);
       });
     });
@@ -316,13 +320,18 @@ export function describeMeetFlow(database: DatabaseChoice) {
         expect((await smsState(sessionId)).status).toBe('delivered');
       });
 
-      it('records an undelivered SMS with Twilio’s error code', async () => {
+      it('records an undelivered SMS with Twilio’s error code, its class and its meaning', async () => {
         const phone = '+14155550556';
         const sessionId = await newSession(ada.id, phone);
         await createLink(sessionId);
         await eventually(async () => (await smsState(sessionId))?.status === 'accepted', 'SMS accepted');
-        await stack.emulators.twilio.sendStatusCallback(smsTo(phone)[0]!.sid, 'undelivered', { ErrorCode: '30003' });
-        expect(await smsState(sessionId)).toMatchObject({ status: 'undelivered', error: 'Twilio reported undelivered (error 30003)' });
+        await stack.emulators.twilio.sendStatusCallback(smsTo(phone)[0]!.sid, 'undelivered', { ErrorCode: '30005' });
+        expect(await smsState(sessionId)).toMatchObject({
+          status: 'undelivered',
+          error: 'The customer’s carrier says this number does not exist or is no longer in service.',
+          errorCode: '30005',
+          errorClass: 'recipient',
+        });
       });
 
       it('refuses a callback with a bad or missing signature and changes nothing', async () => {

@@ -44,7 +44,7 @@ export async function startStack(
   database: DatabaseChoice,
   extraEnv: Record<string, string> = {},
   emulatorOptions: EmulatorsOptions = {},
-  startOptions: Pick<StartOptions, 'meetSpace'> = {},
+  startOptions: Pick<StartOptions, 'meetSpace' | 'sms'> = {},
 ): Promise<Stack> {
   const emulators = await startEmulators({ delegatedUsers: ['ada@example.com', 'bob@example.com'], ...emulatorOptions });
   const host = await startSavvySolveHostEmulator({ secret: HOST_WEBHOOK_SECRET, apiToken: HOST_API_TOKEN });

@@ -44,7 +44,9 @@ function setup() {
     meetCalls: {
       start: vi.fn(async () => ({ success: true, meetLink: summary.meetLink!, isExisting: false, usedFallback: false })),
       open: vi.fn(async () => {}),
-      resendSms: vi.fn(async () => ({ sms: { status: 'queued' as const, error: null, updatedAt: summary.createdAt } })),
+      resendSms: vi.fn(async () => ({
+        sms: { status: 'queued' as const, error: null, errorCode: null, errorClass: null, updatedAt: summary.createdAt },
+      })),
     },
     sessionCache: { get: vi.fn(async (sessionId: string) => (sessionId === SESSION ? summary : null)) },
     listSessions: vi.fn(async () => ({ sessions: [summary] })),

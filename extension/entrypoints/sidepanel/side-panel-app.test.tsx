@@ -82,13 +82,19 @@ describe('side panel', () => {
           session({
             meetLink: 'https://meet.google.com/abc-defg-hij',
             meetLinkSource: 'calendar',
-            sms: { status: 'delivered', error: null, updatedAt: '2030-01-01T00:00:00.000Z' },
+            sms: { status: 'delivered', error: null, errorCode: null, errorClass: null, updatedAt: '2030-01-01T00:00:00.000Z' },
           }),
           session({
             id: '0b9f6c52-1111-4abc-8def-0123456789ab',
             customerName: 'Alan Turing',
             customerPhone: '+442071234567',
-            sms: { status: 'failed', error: 'The number is not a mobile number', updatedAt: '2030-01-01T00:00:00.000Z' },
+            sms: {
+              status: 'failed',
+              error: 'The number is not a mobile number',
+              errorCode: null,
+              errorClass: null,
+              updatedAt: '2030-01-01T00:00:00.000Z',
+            },
             meetLink: 'https://meet.google.com/xyz-abcd-efg',
             meetLinkSource: 'captured',
           }),

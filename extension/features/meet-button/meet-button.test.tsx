@@ -29,7 +29,13 @@ const space = (attendance: Partial<MeetSpaceState['attendance']> = {}, access: P
   nudgeResendAt: at(3),
   retired: null,
 });
-const delivered = { status: 'delivered' as const, error: null, updatedAt: new Date(T0 + 5_000).toISOString() };
+const delivered = {
+  status: 'delivered' as const,
+  error: null,
+  errorCode: null,
+  errorClass: null,
+  updatedAt: new Date(T0 + 5_000).toISOString(),
+};
 
 const created = (overrides: Partial<CreateMeetLinkResponse> = {}): CreateMeetLinkResponse => ({
   success: true,

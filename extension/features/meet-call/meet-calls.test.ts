@@ -20,7 +20,9 @@ function setup(createResult: { meetLink: string; usedFallback: boolean } | Error
       isExisting: false,
       usedFallback: false,
     })),
-    resendSms: vi.fn(async () => ({ sms: { status: 'queued' as const, error: null, updatedAt: '2030-01-01T00:00:00.000Z' } })),
+    resendSms: vi.fn(async () => ({
+      sms: { status: 'queued' as const, error: null, errorCode: null, errorClass: null, updatedAt: '2030-01-01T00:00:00.000Z' },
+    })),
   } satisfies MeetApi;
   let nextTab = 40;
   const closed = new Set<number>();
