@@ -35,7 +35,8 @@ export default defineConfig({
     name: 'SavvySolve Meet',
     description: 'Start a Google Meet video call from a SavvySolve support session in one click.',
     ...(extensionKey ? { key: extensionKey } : {}),
-    minimum_chrome_version: '116',
+    // 140: `storage.local.setAccessLevel`, which closes the settings to content scripts (docs/guarantees.md).
+    minimum_chrome_version: '140',
     action: { default_title: 'SavvySolve Meet' },
     permissions: ['storage', 'identity', 'sidePanel', 'scripting', 'alarms'],
     // The Meet tab watched after a Calendar fallback, and (not in the store build) the local backend. Session page

@@ -19,6 +19,7 @@ const handlers = (overrides: Partial<Handlers>): Handlers => ({
   'panel.open': unused,
   'realtime.tokenRequest': unused,
   'backend.health': unused,
+  'page.settings': unused,
   ...overrides,
 });
 

@@ -3,7 +3,7 @@ import type { AuthSession } from '../../../shared/index.ts';
 import { ExtensionError } from '../../lib/errors.ts';
 import type { GoogleAccessToken } from '../../lib/identity.ts';
 import { SOLVER } from '../../test-fixtures.ts';
-import { createAuthManager, type StoredAuth } from './auth-manager.ts';
+import { BACKEND_CHANGED, createAuthManager, type StoredAuth } from './auth-manager.ts';
 
 const NOW = Date.parse('2030-01-01T12:00:00.000Z');
 
@@ -29,7 +29,9 @@ function setup(
   const onChange = vi.fn();
   const rememberEmail = vi.fn(async (_email: string | undefined) => {});
   const now = vi.fn(() => NOW);
+  let backendUrl = 'https://meet-api.example.com';
   const auth = createAuthManager({
+    backendUrl: async () => backendUrl,
     identity,
     signIn,
     store: { get: async () => stored, set: async (value) => void (stored = value) },
@@ -37,7 +39,8 @@ function setup(
     onChange,
     now,
   });
-  return { auth, identity, signIn, onChange, rememberEmail, forget, now, stored: () => stored };
+  const setBackendUrl = (url: string) => void (backendUrl = url);
+  return { auth, identity, signIn, onChange, rememberEmail, forget, now, stored: () => stored, setBackendUrl };
 }
 
 describe('auth manager', () => {
@@ -152,6 +155,44 @@ describe('auth manager', () => {
     await expect(auth.withToken(async () => 'never')).rejects.toMatchObject({
       code: 'signed_out',
       message: expect.stringMatching(/Can’t reach the SavvySolve Meet backend/),
+    });
+  });
+
+  describe('the session is bound to the backend that issued it', () => {
+    it('remembers which backend issued the session', async () => {
+      const { auth, stored } = setup();
+      await auth.signIn({ interactive: true });
+      expect(stored()).toMatchObject({ session: { token: 'backend-1' }, backendUrl: 'https://meet-api.example.com' });
+    });
+
+    it('drops the session when the backend URL changes, says why, and never hands its token out for the new backend', async () => {
+      const { auth, onChange, setBackendUrl, stored, signIn } = setup();
+      await auth.signIn({ interactive: true });
+      setBackendUrl('https://elsewhere.example');
+      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED });
+      expect(onChange).toHaveBeenLastCalledWith({ status: 'signed_out', problem: BACKEND_CHANGED });
+      expect(stored()?.session).toBeNull();
+      // A call now signs in to the new backend (silently) and gets that backend's own token, not the old one.
+      const seen: string[] = [];
+      await auth.withToken(async (token) => void seen.push(token));
+      expect(seen).toEqual(['backend-2']);
+      expect(signIn).toHaveBeenCalledTimes(2);
+      expect(stored()).toMatchObject({ session: { token: 'backend-2' }, backendUrl: 'https://elsewhere.example' });
+    });
+
+    it('drops a stored session that names no backend (kept by an older version)', async () => {
+      const { auth } = setup({ stored: { session: session('old'), problem: null, signedOutByUser: false } });
+      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED });
+      expect(await auth.renewAt()).toBeUndefined();
+    });
+
+    it('keeps a still-valid session, still bound to its backend, through a failed silent renewal', async () => {
+      const { auth, signIn, stored } = setup();
+      await auth.signIn({ interactive: true });
+      signIn.mockRejectedValueOnce(new ExtensionError('network', 'Can’t reach the SavvySolve Meet backend.', 0));
+      expect((await auth.signIn({ interactive: false })).status).toBe('signed_in');
+      expect(stored()).toMatchObject({ session: { token: 'backend-1' }, backendUrl: 'https://meet-api.example.com' });
+      expect((await auth.state()).status).toBe('signed_in');
     });
   });
 });

@@ -10,12 +10,18 @@ export type SessionStore = {
   set(value: StoredAuth | null): Promise<void>;
 };
 
-export type StoredAuth = { session: AuthSession | null; problem: AuthProblem | null; signedOutByUser: boolean };
+/**
+ * `backendUrl`: the backend that issued `session`. The token goes to that backend only; once the configured backend
+ * URL differs, the session is dropped (`backend_changed`) and the solver signs in to the new one.
+ */
+export type StoredAuth = { session: AuthSession | null; backendUrl?: string; problem: AuthProblem | null; signedOutByUser: boolean };
 
 export type AuthManagerDeps = {
   identity: Pick<GoogleIdentity, 'getAccessToken'>;
   signIn: (googleAccessToken: string) => Promise<AuthSession>;
   store: SessionStore;
+  /** The backend URL in force now (the one `signIn` and every call with the token go to). */
+  backendUrl: () => Promise<string>;
   /** Remembers the account for `login_hint` next time; `undefined` forgets it (after signing out, to switch accounts). */
   rememberEmail?: (email: string | undefined) => Promise<void>;
   onChange?: (state: AuthState) => void;
@@ -40,6 +46,10 @@ function toProblem(error: unknown): AuthProblem {
 }
 
 export const SIGNED_OUT_MESSAGE = 'Sign in to SavvySolve Meet from its side panel (the toolbar button).';
+export const BACKEND_CHANGED: AuthProblem = {
+  code: 'backend_changed',
+  message: 'The SavvySolve Meet backend address changed: sign in again from the side panel.',
+};
 
 /**
  * Signs the solver in (Google token → backend session), keeps the backend session, renews it before it expires
@@ -58,6 +68,15 @@ export function createAuthManager(deps: AuthManagerDeps) {
     return after;
   }
 
+  /** What is stored, with a session issued by another backend than the configured one dropped first. */
+  async function stored(): Promise<StoredAuth | null> {
+    const current = await deps.store.get();
+    if (!current?.session || current.backendUrl === (await deps.backendUrl())) return current;
+    const dropped: StoredAuth = { session: null, problem: BACKEND_CHANGED, signedOutByUser: false };
+    await save(dropped);
+    return dropped;
+  }
+
   async function exchange(interactive: boolean): Promise<AuthSession> {
     const google = await deps.identity.getAccessToken({ interactive });
     try {
@@ -73,16 +92,19 @@ export function createAuthManager(deps: AuthManagerDeps) {
   }
 
   async function runSignIn(interactive: boolean): Promise<AuthState> {
-    const previous = await deps.store.get();
+    const previous = await stored();
+    // The URL the Google token is about to be sent to: the session it buys is bound to it.
+    const backendUrl = await deps.backendUrl();
     try {
       const session = await exchange(interactive);
       await deps.rememberEmail?.(session.solver.email);
-      return await save({ session, problem: null, signedOutByUser: false });
+      return await save({ session, backendUrl, problem: null, signedOutByUser: false });
     } catch (error) {
       // A silent renewal that fails keeps a session that is still valid.
       const stillValid = previous?.session && Date.parse(previous.session.expiresAt) > now() ? previous.session : null;
       return save({
         session: interactive ? null : stillValid,
+        ...(!interactive && stillValid ? { backendUrl: previous?.backendUrl } : {}),
         problem: toProblem(error),
         signedOutByUser: previous?.signedOutByUser ?? false,
       });
@@ -101,22 +123,23 @@ export function createAuthManager(deps: AuthManagerDeps) {
 
   /** The backend token, renewed silently when it is about to expire; throws when signed out. */
   async function currentToken(): Promise<string> {
-    let stored = await deps.store.get();
-    const expiresAt = stored?.session ? Date.parse(stored.session.expiresAt) : 0;
-    if (!stored?.session || expiresAt - now() < renewMarginMs) {
-      if (stored?.signedOutByUser) throw new ExtensionError('signed_out', SIGNED_OUT_MESSAGE);
+    let current = await stored();
+    const expiresAt = current?.session ? Date.parse(current.session.expiresAt) : 0;
+    if (!current?.session || expiresAt - now() < renewMarginMs) {
+      if (current?.signedOutByUser) throw new ExtensionError('signed_out', SIGNED_OUT_MESSAGE);
       await signIn({ interactive: false });
-      stored = await deps.store.get();
+      current = await stored();
     }
-    if (!stored?.session || Date.parse(stored.session.expiresAt) <= now()) {
-      throw new ExtensionError('signed_out', stored?.problem?.message ?? SIGNED_OUT_MESSAGE);
+    if (!current?.session || Date.parse(current.session.expiresAt) <= now()) {
+      throw new ExtensionError('signed_out', current?.problem?.message ?? SIGNED_OUT_MESSAGE);
     }
-    return stored.session.token;
+    return current.session.token;
   }
 
   return {
+    /** The sign-in state; a session bound to another backend than the configured one is dropped first. */
     async state(): Promise<AuthState> {
-      return toState(await deps.store.get());
+      return toState(await stored());
     },
     signIn,
     async signOut(): Promise<AuthState> {
@@ -125,8 +148,8 @@ export function createAuthManager(deps: AuthManagerDeps) {
     },
     /** When the session should be renewed (epoch ms), for the renewal alarm; `undefined` when signed out. */
     async renewAt(): Promise<number | undefined> {
-      const stored = await deps.store.get();
-      return stored?.session ? Date.parse(stored.session.expiresAt) - renewMarginMs : undefined;
+      const current = await stored();
+      return current?.session ? Date.parse(current.session.expiresAt) - renewMarginMs : undefined;
     },
     /** Runs a backend call with the session token; on 401 signs in again (silently) and retries once. */
     async withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
