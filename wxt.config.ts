@@ -29,6 +29,8 @@ export default defineConfig({
   outDir: process.env.SAVVYSOLVE_OUT_DIR ?? '.output',
   publicDir: 'extension/public',
   modules: ['@wxt-dev/module-react'],
+  // Development and test builds open the test emulator's loopback Meet rooms too (`extension/lib/meet-links.ts`).
+  vite: () => ({ define: { __SAVVYSOLVE_LOOPBACK_MEET_ROOMS__: JSON.stringify(!storeBuild) } }),
   // Every import is written out, so a reader can follow any name.
   imports: false,
   manifest: {

@@ -23,4 +23,17 @@ describe('the links the extension may open', () => {
   ])('refuses %j', (url) => {
     expect(isOpenableMeetLink(url)).toBe(false);
   });
+
+  it('opens the loopback stand-in rooms of the test emulator only when asked to (development and test builds)', () => {
+    expect(isOpenableMeetLink('http://127.0.0.1:4100/meet/abc-defg-hij')).toBe(false);
+    expect(isOpenableMeetLink('http://127.0.0.1:4100/meet/abc-defg-hij', { loopbackRooms: true })).toBe(true);
+    expect(isOpenableMeetLink('http://localhost:4100/meet/abc-defg-hij', { loopbackRooms: true })).toBe(true);
+    for (const url of [
+      'http://evil.example:4100/meet/abc-defg-hij',
+      'http://127.0.0.1:4100/abc-defg-hij',
+      'http://127.0.0.1:4100/meet/x',
+    ]) {
+      expect(isOpenableMeetLink(url, { loopbackRooms: true })).toBe(false);
+    }
+  });
 });

@@ -76,7 +76,7 @@ function setup(options: { settingsKnown?: boolean } = {}) {
 const fromPanel = { id: EXTENSION_ID, url: `${EXTENSION_BASE_URL}sidepanel.html` } as never;
 /** Our content script on the session page of `sessionId` (Chrome fills in `id`, `url` and `tab`). */
 const fromSessionPage = (sessionId = SESSION, url = `https://app.savvysolve.com/sessions/${sessionId}`) =>
-  ({ id: EXTENSION_ID, url, tab: { index: 2, windowId: 5, url } }) as never;
+  ({ id: EXTENSION_ID, url, frameId: 0, tab: { index: 2, windowId: 5, url } }) as never;
 const fromTab = fromSessionPage();
 
 const call = (handlers: Handlers, type: MessageType, payload: unknown, sender: unknown) =>
@@ -218,6 +218,30 @@ describe('who may ask the background what (the extension’s trust boundary)', (
     await expect(call(handlers, type, { sessionId: OTHER_SESSION }, fromTab)).rejects.toMatchObject({ code: 'forbidden' });
     expect(deps.sessionCache.get).not.toHaveBeenCalled();
     expect(deps.meetCalls.start).not.toHaveBeenCalled();
+  });
+
+  it('follows the tab’s URL after an SPA navigation (sender.url stays the URL the document loaded with)', async () => {
+    const { handlers } = setup();
+    const loadedOn = `https://app.savvysolve.com/sessions/${OTHER_SESSION}`;
+    const navigated = {
+      id: EXTENSION_ID,
+      url: loadedOn,
+      frameId: 0,
+      tab: { index: 2, windowId: 5, url: `https://app.savvysolve.com/sessions/${SESSION}` },
+    };
+    expect(await call(handlers, 'sessions.get', { sessionId: SESSION }, navigated)).toEqual(summary);
+    await expect(call(handlers, 'sessions.get', { sessionId: OTHER_SESSION }, navigated)).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('judges a sub-frame by its own URL, not the tab’s', async () => {
+    const { handlers } = setup();
+    const frame = {
+      id: EXTENSION_ID,
+      url: 'https://app.savvysolve.com/embed',
+      frameId: 7,
+      tab: { index: 2, windowId: 5, url: `https://app.savvysolve.com/sessions/${SESSION}` },
+    };
+    await expect(call(handlers, 'sessions.get', { sessionId: SESSION }, frame)).rejects.toMatchObject({ code: 'forbidden' });
   });
 
   it('takes the page’s session id from the page when the pattern has no :sessionId', async () => {

@@ -36,9 +36,11 @@ export function createSenderPolicy(deps: SenderPolicyDeps) {
   /** Throws `forbidden` for a sender that is not ours at all. */
   function classify(sender: MessageSender): SenderKind {
     if (sender.id !== deps.extensionId) throw refuse('it did not come from SavvySolve Meet.');
-    const url = sender.url ?? sender.tab?.url;
+    if (sender.url?.startsWith(deps.extensionBaseUrl)) return { kind: 'extension_page' };
+    // Our content script runs in top frames only. `sender.url` stays the URL the document loaded with; the tab's URL
+    // follows the page's `history.pushState` navigations (an SPA moving from one session to another).
+    const url = sender.frameId === 0 && sender.tab?.url ? sender.tab.url : sender.url;
     if (!url) throw refuse('the sender has no address.');
-    if (url.startsWith(deps.extensionBaseUrl)) return { kind: 'extension_page' };
     return { kind: 'content_script', url };
   }
 

@@ -1,11 +1,6 @@
-import {
-  isOpenableMeetLink,
-  MEET_ROOM_PATTERN,
-  messageOf,
-  type CreateMeetLinkResponse,
-  type ResendSmsResponse,
-} from '../../../shared/index.ts';
+import { MEET_ROOM_PATTERN, messageOf, type CreateMeetLinkResponse, type ResendSmsResponse } from '../../../shared/index.ts';
 import { ExtensionError } from '../../lib/errors.ts';
+import { isMeetLinkToOpen } from '../../lib/meet-links.ts';
 
 /** The backend calls this feature needs, already carrying the solver's session token. */
 export type MeetApi = {
@@ -66,9 +61,9 @@ const notAMeetLink = () => new ExtensionError('bad_request', 'Only Google Meet l
 export function createMeetCalls(deps: MeetCallsDeps) {
   const log = deps.log ?? (() => {});
 
-  /** Opens a Meet link (the shared contract's {@link isOpenableMeetLink}), or our own page when `ownPage`. */
+  /** Opens a Meet link (the shared contract's {@link isMeetLinkToOpen}), or our own page when `ownPage`. */
   async function openTab(url: string, from: OpenedFrom = {}, ownPage = false): Promise<number | undefined> {
-    if (!ownPage && !isOpenableMeetLink(url)) throw notAMeetLink();
+    if (!ownPage && !isMeetLinkToOpen(url)) throw notAMeetLink();
     const tab = await deps.tabs.create({
       url,
       active: true,
@@ -106,7 +101,7 @@ export function createMeetCalls(deps: MeetCallsDeps) {
       let result: CreateMeetLinkResponse;
       try {
         result = await deps.api.createMeetLink(sessionId);
-        if (!isOpenableMeetLink(result.meetLink)) throw notAMeetLink();
+        if (!isMeetLinkToOpen(result.meetLink)) throw notAMeetLink();
       } catch (error) {
         if (tabId !== undefined)
           await navigate(tabId, deps.startingPageUrl({ session: sessionId, error: messageOf(error) })).catch(() => {});
