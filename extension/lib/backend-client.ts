@@ -31,6 +31,11 @@ export const NETWORK_ADVICE = 'Check the address in Settings, or ask your admin 
 export type BackendClientOptions = {
   /** Read on every call, so a new backend URL applies at once. */
   baseUrl: () => string | Promise<string>;
+  /**
+   * The backend URL that issued a session token (`undefined` when unknown). A token goes only to its issuer: to any
+   * other URL the call is refused with 401 (`backend_changed`) before anything is sent. Without it, no check.
+   */
+  issuerOf?: (token: string) => Promise<string | undefined>;
   fetch?: typeof fetch;
   timeoutMs?: number;
 };
@@ -62,6 +67,9 @@ export function createBackendClient(options: BackendClientOptions) {
     init: { token?: string; acceptStatus?: number } = {},
   ): Promise<T> {
     const base = await options.baseUrl();
+    if (init.token && options.issuerOf && (await options.issuerOf(init.token)) !== base) {
+      throw new ExtensionError('backend_changed', 'The SavvySolve Meet backend address changed: sign in again.', 401);
+    }
     // The path actually requested, for the messages (hc joins `base` and the route).
     let path = '';
     const api = hc<AppType>(base, {

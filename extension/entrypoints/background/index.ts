@@ -48,7 +48,11 @@ export default defineBackground(() => {
   /** The session page settings as last loaded: read synchronously by the sender check (see `handlers.ts`). */
   let pageSettings: SessionPageSettings | undefined;
   const loadPageSettings = async () => (pageSettings = pageSettingsOf(await settings()));
-  const client = createBackendClient({ baseUrl: async () => (await settings()).backendUrl });
+  const client = createBackendClient({
+    baseUrl: async () => (await settings()).backendUrl,
+    // The token goes only to the backend that issued it, whatever changed between reading it and sending it.
+    issuerOf: (token) => auth.issuerOf(token),
+  });
   const identity = createGoogleIdentity({
     identity: browser.identity,
     settings,

@@ -180,6 +180,13 @@ describe('auth manager', () => {
       expect(stored()).toMatchObject({ session: { token: 'backend-2' }, backendUrl: 'https://elsewhere.example' });
     });
 
+    it('names the backend that issued the stored token, and no other', async () => {
+      const { auth } = setup();
+      await auth.signIn({ interactive: true });
+      expect(await auth.issuerOf('backend-1')).toBe('https://meet-api.example.com');
+      expect(await auth.issuerOf('backend-0')).toBeUndefined();
+    });
+
     it('drops a stored session that names no backend (kept by an older version)', async () => {
       const { auth } = setup({ stored: { session: session('old'), problem: null, signedOutByUser: false } });
       expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED });

@@ -151,6 +151,11 @@ export function createAuthManager(deps: AuthManagerDeps) {
       const current = await stored();
       return current?.session ? Date.parse(current.session.expiresAt) - renewMarginMs : undefined;
     },
+    /** The backend URL that issued `token`, while it is the stored session's (for the backend client's check). */
+    async issuerOf(token: string): Promise<string | undefined> {
+      const current = await deps.store.get();
+      return current?.session?.token === token ? current.backendUrl : undefined;
+    },
     /** Runs a backend call with the session token; on 401 signs in again (silently) and retries once. */
     async withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
       const token = await currentToken();
