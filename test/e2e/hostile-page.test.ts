@@ -20,7 +20,9 @@ async function startForeignServer() {
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       requests.push({ method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization, body });
-      response.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"unavailable","message":"This server is not a SavvySolve Meet backend."}}');
+      response
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"unavailable","message":"This server is not a SavvySolve Meet backend."}}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
