@@ -186,4 +186,23 @@ describe('runtime messages', () => {
       page.happyDOM.setURL(before);
     }
   });
+
+  it('ignores a broadcast sent from a web page’s tab (a content script forging a session list)', () => {
+    let listener: ((message: unknown, sender: unknown) => unknown) | undefined;
+    const runtime = {
+      sendMessage: vi.fn(),
+      onMessage: { addListener: (added: typeof listener) => void (listener = added), removeListener: vi.fn() },
+    };
+    const seen = vi.fn();
+    onBroadcast(seen, runtime as never);
+    const forged = {
+      kind: 'savvysolve.broadcast',
+      broadcast: { event: 'sessions.changed', sessions: [aSession({ customerName: 'Mallory' })] },
+    };
+    listener!(forged, { id: fakeBrowser.runtime.id, url: 'https://app.savvysolve.com/sessions/x', tab: { id: 4 } });
+    listener!(forged, { id: fakeBrowser.runtime.id, url: 'https://app.savvysolve.com/sessions/x' });
+    expect(seen).not.toHaveBeenCalled();
+    listener!(forged, { id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL('/background.js') });
+    expect(seen).toHaveBeenCalledTimes(1);
+  });
 });

@@ -162,13 +162,21 @@ export function serveMessages(handlers: Handlers, runtime: Runtime = browser.run
 /** Whether this code runs in one of our extension pages (not a content script in a web page). */
 const inExtensionPage = () => typeof location !== 'undefined' && location.origin === new URL(browser.runtime.getURL('/')).origin;
 
+/**
+ * Whether a broadcast may have come from the background: not from a web page's tab. A content script's
+ * `runtime.sendMessage` reaches every extension page too, so a hostile page could otherwise hand the side panel a
+ * forged session list or sign-in state; Chrome gives such a message the page's tab and URL.
+ */
+const fromBackground = (sender: MessageSender | undefined) =>
+  !sender?.tab && (sender?.url === undefined || sender.url.startsWith(browser.runtime.getURL('/')));
+
 /** Listens for background broadcasts (in an extension page or a content script). */
 export function onBroadcast(callback: (broadcast: Broadcast) => void, runtime: Runtime = browser.runtime): () => void {
   // An extension page shown in a tab (the options page; the side panel in the e2e tests) would get each broadcast
   // a second time through `tabs.sendMessage`, and without the list: only the content scripts' copy is for tabs.
   const ownPage = inExtensionPage();
-  const listener = (message: unknown) => {
-    if (isBroadcast(message) && !(message.toTabs && ownPage)) callback(message.broadcast);
+  const listener = (message: unknown, sender?: MessageSender) => {
+    if (isBroadcast(message) && fromBackground(sender) && !(message.toTabs && ownPage)) callback(message.broadcast);
     return false;
   };
   runtime.onMessage.addListener(listener);

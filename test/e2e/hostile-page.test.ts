@@ -100,6 +100,37 @@ describe('a hostile session page (code in the content script’s world) against 
     expect(await panel.card('Katherine Johnson').count()).toBe(1);
   });
 
+  it('cannot forge a broadcast to the extension’s pages (a fake session list or sign-in state)', async () => {
+    // A content script's runtime.sendMessage reaches every extension page: count what reaches the side panel.
+    await panel.page.evaluate(() => {
+      const seen = window as unknown as { forgedSeen: number };
+      seen.forgedSeen = 0;
+      chrome.runtime.onMessage.addListener(
+        (message: { kind?: string }) => void (message?.kind === 'savvysolve.broadcast' && seen.forgedSeen++),
+      );
+    });
+    const forged = [
+      { event: 'sessions.changed', sessions: [{ id: sessions.other, customerName: 'Mallory Forged', customerPhone: '+14155550199' }] },
+      { event: 'auth.changed', state: { status: 'signed_out', problem: { code: 'forged', message: 'Forged by the page' } } },
+    ];
+    for (const broadcast of forged) {
+      await world.evaluate((message) => chrome.runtime.sendMessage(message).catch(() => undefined), {
+        kind: 'savvysolve.broadcast',
+        broadcast,
+      });
+    }
+    // Both reached the panel's document (so the app's listener ran on them too), and changed nothing there.
+    await eventually(
+      () => panel.page.evaluate(() => (window as unknown as { forgedSeen: number }).forgedSeen === 2),
+      'the forged messages',
+    );
+    await panel.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(await panel.accountName.isVisible()).toBe(true);
+    expect(await panel.page.getByText('Mallory Forged').count()).toBe(0);
+    expect(await panel.page.getByText('Forged by the page').count()).toBe(0);
+    expect(await panel.card('Grace Hopper').count()).toBe(1);
+  });
+
   it('cannot open a URL of its choosing: meet.open opens only the session’s stored Meet link, and the button still works', async () => {
     const tabsBefore = browser.context.pages().length;
     // Before the session has a link there is nothing to open, whatever URL comes along.

@@ -3,7 +3,7 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { storage } from 'wxt/utils/storage';
 import { createMeetCalls } from '../../features/meet-call/meet-calls.ts';
 import { injectIntoOpenTabs, syncSessionScript } from '../../features/session-pages/register-session-script.ts';
-import { BACKEND_CHANGED, createAuthManager, type StoredAuth } from '../../features/sign-in/auth-manager.ts';
+import { createAuthManager, type StoredAuth } from '../../features/sign-in/auth-manager.ts';
 import { countLiveMeets, showLiveMeetCount } from '../../features/toolbar/badge.ts';
 import { createBackendClient } from '../../lib/backend-client.ts';
 import { createGoogleIdentity } from '../../lib/identity.ts';
@@ -93,7 +93,7 @@ export default defineBackground(() => {
   const auth = createAuthManager({
     identity,
     backendUrl: async () => (await settings()).backendUrl,
-    signIn: (googleAccessToken) => client.signIn(googleAccessToken),
+    signIn: (googleAccessToken, backendUrl) => client.signIn(googleAccessToken, backendUrl),
     store: { get: () => authItem.getValue(), set: (value) => authItem.setValue(value) },
     rememberEmail: (email) => (email ? lastEmailItem.setValue(email) : lastEmailItem.removeValue()),
     onChange: (state) => {
@@ -170,12 +170,7 @@ export default defineBackground(() => {
     const before = JSON.stringify(pageSettings);
     pageSettings = pageSettingsOf(values);
     if (JSON.stringify(pageSettings) !== before) void broadcast({ event: 'settings.changed', settings: pageSettings });
-    // A session issued by the previous backend is dropped (and the change announced), then the solver is signed in
-    // to the new one silently, as at start-up.
-    void auth
-      .state()
-      .then((state) => state.status === 'signed_out' && state.problem?.code === BACKEND_CHANGED.code && refreshBadgeQuietly(true))
-      .catch(reportError);
+    void auth.followBackend().catch(reportError);
     syncRegistration();
   });
   browser.runtime.onInstalled.addListener(() => {

@@ -14,7 +14,11 @@ const session = (token: string, minutesLeft = 60): AuthSession => ({
 });
 
 function setup(
-  options: { signIn?: (googleToken: string) => Promise<AuthSession>; method?: GoogleAccessToken['method']; stored?: StoredAuth } = {},
+  options: {
+    signIn?: (googleToken: string, backendUrl: string) => Promise<AuthSession>;
+    method?: GoogleAccessToken['method'];
+    stored?: StoredAuth;
+  } = {},
 ) {
   let stored: StoredAuth | null = options.stored ?? null;
   let googleTokens = 0;
@@ -48,7 +52,7 @@ describe('auth manager', () => {
     const { auth, signIn, onChange, rememberEmail, stored } = setup();
     const state = await auth.signIn({ interactive: true });
     expect(state).toEqual({ status: 'signed_in', solver: SOLVER, expiresAt: session('x').expiresAt });
-    expect(signIn).toHaveBeenCalledWith('google-1');
+    expect(signIn).toHaveBeenCalledWith('google-1', 'https://meet-api.example.com');
     expect(stored()?.session?.token).toBe('backend-1');
     expect(onChange).toHaveBeenCalledWith(state);
     expect(rememberEmail).toHaveBeenCalledWith('ada@example.com');
@@ -172,12 +176,71 @@ describe('auth manager', () => {
       expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED });
       expect(onChange).toHaveBeenLastCalledWith({ status: 'signed_out', problem: BACKEND_CHANGED });
       expect(stored()?.session).toBeNull();
-      // A call now signs in to the new backend (silently) and gets that backend's own token, not the old one.
+      // It signs in to the new backend by itself (silently); a call gets that backend's own token, not the old one.
       const seen: string[] = [];
       await auth.withToken(async (token) => void seen.push(token));
       expect(seen).toEqual(['backend-2']);
       expect(signIn).toHaveBeenCalledTimes(2);
+      expect(signIn).toHaveBeenLastCalledWith('google-2', 'https://elsewhere.example');
+      expect(await auth.state()).toMatchObject({ status: 'signed_in' });
       expect(stored()).toMatchObject({ session: { token: 'backend-2' }, backendUrl: 'https://elsewhere.example' });
+    });
+
+    it('binds a session to the URL its Google token went to, even when the setting changed meanwhile', async () => {
+      const during: { change?: (url: string) => void } = {};
+      const { auth, signIn, setBackendUrl, stored } = setup({
+        signIn: async () => {
+          during.change?.('https://elsewhere.example');
+          return session('issued-by-the-first');
+        },
+      });
+      during.change = setBackendUrl;
+      await auth.signIn({ interactive: true });
+      expect(signIn).toHaveBeenCalledWith('google-1', 'https://meet-api.example.com');
+      expect(stored()).toMatchObject({ session: { token: 'issued-by-the-first' }, backendUrl: 'https://meet-api.example.com' });
+      during.change = undefined;
+      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED });
+    });
+
+    it('signs in to a newly configured backend by itself when signed out, but not after the solver signed out', async () => {
+      const { auth, signIn, setBackendUrl } = setup({
+        signIn: async (_googleToken, backendUrl) => {
+          if (backendUrl === 'https://meet-api.example.com') throw new ExtensionError('network', 'Can’t reach it.', 0);
+          return session('backend-new');
+        },
+      });
+      expect((await auth.signIn({ interactive: false })).status).toBe('signed_out');
+      setBackendUrl('https://elsewhere.example');
+      await auth.followBackend();
+      expect(await auth.state()).toMatchObject({ status: 'signed_in' });
+      expect(signIn).toHaveBeenLastCalledWith('google-2', 'https://elsewhere.example');
+
+      await auth.signOut();
+      setBackendUrl('https://third.example');
+      await auth.followBackend();
+      expect(signIn).toHaveBeenCalledTimes(2);
+      expect((await auth.state()).status).toBe('signed_out');
+    });
+
+    it('does not take a silent sign-in still going to the previous backend for one to the new', async () => {
+      const calls: { backendUrl: string; answer: (session: AuthSession | Error) => void }[] = [];
+      const { auth, setBackendUrl, stored } = setup({
+        signIn: (_googleToken, backendUrl) =>
+          new Promise((resolve, reject) =>
+            calls.push({ backendUrl, answer: (result) => (result instanceof Error ? reject(result) : resolve(result)) }),
+          ),
+      });
+      const atStartUp = auth.signIn({ interactive: false });
+      await vi.waitFor(() => expect(calls).toHaveLength(1));
+      setBackendUrl('https://elsewhere.example');
+      const following = auth.followBackend();
+      calls[0]!.answer(new ExtensionError('network', 'Can’t reach it.', 0));
+      await atStartUp;
+      await vi.waitFor(() => expect(calls).toHaveLength(2));
+      expect(calls[1]!.backendUrl).toBe('https://elsewhere.example');
+      calls[1]!.answer(session('backend-new'));
+      await following;
+      expect(stored()).toMatchObject({ session: { token: 'backend-new' }, backendUrl: 'https://elsewhere.example' });
     });
 
     it('names the backend that issued the stored token, and no other', async () => {

@@ -18,7 +18,8 @@ export type StoredAuth = { session: AuthSession | null; backendUrl?: string; pro
 
 export type AuthManagerDeps = {
   identity: Pick<GoogleIdentity, 'getAccessToken'>;
-  signIn: (googleAccessToken: string) => Promise<AuthSession>;
+  /** Exchanges the Google token at `backendUrl` (the session is then bound to that URL). */
+  signIn: (googleAccessToken: string, backendUrl: string) => Promise<AuthSession>;
   store: SessionStore;
   /** The backend URL in force now (the one `signIn` and every call with the token go to). */
   backendUrl: () => Promise<string>;
@@ -74,18 +75,20 @@ export function createAuthManager(deps: AuthManagerDeps) {
     if (!current?.session || current.backendUrl === (await deps.backendUrl())) return current;
     const dropped: StoredAuth = { session: null, problem: BACKEND_CHANGED, signedOutByUser: false };
     await save(dropped);
+    // On to the new backend, silently, as at start-up (the Google token goes where the admin pointed the extension).
+    void signIn({ interactive: false });
     return dropped;
   }
 
-  async function exchange(interactive: boolean): Promise<AuthSession> {
+  async function exchange(interactive: boolean, backendUrl: string): Promise<AuthSession> {
     const google = await deps.identity.getAccessToken({ interactive });
     try {
-      return await deps.signIn(google.token);
+      return await deps.signIn(google.token, backendUrl);
     } catch (error) {
       // A cached Google token can be stale: drop it and try once more with a fresh one.
       if (error instanceof ExtensionError && error.status === 401 && google.method === 'getAuthToken') {
         await google.forget();
-        return deps.signIn((await deps.identity.getAccessToken({ interactive })).token);
+        return deps.signIn((await deps.identity.getAccessToken({ interactive })).token, backendUrl);
       }
       throw error;
     }
@@ -93,10 +96,10 @@ export function createAuthManager(deps: AuthManagerDeps) {
 
   async function runSignIn(interactive: boolean): Promise<AuthState> {
     const previous = await stored();
-    // The URL the Google token is about to be sent to: the session it buys is bound to it.
+    // The URL the Google token is sent to, and the session it buys is bound to.
     const backendUrl = await deps.backendUrl();
     try {
-      const session = await exchange(interactive);
+      const session = await exchange(interactive, backendUrl);
       await deps.rememberEmail?.(session.solver.email);
       return await save({ session, backendUrl, problem: null, signedOutByUser: false });
     } catch (error) {
@@ -150,6 +153,18 @@ export function createAuthManager(deps: AuthManagerDeps) {
     async renewAt(): Promise<number | undefined> {
       const current = await stored();
       return current?.session ? Date.parse(current.session.expiresAt) - renewMarginMs : undefined;
+    },
+    /**
+     * For a change of the backend URL: a session issued by the previous backend is dropped (and the change announced),
+     * and — unless the solver signed out — the extension signs in to the new backend silently, as at start-up.
+     */
+    async followBackend(): Promise<void> {
+      // A sign-in under way may be going to the previous backend: let it end first, then judge what it left.
+      await running;
+      const before = await deps.store.get();
+      const current = await stored();
+      const dropped = Boolean(before?.session) && !current?.session;
+      if (!dropped && !current?.session && !current?.signedOutByUser) await signIn({ interactive: false });
     },
     /** The backend URL that issued `token`, while it is the stored session's (for the backend client's check). */
     async issuerOf(token: string): Promise<string | undefined> {
