@@ -92,7 +92,7 @@ describe('MeetButton', () => {
     fireEvent.click(button());
     await waitFor(() => expect(button().textContent).toContain('Open Meet'));
     fireEvent.click(button());
-    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION, LINK));
+    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION));
     expect(api.start).toHaveBeenCalledTimes(1);
   });
 
@@ -100,7 +100,7 @@ describe('MeetButton', () => {
     const { api, button } = renderButton({ getSession: vi.fn(async () => summary(LINK)) });
     await waitFor(() => expect(button().textContent).toContain('Open Meet'));
     fireEvent.click(button());
-    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION, LINK));
+    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION));
     expect(api.start).not.toHaveBeenCalled();
   });
 
