@@ -41,13 +41,13 @@ describe('diagnoseCalendarError', () => {
     ['timeout', Object.assign(new Error('The operation was aborted due to timeout'), { code: 'ETIMEDOUT' }), 'timeout', true],
     ['403 forbidden', gaxios(403, { error: { code: 403, message: 'Forbidden', errors: [{ reason: 'forbidden' }] } }), 'rejected', false],
   ])('%s → %s', (_name, error, kind, retryable) => {
-    const failure = diagnoseCalendarError(error, subject, '1234567890');
+    const failure = diagnoseCalendarError(error, subject, { mode: 'key', clientId: '1234567890' });
     expect(failure.kind).toBe(kind);
     expect(failure.retryable).toBe(retryable);
   });
 
   it('tells the admin exactly what to grant when delegation is missing', () => {
-    const failure = diagnoseCalendarError(gaxios(401, { error: 'unauthorized_client' }), subject, '1234567890');
+    const failure = diagnoseCalendarError(gaxios(401, { error: 'unauthorized_client' }), subject, { mode: 'key', clientId: '1234567890' });
     expect(failure.message).toContain(subject);
     expect(failure.message).toContain('1234567890');
     expect(failure.message).toContain('https://www.googleapis.com/auth/calendar');
