@@ -143,9 +143,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       serviceAccountEmail: env.GOOGLE_SERVICE_ACCOUNT_EMAIL,
       /** How delegated tokens are signed: with the key, keyless through IAM Credentials, or not at all. */
       delegationMode: (env.GOOGLE_SERVICE_ACCOUNT_KEY ? 'key' : env.GOOGLE_SERVICE_ACCOUNT_EMAIL ? 'keyless' : undefined) as
-        | 'key'
-        | 'keyless'
-        | undefined,
+        'key' | 'keyless' | undefined,
       iamCredentialsUrl: env.GOOGLE_IAM_CREDENTIALS_URL!,
       oauthClientIds: env.GOOGLE_OAUTH_CLIENT_IDS,
       workspaceDomains: env.WORKSPACE_DOMAINS,

@@ -248,7 +248,7 @@ describe('npm run doctor', () => {
     });
   });
 
-  describe('keyless (IAM Credentials signs, the backend runs as the metadata server\'s account)', () => {
+  describe("keyless (IAM Credentials signs, the backend runs as the metadata server's account)", () => {
     let restore: () => void;
     beforeAll(() => void (restore = useEmulatedAdc(emulators.adcEnv)));
     afterAll(() => restore?.());
@@ -275,7 +275,10 @@ describe('npm run doctor', () => {
 
     it('warns that a key is configured when both are set (the key is used)', async () => {
       const results = await doctor({ ...healthyEnv(), GOOGLE_SERVICE_ACCOUNT_EMAIL: delegatedAccount() });
-      expect(find(results, 'service account key')).toMatchObject({ status: 'warn', detail: expect.stringContaining('a key is configured') });
+      expect(find(results, 'service account key')).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('a key is configured'),
+      });
       expect(find(results, 'service account')?.detail).toContain('google: key');
       expect(emulators.google.requests('signJwt')).toHaveLength(0);
     });

@@ -185,11 +185,21 @@ async function checkGoogleCredentials(config: Config, add: (result: CheckResult)
   add(
     identity
       ? ok('backend identity', `Application Default Credentials: ${identity}`)
-      : skip('backend identity', 'Application Default Credentials found no email to show (the test signature below tells whether they work)'),
+      : skip(
+          'backend identity',
+          'Application Default Credentials found no email to show (the test signature below tells whether they work)',
+        ),
   );
   const iat = Math.floor(Date.now() / 1000);
   try {
-    await delegated.signer.sign({ iss: email, sub: email, scope: CALENDAR_SCOPE, aud: 'https://oauth2.googleapis.com/token', iat, exp: iat + 60 });
+    await delegated.signer.sign({
+      iss: email,
+      sub: email,
+      scope: CALENDAR_SCOPE,
+      aud: 'https://oauth2.googleapis.com/token',
+      iat,
+      exp: iat + 60,
+    });
     add(ok('keyless signing', `IAM Credentials signed a test JWT for ${email}`));
   } catch (error) {
     const failure = diagnoseSigningError(error, email, identity);
@@ -213,7 +223,9 @@ async function checkGoogle(config: Config, subjects: string[], add: (result: Che
   }
   const scopes = spaceControl ? [CALENDAR_SCOPE, ...MEET_SPACE_SCOPES] : [CALENDAR_SCOPE];
   const calendar = createGoogleCalendar({ delegated, apiUrl: config.google.apiUrl, maxAttempts: 2 });
-  const meetSpaces = spaceControl ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl, timeoutMs: 10_000 }) : undefined;
+  const meetSpaces = spaceControl
+    ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl, timeoutMs: 10_000 })
+    : undefined;
   for (const subject of subjects) {
     const grants = await probeScopes(delegated, subject, scopes);
     if ('error' in grants) {

@@ -37,7 +37,8 @@ const keyless = (options: { now?: () => number; serviceAccountEmail?: string } =
   });
 const withKey = () =>
   createDelegatedAuth({ signer: createKeySigner(emulators.serviceAccount.json), oauthUrl: google().url, timeoutMs: 5_000 });
-const tokenInfo = (accessToken: string) => new OAuth2Client({ endpoints: { tokenInfoUrl: `${google().url}/tokeninfo` } }).getTokenInfo(accessToken);
+const tokenInfo = (accessToken: string) =>
+  new OAuth2Client({ endpoints: { tokenInfoUrl: `${google().url}/tokeninfo` } }).getTokenInfo(accessToken);
 const failureOf = async (promise: Promise<unknown>) => {
   const error = await promise.then(
     () => undefined,
@@ -99,6 +100,19 @@ describe('delegated tokens, key and keyless', () => {
     expect(google().requests('signJwt')).toHaveLength(2);
   });
 
+  it('steady use: one signJwt and one exchange per 56 minutes over an 8-hour day of clicks every 2 minutes', async () => {
+    const start = Date.now();
+    let clock = start;
+    const delegated = keyless({ now: () => clock });
+    for (let minute = 0; minute < 8 * 60; minute += 2) {
+      clock = start + minute * 60_000;
+      await delegated.accessToken(ADA, CALENDAR_SCOPES);
+    }
+    // Google's tokens last 3599 s and are replaced 5 minutes early: minutes 0, 56, 112, … 448.
+    expect(google().requests('signJwt')).toHaveLength(9);
+    expect(google().requests('token')).toHaveLength(9);
+  });
+
   it('a failure is not cached: the next request signs again', async () => {
     const delegated = keyless();
     google().faults.set('signJwt', { status: 403, times: 1 });
@@ -112,11 +126,15 @@ describe('keyless failures, in plain words with the fix', () => {
     google().iam.setTokenCreator(emulators.serviceAccount.clientEmail, false);
     const failure = await failureOf(keyless().accessToken(ADA, CALENDAR_SCOPES));
     expect(failure.kind).toBe('token_creator_missing');
-    expect(failure.message).toContain(`grant roles/iam.serviceAccountTokenCreator (Service Account Token Creator) on ${emulators.serviceAccount.clientEmail} to ${google().iam.attachedServiceAccount}`);
+    expect(failure.message).toContain(
+      `grant roles/iam.serviceAccountTokenCreator (Service Account Token Creator) on ${emulators.serviceAccount.clientEmail} to ${google().iam.attachedServiceAccount}`,
+    );
   });
 
   it('an unknown service account: it does not exist', async () => {
-    const failure = await failureOf(keyless({ serviceAccountEmail: 'nobody@emulated-project.iam.gserviceaccount.com' }).accessToken(ADA, CALENDAR_SCOPES));
+    const failure = await failureOf(
+      keyless({ serviceAccountEmail: 'nobody@emulated-project.iam.gserviceaccount.com' }).accessToken(ADA, CALENDAR_SCOPES),
+    );
     expect(failure.kind).toBe('service_account_not_found');
     expect(failure.message).toContain('nobody@emulated-project.iam.gserviceaccount.com does not exist');
   });
@@ -125,7 +143,9 @@ describe('keyless failures, in plain words with the fix', () => {
     google().iam.setIamCredentialsEnabled(false);
     const failure = await failureOf(keyless().accessToken(ADA, CALENDAR_SCOPES));
     expect(failure.kind).toBe('iam_api_disabled');
-    expect(failure.message).toMatch(/disabled in projects\/\d+: enable "IAM Service Account Credentials API" \(iamcredentials\.googleapis\.com\)/);
+    expect(failure.message).toMatch(
+      /disabled in projects\/\d+: enable "IAM Service Account Credentials API" \(iamcredentials\.googleapis\.com\)/,
+    );
   });
 
   it('no Application Default Credentials: says what to set', async () => {
@@ -154,7 +174,9 @@ describe('keyless failures, in plain words with the fix', () => {
 
   it("the exchange's unauthorized_client stays the Admin console's delegation", async () => {
     google().setDelegation(ADA, null);
-    const error = await keyless().accessToken(ADA, CALENDAR_SCOPES).catch((caught: unknown) => caught);
+    const error = await keyless()
+      .accessToken(ADA, CALENDAR_SCOPES)
+      .catch((caught: unknown) => caught);
     const failure = diagnoseCalendarError(error, ADA, { mode: 'keyless', clientId: undefined });
     expect(failure.kind).toBe('delegation_not_granted');
     expect(failure.message).toContain('Domain-wide delegation');
@@ -166,6 +188,10 @@ describe('emulated metadata server', () => {
     const url = `${google().url}/computeMetadata/v1/instance/service-accounts/default/email`;
     expect((await fetch(url)).status).toBe(403);
     const answer = await fetch(url, { headers: { 'Metadata-Flavor': 'Google' } });
-    expect([answer.status, answer.headers.get('metadata-flavor'), await answer.text()]).toEqual([200, 'Google', google().iam.attachedServiceAccount]);
+    expect([answer.status, answer.headers.get('metadata-flavor'), await answer.text()]).toEqual([
+      200,
+      'Google',
+      google().iam.attachedServiceAccount,
+    ]);
   });
 });

@@ -40,7 +40,12 @@ export function isTransient(error: unknown): boolean {
   const err = (error ?? {}) as ErrorLike;
   const status = err.status ?? err.response?.status;
   if (typeof status === 'number') return status >= 500 || status === 429;
-  return err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED' || err.code === 'ECONNREFUSED' || /timeout|aborted|fetch failed/i.test(err.message ?? '');
+  return (
+    err.code === 'ETIMEDOUT' ||
+    err.code === 'ECONNABORTED' ||
+    err.code === 'ECONNREFUSED' ||
+    /timeout|aborted|fetch failed/i.test(err.message ?? '')
+  );
 }
 
 /**
@@ -59,13 +64,20 @@ export function diagnoseSigningError(error: unknown, serviceAccount: string, ide
   const who = identity ?? "the backend's own identity (the principal of its Application Default Credentials)";
 
   if (/Could not load the default credentials/.test(text)) {
-    return new DelegationFailure('no_adc', `The backend has no Google identity to ask IAM to sign with (no Application Default Credentials): ${NO_ADC_FIX}.`);
+    return new DelegationFailure(
+      'no_adc',
+      `The backend has no Google identity to ask IAM to sign with (no Application Default Credentials): ${NO_ADC_FIX}.`,
+    );
   }
   if (/Could not refresh access token/.test(text) && !(typeof status === 'number' && status >= 500)) {
-    return new DelegationFailure('adc_rejected', `The backend's Application Default Credentials could not get an access token (${status ? `HTTP ${status}` : 'no answer'}): ${NO_ADC_FIX}.`);
+    return new DelegationFailure(
+      'adc_rejected',
+      `The backend's Application Default Credentials could not get an access token (${status ? `HTTP ${status}` : 'no answer'}): ${NO_ADC_FIX}.`,
+    );
   }
   if (reasons.includes('SERVICE_DISABLED') || /has not been used in project|it is disabled/i.test(text)) {
-    const project = rpc?.details?.find((detail) => detail.reason === 'SERVICE_DISABLED')?.metadata?.consumer ?? 'the project of the backend\'s identity';
+    const project =
+      rpc?.details?.find((detail) => detail.reason === 'SERVICE_DISABLED')?.metadata?.consumer ?? "the project of the backend's identity";
     return new DelegationFailure(
       'iam_api_disabled',
       `The IAM Service Account Credentials API is disabled in ${project}: enable "IAM Service Account Credentials API" (iamcredentials.googleapis.com) in Google Cloud › APIs & Services › Library, then wait a few minutes.`,
@@ -92,5 +104,8 @@ export function diagnoseSigningError(error: unknown, serviceAccount: string, ide
       `Google IAM Credentials is unavailable (${typeof status === 'number' ? `HTTP ${status}` : 'no answer in time'}), also on a second try.`,
     );
   }
-  return new DelegationFailure('signing_rejected', `Google IAM Credentials refused to sign for ${serviceAccount} (HTTP ${status ?? '?'}: ${rpc?.message ?? err.message ?? 'no details'}).`);
+  return new DelegationFailure(
+    'signing_rejected',
+    `Google IAM Credentials refused to sign for ${serviceAccount} (HTTP ${status ?? '?'}: ${rpc?.message ?? err.message ?? 'no details'}).`,
+  );
 }

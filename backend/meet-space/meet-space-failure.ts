@@ -19,7 +19,6 @@ export class MeetSpaceFailure extends Error {
   }
 }
 
-
 type ErrorLike = { message?: string; code?: string | number; status?: number; response?: { status?: number; data?: unknown } };
 
 /** Turns a googleapis / google-auth-library error from the Meet API into a named failure with plain words. */

@@ -238,7 +238,11 @@ function registerTestControls(
 function registerIamTestControls(app: EmulatorApp<GoogleRoute>['app'], iam: IamControls): void {
   app.post('/__emulator/iam/token-creator', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { target?: unknown; granted?: unknown; caller?: unknown };
-    if (typeof body.target !== 'string' || typeof body.granted !== 'boolean' || (body.caller !== undefined && typeof body.caller !== 'string'))
+    if (
+      typeof body.target !== 'string' ||
+      typeof body.granted !== 'boolean' ||
+      (body.caller !== undefined && typeof body.caller !== 'string')
+    )
       return c.json({ error: '"target" (string) and "granted" (boolean) are required; "caller" is optional' }, 400);
     iam.setTokenCreator(body.target, body.granted, body.caller);
     return c.body(null, 204);

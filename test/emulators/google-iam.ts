@@ -65,7 +65,8 @@ export function registerIamRoutes({ app, route }: Pick<EmulatorApp<IamRoute>, 'a
   const loadCreators = () => {
     creators.clear();
     apiEnabled = true;
-    const initial = options.tokenCreators ?? Object.fromEntries(options.serviceAccounts().map((email) => [email, [options.attachedServiceAccount]]));
+    const initial =
+      options.tokenCreators ?? Object.fromEntries(options.serviceAccounts().map((email) => [email, [options.attachedServiceAccount]]));
     for (const [target, callers] of Object.entries(initial)) creators.set(lower(target), new Set(callers.map(lower)));
   };
   loadCreators();

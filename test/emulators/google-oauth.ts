@@ -162,7 +162,12 @@ async function verifyAssertion(
   // A user-managed key (the JSON key file) or the Google-managed one (keyless: signed by IAM Credentials).
   const keys = [createPublicKey(account.publicKeyPem), managedKey(account.clientEmail)].filter((key) => key !== undefined);
   const verified = await Promise.all(
-    keys.map((key) => compactVerify(assertion, key, { algorithms: ['RS256'] }).then(() => true, () => false)),
+    keys.map((key) =>
+      compactVerify(assertion, key, { algorithms: ['RS256'] }).then(
+        () => true,
+        () => false,
+      ),
+    ),
   );
   if (!verified.includes(true)) return oauthError(400, 'invalid_grant', BAD_SIGNATURE);
   if (claims.aud !== TOKEN_AUDIENCE) return oauthError(400, 'invalid_grant', 'Invalid JWT: Failed audience check.');

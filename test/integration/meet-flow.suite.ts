@@ -205,7 +205,7 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
     });
 
     if (auth === 'keyless') {
-      describe('keyless signing failures: the fallback link, nothing texted, the admin\'s fix in the log', () => {
+      describe("keyless signing failures: the fallback link, nothing texted, the admin's fix in the log", () => {
         let n = 0;
         /** A solver never seen before, so no cached token hides the failure. */
         const freshSolver = async () => {
@@ -222,7 +222,8 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
             'Token Creator revoked',
             () => iam().setTokenCreator(serviceAccount(), false),
             () => iam().setTokenCreator(serviceAccount(), true),
-            () => `grant roles/iam.serviceAccountTokenCreator (Service Account Token Creator) on ${serviceAccount()} to ${iam().attachedServiceAccount}`,
+            () =>
+              `grant roles/iam.serviceAccountTokenCreator (Service Account Token Creator) on ${serviceAccount()} to ${iam().attachedServiceAccount}`,
           ],
           [
             'IAM Credentials API disabled',
