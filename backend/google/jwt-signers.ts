@@ -1,5 +1,5 @@
 import { GoogleAuth } from 'google-auth-library';
-import { iamcredentials_v1 } from 'googleapis/build/src/apis/iamcredentials/v1.js';
+import { iamcredentials_v1 } from './google-apis.ts';
 import { SignJWT, importPKCS8 } from 'jose';
 import type { ServiceAccountKey } from '../env.ts';
 import { diagnoseSigningError, isTransient } from './delegation-failure.ts';

@@ -1,4 +1,4 @@
-import { meet_v2 } from 'googleapis/build/src/apis/meet/v2.js';
+import { meet_v2 } from '../google/google-apis.ts';
 import type { MeetAccessType } from '../../shared/index.ts';
 import type { DelegatedAuth } from '../google/delegated-auth.ts';
 import { MEET_SPACE_SCOPES } from '../google/scopes.ts';

@@ -1,4 +1,4 @@
-import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
+import { calendar_v3 } from '../google/google-apis.ts';
 import type { DelegatedAuth } from '../google/delegated-auth.ts';
 import { CALENDAR_SCOPES } from '../google/scopes.ts';
 import { CalendarFailure, diagnoseCalendarError } from './calendar-failure.ts';
