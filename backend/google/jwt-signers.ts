@@ -52,6 +52,9 @@ export function createIamSigner(options: IamSignerOptions): JwtSigner {
   const auth = options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
   const iam = new iamcredentials_v1.Iamcredentials({ auth, rootUrl: `${options.iamCredentialsUrl}/` });
   const name = `projects/-/serviceAccounts/${options.serviceAccountEmail}`;
+  // Finding the credentials takes about a second (more under load): do it now, not on the first click. A failure
+  // here is reported by the click (or the doctor) that next asks.
+  void auth.getClient().catch(() => undefined);
   let identity: Promise<string | undefined> | undefined;
   const identityOf = () =>
     (identity ??= auth.getCredentials().then(
