@@ -83,6 +83,12 @@ export function diagnoseSigningError(error: unknown, serviceAccount: string, ide
       `The IAM Service Account Credentials API is disabled in ${project}: enable "IAM Service Account Credentials API" (iamcredentials.googleapis.com) in Google Cloud › APIs & Services › Library, then wait a few minutes.`,
     );
   }
+  if (reasons.includes('ACCESS_TOKEN_SCOPE_INSUFFICIENT')) {
+    return new DelegationFailure(
+      'adc_rejected',
+      `The backend's own credentials lack the cloud-platform scope IAM Credentials needs (HTTP 403): on Compute Engine or GKE node pools, allow the "cloud-platform" access scope for ${who}.`,
+    );
+  }
   if (status === 404) {
     return new DelegationFailure(
       'service_account_not_found',
