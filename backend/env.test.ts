@@ -28,6 +28,27 @@ describe('loadConfig', () => {
     expect(config.google.serviceAccount?.client_email).toBe('meet@proj.iam.gserviceaccount.com');
   });
 
+  it.each([
+    ['neither (Google Meet integration not configured)', {}, undefined],
+    ['keyless: only the service account email', { GOOGLE_SERVICE_ACCOUNT_EMAIL: 'meet@proj.iam.gserviceaccount.com' }, 'keyless'],
+    ['key: only the key', { GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountBase64 }, 'key'],
+    [
+      'key: both set, the key wins',
+      { GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountBase64, GOOGLE_SERVICE_ACCOUNT_EMAIL: 'other@proj.iam.gserviceaccount.com' },
+      'key',
+    ],
+  ])('Google delegation mode, %s', (_case, env: Record<string, string>, mode) => {
+    const config = loadConfig(env);
+    expect(config.google.delegationMode).toBe(mode);
+    expect(config.google.iamCredentialsUrl).toBe('https://iamcredentials.googleapis.com');
+  });
+
+  it('refuses a GOOGLE_SERVICE_ACCOUNT_EMAIL that is not a service account', () => {
+    expect(() => loadConfig({ GOOGLE_SERVICE_ACCOUNT_EMAIL: 'ada@example.com' })).toThrow(
+      /GOOGLE_SERVICE_ACCOUNT_EMAIL: must be a service account email/,
+    );
+  });
+
   it('splits lists and lower-cases Workspace domains', () => {
     const config = loadConfig({ GOOGLE_OAUTH_CLIENT_IDS: 'a.apps, b.apps', WORKSPACE_DOMAINS: 'Example.COM,savvy.io' });
     expect(config.google.oauthClientIds).toEqual(['a.apps', 'b.apps']);

@@ -81,6 +81,14 @@ const envSchema = z.object({
   ),
   PGLITE_DATA_DIR: optionalText.transform((value) => value ?? '.data/pglite'),
   GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
+  // Keyless domain-wide delegation: IAM Credentials signs as this account (used when no key is set).
+  GOOGLE_SERVICE_ACCOUNT_EMAIL: optionalText.pipe(
+    z
+      .email('must be a service account email such as name@project.iam.gserviceaccount.com')
+      .regex(/\.gserviceaccount\.com$/i, 'must be a service account email (…@<project>.iam.gserviceaccount.com)')
+      .optional(),
+  ),
+  GOOGLE_IAM_CREDENTIALS_URL: url('https://iamcredentials.googleapis.com'),
   GOOGLE_OAUTH_CLIENT_IDS: list,
   WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
   SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -138,6 +146,12 @@ function toConfig(env: z.infer<typeof envSchema>) {
       : ({ kind: 'pglite', dataDir: env.PGLITE_DATA_DIR } as const),
     google: {
       serviceAccount: env.GOOGLE_SERVICE_ACCOUNT_KEY,
+      /** Keyless mode's delegated service account (IAM Credentials signs for it); ignored when a key is set. */
+      serviceAccountEmail: env.GOOGLE_SERVICE_ACCOUNT_EMAIL,
+      /** How delegated tokens are signed: with the key, keyless through IAM Credentials, or not at all. */
+      delegationMode: (env.GOOGLE_SERVICE_ACCOUNT_KEY ? 'key' : env.GOOGLE_SERVICE_ACCOUNT_EMAIL ? 'keyless' : undefined) as
+        'key' | 'keyless' | undefined,
+      iamCredentialsUrl: env.GOOGLE_IAM_CREDENTIALS_URL!,
       oauthClientIds: env.GOOGLE_OAUTH_CLIENT_IDS,
       workspaceDomains: env.WORKSPACE_DOMAINS,
       oauthUrl: env.GOOGLE_OAUTH_URL!,

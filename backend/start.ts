@@ -16,6 +16,7 @@ import { createHostSync } from './host/host-sync.ts';
 import { createSavvySolveApi } from './host/savvysolve-api.ts';
 import { createWebhookSigning } from './host/webhook-signing.ts';
 import { POLL_CADENCE, createAttendancePoller } from './meet-space/attendance-poller.ts';
+import { createCredentialSource } from './google/credential-source.ts';
 import { createGoogleMeetSpaces, type MeetSpaces } from './meet-space/google-meet-spaces.ts';
 import { createSpaceRetireWorker } from './meet-space/space-retire-worker.ts';
 import { createSpaceSetupWorker } from './meet-space/space-setup-worker.ts';
@@ -37,7 +38,7 @@ import { createSmsFeature } from './sms/sms-feature.ts';
 export type StartOptions = {
   log: Logger;
   jobs?: JobQueueOptions;
-  calendar?: Partial<Omit<GoogleCalendarOptions, 'serviceAccount' | 'oauthUrl' | 'apiUrl'>>;
+  calendar?: Partial<Omit<GoogleCalendarOptions, 'delegated' | 'apiUrl'>>;
   /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
   overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier; meetSpaces?: MeetSpaces };
   meetSpace?: { retryBaseDelayMs?: number; pollCadence?: Partial<typeof POLL_CADENCE>; retireConfirmSeconds?: number };
@@ -63,16 +64,10 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const queue = await startJobQueue(database, log, options.jobs);
   const { db } = database;
 
+  const delegated = createCredentialSource(config.google);
   const calendar =
     options.overrides?.calendar ??
-    (config.google.serviceAccount
-      ? createGoogleCalendar({
-          ...options.calendar,
-          serviceAccount: config.google.serviceAccount,
-          oauthUrl: config.google.oauthUrl,
-          apiUrl: config.google.apiUrl,
-        })
-      : undefined);
+    (delegated ? createGoogleCalendar({ ...options.calendar, delegated, apiUrl: config.google.apiUrl }) : undefined);
   const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
   const hostEvents = createHostEventOutbox(queue, Boolean(config.host.eventsUrl));
   const smsFeature = createSmsFeature({ config, db, queue, realtime, hostEvents, log, carrierRetry: options.sms?.carrierRetry });
@@ -97,13 +92,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   });
   const meetSpaces =
     options.overrides?.meetSpaces ??
-    (config.google.serviceAccount && config.meetSpace.enabled
-      ? createGoogleMeetSpaces({
-          serviceAccount: config.google.serviceAccount,
-          oauthUrl: config.google.oauthUrl,
-          meetApiUrl: config.google.meetApiUrl,
-        })
-      : undefined);
+    (delegated && config.meetSpace.enabled ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl }) : undefined);
   const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log, spaceControl: Boolean(meetSpaces) });
   const sessionViews = createSessionViews(db, {
     customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes,
@@ -136,7 +125,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       status: ok ? 'ok' : 'degraded',
       database: { kind: database.kind, ok },
       integrations: {
-        googleCalendar: configured(config.google.serviceAccount),
+        googleCalendar: configured(config.google.delegationMode),
         googleSignIn: configured(config.google.oauthClientIds.length),
         twilio: configured(config.twilio),
         ably: configured(config.ably),
@@ -145,6 +134,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         savvysolveApi: configured(config.host.api),
         savvysolveEvents: configured(config.host.eventsUrl),
       },
+      ...(config.google.delegationMode ? { google: config.google.delegationMode } : {}),
       ...(config.ably?.realtimeUrl ? { realtime: realtimeEndpointOf(config.ably.realtimeUrl) } : {}),
     };
   };

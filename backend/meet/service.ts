@@ -102,7 +102,10 @@ export function createMeetService(deps: MeetServiceDeps) {
     let meetLink: string;
     try {
       if (!deps.calendar)
-        throw new CalendarFailure('rejected', 'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_KEY unset).');
+        throw new CalendarFailure(
+          'rejected',
+          'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_EMAIL and GOOGLE_SERVICE_ACCOUNT_KEY unset).',
+        );
       const start = now();
       ({ meetLink } = await deps.calendar.createMeetEvent({
         subject,
