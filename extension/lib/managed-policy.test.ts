@@ -105,7 +105,7 @@ describe('an install not made by policy', () => {
   });
 
   const installType = (type: string) =>
-    vi.spyOn(fakeBrowser.management, 'getSelf').mockResolvedValue({ installType: type } as Awaited<ReturnType<typeof fakeBrowser.management.getSelf>>);
+    vi.spyOn(fakeBrowser.management, 'getSelf').mockResolvedValue({ installType: type } as never);
 
   it.each(['development', 'normal', 'sideload'])('%s: goes on at once, never waiting, and tells the other contexts', async (type) => {
     installType(type);
