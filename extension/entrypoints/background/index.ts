@@ -138,6 +138,11 @@ export default defineBackground(() => {
       .catch(reportError);
   });
 
+  // A self-hosted (or store) update is applied as soon as Chrome has it, not whenever this worker next goes idle
+  // (alarms and messages may keep it busy for hours). Settings stay in storage.local; the sign-in, kept in memory
+  // only, is renewed silently at start-up (below).
+  browser.runtime.onUpdateAvailable.addListener(() => browser.runtime.reload());
+
   // The toolbar button opens the side panel.
   void browser.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(reportError);
   void browser.alarms.create(REFRESH_ALARM, { periodInMinutes: 1 });
