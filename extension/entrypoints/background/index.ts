@@ -124,11 +124,17 @@ export default defineBackground(() => {
     if (alarm.name === REFRESH_ALARM) refreshBadgeQuietly();
     if (alarm.name === RENEW_ALARM) void auth.signIn({ interactive: false });
   });
-  // One registration at a time, each with the settings as they are when it runs, so the last change wins.
+  // One registration at a time, each with the settings as they are when it runs, so the last change wins. A new
+  // registration also reaches the session pages already open (on a first run the settings can come seconds after
+  // the solver opened one).
   let registration = Promise.resolve();
   const syncRegistration = () => {
     registration = registration
-      .then(async () => void (await syncSessionScript(browser.scripting, (await settings()).sessionUrlPatterns)))
+      .then(async () => {
+        const { sessionUrlPatterns } = await settings();
+        const { changed } = await syncSessionScript(browser.scripting, sessionUrlPatterns);
+        if (changed) await injectIntoOpenTabs(browser.scripting, browser.tabs, sessionUrlPatterns);
+      })
       .catch(reportError);
   };
   watchSettings(syncRegistration);
