@@ -167,4 +167,19 @@ describe('backend client', () => {
     expect(await client.health()).toEqual(degraded);
     expect(fetch.mock.calls[0]![0]).toBe('http://b/health');
   });
+
+  it('sends a session token only to the backend that issued it (401 backend_changed, nothing sent, otherwise)', async () => {
+    const fetch = fakeFetch(() => ({ status: 200, body: { canUse: true } }));
+    let baseUrl = 'https://api.example.com';
+    const client = createBackendClient({
+      baseUrl: () => baseUrl,
+      issuerOf: async (token) => (token === 'session-jwt' ? 'https://api.example.com' : undefined),
+      fetch,
+    });
+    expect(await client.canUseMeet('session-jwt')).toEqual({ canUse: true });
+    baseUrl = 'https://elsewhere.example';
+    await expect(client.canUseMeet('session-jwt')).rejects.toMatchObject({ code: 'backend_changed', status: 401 });
+    await expect(client.listSessions('unknown-jwt')).rejects.toMatchObject({ code: 'backend_changed', status: 401 });
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
 });

@@ -86,7 +86,7 @@ describe('MeetButton', () => {
     fireEvent.click(button());
     await waitFor(() => expect(button().textContent).toContain('Open Meet'));
     fireEvent.click(button());
-    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION, LINK));
+    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION));
     expect(api.start).toHaveBeenCalledTimes(1);
   });
 
@@ -94,7 +94,7 @@ describe('MeetButton', () => {
     const { api, button } = renderButton({ getSession: vi.fn(async () => summary(LINK)) });
     await waitFor(() => expect(button().textContent).toContain('Open Meet'));
     fireEvent.click(button());
-    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION, LINK));
+    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION));
     expect(api.start).not.toHaveBeenCalled();
   });
 
