@@ -20,7 +20,13 @@ export type AuthProblem = {
   message: string;
 };
 
-export type AuthState = { status: 'signed_in'; solver: Solver; expiresAt: string } | { status: 'signed_out'; problem?: AuthProblem };
+/**
+ * The sign-in as the background holds it. `signingIn`: a sign-in is under way for a solver who is not signed in (at
+ * start-up the silent one): the panel shows "Signing in…" rather than a button that vanishes a moment later.
+ */
+export type AuthState =
+  | { status: 'signed_in'; solver: Solver; expiresAt: string }
+  | { status: 'signed_out'; problem?: AuthProblem; signingIn?: true };
 
 /**
  * Every request the content script, side panel and options page send to the background — the only context that
