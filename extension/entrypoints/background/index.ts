@@ -86,6 +86,8 @@ export default defineBackground(() => {
       void showLiveMeetCount(browser.action, countLiveMeets(sessions));
     },
     announce: (sessions) => void broadcast({ event: 'sessions.changed', sessions }),
+    // The session cache was just given this list: the buttons read it from there, as the panel reads the list.
+    changed: () => void broadcast({ event: 'sessions.changed' }, browser, 'tabs'),
   });
 
   /** Who the last auth change said is signed in. */
