@@ -63,11 +63,18 @@ export async function startUpdateServer(): Promise<UpdateServer> {
  * Chrome itself downloads and installs the CRX. `DeveloperToolsAvailability: 1` is for the test only: Chrome's
  * default keeps DevTools (and so Playwright) out of extensions installed by policy.
  */
-export async function launchPolicyInstalled(pkg: SelfhostPackage, settings: ManagedSettings): Promise<ExtensionBrowser & { policyFile: string }> {
-  const policy = JSON.parse(writePolicy('json', { extensionId: pkg.id, updateUrl: pkg.updateUrl, settings })) as Record<string, unknown>;
+export async function launchPolicyInstalled(
+  pkg: SelfhostPackage,
+  settings: ManagedSettings,
+): Promise<ExtensionBrowser & { policyFile: string; setSettings(settings: ManagedSettings): void }> {
   mkdirSync(POLICY_DIR, { recursive: true });
   const policyFile = `${POLICY_DIR}/savvysolve-meet-e2e-${process.pid}.json`;
-  writeFileSync(policyFile, JSON.stringify({ ...policy, DeveloperToolsAvailability: 1 }, null, 2));
+  /** (Re)writes the machine policy; Chrome applies a rewrite some 5 s later, with `storage.onChanged` (managed). */
+  const setSettings = (values: ManagedSettings) => {
+    const policy = JSON.parse(writePolicy('json', { extensionId: pkg.id, updateUrl: pkg.updateUrl, settings: values })) as Record<string, unknown>;
+    writeFileSync(policyFile, JSON.stringify({ ...policy, DeveloperToolsAvailability: 1 }, null, 2));
+  };
+  setSettings(settings);
   const removePolicy = () => rmSync(policyFile, { force: true });
   process.once('exit', removePolicy);
   let context: BrowserContext;
@@ -100,6 +107,7 @@ export async function launchPolicyInstalled(pkg: SelfhostPackage, settings: Mana
     },
     extensionId: pkg.id,
     policyFile,
+    setSettings,
     async evaluate(fn, arg) {
       const current = worker() ?? (await context.waitForEvent('serviceworker', { predicate: (candidate) => isOurs(candidate.url()), timeout: 60_000 }));
       return current.evaluate(fn as never, arg) as never;
