@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['backend/**/*.test.ts', 'shared/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['backend/**/*.test.ts', 'shared/**/*.test.ts', 'release/**/*.test.ts', 'test/**/*.test.ts'],
           // The e2e suite runs in Playwright Test (playwright.config.ts).
           exclude: [...configDefaults.exclude, 'test/e2e/**'],
           testTimeout: 30_000,

@@ -11,6 +11,9 @@ const DEV_EXTENSION_KEY =
 /** Build-time knobs (all optional): see README, "Building for your organization". */
 const extensionKey = process.env.SAVVYSOLVE_EXTENSION_KEY ?? DEV_EXTENSION_KEY;
 const chromeOAuthClientId = process.env.SAVVYSOLVE_CHROME_OAUTH_CLIENT_ID;
+/** Self-hosted releases (`npm run package:selfhost`): where Chrome looks for updates, and the version released. */
+const updateUrl = process.env.SAVVYSOLVE_UPDATE_URL;
+const releaseVersion = process.env.SAVVYSOLVE_EXTENSION_VERSION;
 /**
  * The store build (`npm run zip`) asks for no loopback origins: they exist for development, the tests and the
  * demo, whose backend and pages run on this machine.
@@ -37,6 +40,8 @@ export default defineConfig({
     name: 'SavvySolve Meet',
     description: 'Start a Google Meet video call from a SavvySolve support session in one click.',
     ...(extensionKey ? { key: extensionKey } : {}),
+    ...(updateUrl ? { update_url: updateUrl } : {}),
+    ...(releaseVersion ? { version: releaseVersion } : {}),
     // 140: `storage.local.setAccessLevel`, which closes the settings to content scripts (docs/guarantees.md).
     minimum_chrome_version: '140',
     action: { default_title: 'SavvySolve Meet' },

@@ -20,7 +20,13 @@ export type AuthProblem = {
   message: string;
 };
 
-export type AuthState = { status: 'signed_in'; solver: Solver; expiresAt: string } | { status: 'signed_out'; problem?: AuthProblem };
+/**
+ * The sign-in as the background holds it. `signingIn`: a sign-in is under way for a solver who is not signed in (at
+ * start-up the silent one): the panel shows "Signing in…" rather than a button that vanishes a moment later.
+ */
+export type AuthState =
+  | { status: 'signed_in'; solver: Solver; expiresAt: string }
+  | { status: 'signed_out'; problem?: AuthProblem; signingIn?: true };
 
 /**
  * Every request the content script, side panel and options page send to the background — the only context that
@@ -194,16 +200,21 @@ type BroadcastTargets = {
  */
 const forTabs = (message: Broadcast): Broadcast => (message.event === 'sessions.changed' ? { event: 'sessions.changed' } : message);
 
-/** Sends a broadcast to extension pages and to every tab (content scripts); nobody listening is fine. */
-export async function broadcast(message: Broadcast, targets: BroadcastTargets = browser): Promise<void> {
+/**
+ * Sends a broadcast to extension pages and to every tab (content scripts), or with `reach: 'tabs'` to the tabs
+ * only; nobody listening is fine.
+ */
+export async function broadcast(message: Broadcast, targets: BroadcastTargets = browser, reach: 'everyone' | 'tabs' = 'everyone'): Promise<void> {
   const envelope: BroadcastEnvelope = { kind: 'savvysolve.broadcast', broadcast: message };
   const tabEnvelope: BroadcastEnvelope = { kind: 'savvysolve.broadcast', broadcast: forTabs(message), toTabs: true };
   const ignore = () => undefined;
   const tabs = await targets.tabs.query({}).catch(() => []);
   await Promise.all([
-    Promise.resolve()
-      .then(() => targets.runtime.sendMessage(envelope))
-      .catch(ignore),
+    reach === 'tabs'
+      ? undefined
+      : Promise.resolve()
+          .then(() => targets.runtime.sendMessage(envelope))
+          .catch(ignore),
     ...tabs.map((tab) =>
       tab.id === undefined
         ? undefined

@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { SidePanel } from './pages/side-panel.ts';
 import { scanAccessibility } from './support/accessibility.ts';
 import { ADA, settingsFor } from './support/e2e-stack.ts';
-import { ARTIFACTS_DIR, launchExtensionBrowser, writeExtensionPolicy, type ExtensionBrowser } from './support/extension-browser.ts';
+import { ARTIFACTS_DIR } from './support/extension-browser.ts';
 import { expect, test } from './support/fixtures.ts';
+import { launchPolicyInstalled, startUpdateServer, type UpdateServer } from './support/policy-install.ts';
 
 /** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
 const SHOTS_DIR = process.env.E2E_SHOTS_DIR ?? ARTIFACTS_DIR;
@@ -26,22 +27,27 @@ async function startUnwantedBackend(): Promise<{ url: string; requests: string[]
   };
 }
 
-// The browser is launched in the test, in a fresh profile with no policy yet.
+/**
+ * Only an install made by policy waits for its settings (an unpacked or hand-made install goes on at once:
+ * first-run.test.ts). So the browser is launched in the test as a managed machine's: force-installed from a
+ * self-hosted package, with the install policy there and the extension's settings not yet.
+ */
 test.use({ suite: { name: 'managed-policy-late', browser: false } });
 
-let browser: ExtensionBrowser | undefined;
+let browser: Awaited<ReturnType<typeof launchPolicyInstalled>> | undefined;
+let updates: UpdateServer;
 let unwanted: Awaited<ReturnType<typeof startUnwantedBackend>>;
-let removePolicy = () => {};
 
 test.beforeAll(async ({ stack }) => {
   mkdirSync(SHOTS_DIR, { recursive: true });
   await stack.api.createSolver({ ...ADA, employment: 'employed', googleEmail: ADA.email });
   unwanted = await startUnwantedBackend();
+  updates = await startUpdateServer();
 });
 
 test.afterAll(async () => {
-  removePolicy();
   await browser?.close();
+  await updates?.close();
   await unwanted?.close();
 });
 
@@ -50,9 +56,13 @@ test.describe('Chrome policy that arrives after start-up (fresh profile)', () =>
     /** Requests the real backend logged (nothing else calls it during the test: the stack is set up before). */
     const backendRequests = () => stack.logs.filter((line) => line.includes('"message":"request"')).length;
     const before = backendRequests();
-    // No policy file at launch: Chrome answers `{}` at first, as it can on a fresh profile before policy loads.
-    const launched = await launchExtensionBrowser({ policyMayFollow: true });
+    // Force-installed by policy, its settings policy not there yet: Chrome answers `{}`, as it can on a fresh
+    // profile before policy loads.
+    const launched = await launchPolicyInstalled(await updates.release('1.0.0'), {});
     browser = launched;
+    await expect
+      .poll(() => launched.evaluate(async () => (await chrome.management.getSelf()).installType, undefined), { timeout: 60_000 })
+      .toBe('admin');
     // Without policy the extension would use this backend (what the solver typed, or a build's default).
     await launched.evaluate((values) => chrome.storage.local.set(values), { ...settingsFor(stack), backendUrl: unwanted.url });
 
@@ -64,7 +74,7 @@ test.describe('Chrome policy that arrives after start-up (fresh profile)', () =>
     await expect(options.getByRole('button', { name: 'Save' })).toHaveCount(0);
 
     // The admin's policy lands now; Chrome applies it some 5 s later, within the extension's 10 s wait.
-    removePolicy = writeExtensionPolicy({ backendUrl: stack.backend.url });
+    launched.setSettings({ ...settingsFor(stack), backendUrl: stack.backend.url });
     await panel.page.screenshot({ path: `${SHOTS_DIR}/policy-waiting.png` });
     await options.screenshot({ path: `${SHOTS_DIR}/policy-waiting-options.png` });
     const scan = await scanAccessibility(panel.page);

@@ -9,6 +9,7 @@ import { MEET_ROUTES, registerMeetRoutes, type MeetControls, type MeetRoute } fr
 import { registerOAuthRoutes, type EmulatedServiceAccount, type OAuthRoute } from './google-oauth.ts';
 import { createTokenStore, googleUserId, type IssuedToken } from './google-tokens.ts';
 import { listen, type Listening } from './listen.ts';
+import { meetRoomPage } from './meet-room-page.ts';
 import type { RecordedRequest } from './recorder.ts';
 
 export type GoogleRoute = OAuthRoute | CalendarRoute | MeetRoute | IamRoute;
@@ -137,9 +138,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
         : conferencePolicy.some((user) => user.toLowerCase() === token.email.toLowerCase())),
   });
   const calendar = registerCalendarRoutes(kit, { tokens, conferences });
-  kit.app.get('/meet/:code{[a-z]{3}-[a-z]{4}-[a-z]{3}}', (c) =>
-    c.html(`<!doctype html><title>Meet ${c.req.param('code')}</title><h1>Emulated Meet room ${c.req.param('code')}</h1>`),
-  );
+  kit.app.get('/meet/:code{[a-z]{3}-[a-z]{4}-[a-z]{3}}', (c) => c.html(meetRoomPage(c.req.param('code'))));
 
   const setDelegation = (user: string, scopes: GrantedScopes | null, clientEmail = serviceAccounts[0]?.clientEmail) => {
     if (!clientEmail) throw new Error('setDelegation: the emulator has no service account');

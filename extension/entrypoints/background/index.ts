@@ -86,6 +86,8 @@ export default defineBackground(() => {
       void showLiveMeetCount(browser.action, countLiveMeets(sessions));
     },
     announce: (sessions) => void broadcast({ event: 'sessions.changed', sessions }),
+    // The session cache was just given this list: the buttons read it from there, as the panel reads the list.
+    changed: () => void broadcast({ event: 'sessions.changed' }, browser, 'tabs'),
   });
 
   /** Who the last auth change said is signed in. */
@@ -156,13 +158,15 @@ export default defineBackground(() => {
     if (alarm.name === RENEW_ALARM) void auth.signIn({ interactive: false });
   });
   // One registration at a time, each with the settings as they are when it runs, so the last change wins. While
-  // storage is open to content scripts, none is registered.
+  // storage is open to content scripts, none is registered. A new registration also reaches the session pages
+  // already open (on a first run the settings can come seconds after the solver opened one).
   let registration = Promise.resolve();
   const syncRegistration = () => {
     registration = registration
       .then(async () => {
         const patterns = (await storageClosed) ? (await settings()).sessionUrlPatterns : [];
-        await syncSessionScript(browser.scripting, patterns);
+        const { changed } = await syncSessionScript(browser.scripting, patterns);
+        if (changed) await injectIntoOpenTabs(browser.scripting, browser.tabs, patterns);
       })
       .catch(reportError);
   };
@@ -180,6 +184,11 @@ export default defineBackground(() => {
       })
       .catch(reportError);
   });
+
+  // A self-hosted (or store) update is applied as soon as Chrome has it, not whenever this worker next goes idle
+  // (alarms and messages may keep it busy for hours). Settings stay in storage.local; the sign-in, kept in memory
+  // only, is renewed silently at start-up (below).
+  browser.runtime.onUpdateAvailable.addListener(() => browser.runtime.reload());
 
   // The toolbar button opens the side panel.
   void browser.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(reportError);

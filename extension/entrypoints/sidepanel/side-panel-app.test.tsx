@@ -249,6 +249,26 @@ describe('side panel', () => {
     expect(screen.queryByTestId('sign-in-problem')).toBeNull();
   });
 
+  it('shows a steady "Signing in…" while the silent sign-in runs, never a button that vanishes, then the account', async () => {
+    fakeBackground({
+      'auth.get': async () => ({
+        status: 'signed_out',
+        problem: { code: 'forbidden', message: 'No SavvySolve solver is registered for eve@example.com.' },
+        signingIn: true,
+      }),
+    });
+    renderPanel();
+    const button = await screen.findByRole('button', { name: 'Signing in…' });
+    expect((button as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.queryByRole('button', { name: 'Sign in with Google' })).toBeNull();
+    expect(screen.queryByTestId('sign-in-problem')).toBeNull();
+    await broadcast(
+      { event: 'auth.changed', state: SIGNED_IN },
+      { runtime: fakeBrowser.runtime, tabs: { query: async () => [], sendMessage: async () => undefined } },
+    );
+    expect(await screen.findByTestId('account-name')).toBeTruthy();
+  });
+
   it('refreshes the list when the background says sessions changed', async () => {
     let sessions = [session({})];
     fakeBackground({ 'sessions.list': async () => ({ sessions }) });

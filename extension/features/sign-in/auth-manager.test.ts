@@ -173,8 +173,8 @@ describe('auth manager', () => {
       const { auth, onChange, setBackendUrl, stored, signIn } = setup();
       await auth.signIn({ interactive: true });
       setBackendUrl('https://elsewhere.example');
-      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED });
-      expect(onChange).toHaveBeenLastCalledWith({ status: 'signed_out', problem: BACKEND_CHANGED });
+      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED, signingIn: true });
+      expect(onChange).toHaveBeenLastCalledWith({ status: 'signed_out', problem: BACKEND_CHANGED, signingIn: true });
       expect(stored()?.session).toBeNull();
       // It signs in to the new backend by itself (silently); a call gets that backend's own token, not the old one.
       const seen: string[] = [];
@@ -199,7 +199,7 @@ describe('auth manager', () => {
       expect(signIn).toHaveBeenCalledWith('google-1', 'https://meet-api.example.com');
       expect(stored()).toMatchObject({ session: { token: 'issued-by-the-first' }, backendUrl: 'https://meet-api.example.com' });
       during.change = undefined;
-      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED });
+      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED, signingIn: true });
     });
 
     it('signs in to a newly configured backend by itself when signed out, but not after the solver signed out', async () => {
@@ -252,7 +252,8 @@ describe('auth manager', () => {
 
     it('drops a stored session that names no backend (kept by an older version)', async () => {
       const { auth } = setup({ stored: { session: session('old'), problem: null, signedOutByUser: false } });
-      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED });
+      // Dropped, and on to the configured backend silently: a sign-in is under way.
+      expect(await auth.state()).toEqual({ status: 'signed_out', problem: BACKEND_CHANGED, signingIn: true });
       expect(await auth.renewAt()).toBeUndefined();
     });
 
@@ -266,3 +267,54 @@ describe('auth manager', () => {
     });
   });
 });
+
+describe('"Signing in…" while a sign-in is under way', () => {
+  /** A backend exchange the test finishes by hand. */
+  function heldExchange() {
+    let finish!: (result: AuthSession | Error) => void;
+    const pending = new Promise<AuthSession | Error>((resolve) => (finish = resolve));
+    return {
+      finish,
+      signIn: async () => {
+        const result = await pending;
+        if (result instanceof Error) throw result;
+        return result;
+      },
+    };
+  }
+
+  it('says so, steadily, until the silent sign-in ends signed in', async () => {
+    const held = heldExchange();
+    const { auth, onChange } = setup({ signIn: held.signIn });
+    const done = auth.signIn({ interactive: false });
+    await vi.waitFor(() => expect(onChange).toHaveBeenCalledWith({ status: 'signed_out', signingIn: true }));
+    expect(await auth.state()).toEqual({ status: 'signed_out', signingIn: true });
+    held.finish(session('backend-1'));
+    expect((await done).status).toBe('signed_in');
+    expect(await auth.state()).toEqual({ status: 'signed_in', solver: SOLVER, expiresAt: session('x').expiresAt });
+    expect(onChange.mock.calls.at(-1)![0].status).toBe('signed_in');
+  });
+
+  it('ends it when the sign-in fails just like the last one (no stored change to announce)', async () => {
+    const problem = { code: 'identity', message: 'login_required' };
+    const held = heldExchange();
+    const { auth, onChange } = setup({ signIn: held.signIn, stored: { session: null, problem, signedOutByUser: false, backendUrl: 'https://meet-api.example.com' } as StoredAuth });
+    const done = auth.signIn({ interactive: false });
+    await vi.waitFor(() => expect(onChange).toHaveBeenCalledWith({ status: 'signed_out', problem, signingIn: true }));
+    held.finish(new ExtensionError('identity', 'login_required'));
+    await done;
+    expect(onChange.mock.calls.at(-1)![0]).toEqual({ status: 'signed_out', problem });
+    expect(await auth.state()).toEqual({ status: 'signed_out', problem });
+  });
+
+  it('is not said while a signed-in solver is renewed', async () => {
+    const held = heldExchange();
+    const { auth, onChange } = setup({ signIn: held.signIn, stored: { session: session('old', 2), problem: null, signedOutByUser: false, backendUrl: 'https://meet-api.example.com' } as StoredAuth });
+    const done = auth.signIn({ interactive: false });
+    expect((await auth.state()).status).toBe('signed_in');
+    held.finish(session('backend-2'));
+    await done;
+    expect(onChange.mock.calls.every(([state]) => !('signingIn' in state))).toBe(true);
+  });
+});
+

@@ -114,13 +114,26 @@ export function createAuthManager(deps: AuthManagerDeps) {
     }
   }
 
+  /** Signed out with a sign-in under way: the state says so (see `AuthState`). */
+  const withProgress = (state: AuthState): AuthState => (running && state.status === 'signed_out' ? { ...state, signingIn: true } : state);
+
   function signIn({ interactive }: { interactive: boolean }): Promise<AuthState> {
     // An interactive sign-in does not wait behind a silent one: it is what the user just asked for.
     if (running && !interactive) return running;
-    const attempt = runSignIn(interactive).finally(() => {
-      if (running === attempt) running = undefined;
+    let announced = false;
+    const attempt = runSignIn(interactive).finally(async () => {
+      if (running !== attempt) return;
+      running = undefined;
+      // Whatever the outcome, "Signing in…" ends (a failure like the last one changes no stored state).
+      if (announced) deps.onChange?.(toState(await deps.store.get()));
     });
     running = attempt;
+    // Read as stored, without `stored()`'s side effects (it may drop a session and start a sign-in itself).
+    void deps.store.get().then((current) => {
+      if (running !== attempt || current?.session) return;
+      announced = true;
+      deps.onChange?.({ ...toState(current), signingIn: true } as AuthState);
+    });
     return attempt;
   }
 
@@ -142,7 +155,7 @@ export function createAuthManager(deps: AuthManagerDeps) {
   return {
     /** The sign-in state; a session bound to another backend than the configured one is dropped first. */
     async state(): Promise<AuthState> {
-      return toState(await stored());
+      return withProgress(toState(await stored()));
     },
     signIn,
     async signOut(): Promise<AuthState> {
