@@ -125,7 +125,8 @@ test.describe('a hostile session page (code in the content script’s world) aga
   test('cannot forge a broadcast to the extension’s pages (a fake session list or sign-in state)', async ({ stack }) => {
     // A content script's runtime.sendMessage reaches every extension page: count what reaches the side panel, and
     // note anything forged the panel ever shows.
-    await panel.page.evaluate(recordTextsShown, FORGED_TEXTS);
+    const sentinel = 'Mary Jackson';
+    await panel.page.evaluate(recordTextsShown, [...FORGED_TEXTS, sentinel]);
     await panel.page.evaluate(() => {
       const seen = window as unknown as { forgedSeen: number };
       seen.forgedSeen = 0;
@@ -149,10 +150,12 @@ test.describe('a hostile session page (code in the content script’s world) aga
       .toBe(2);
     // A session assigned now reaches the panel by its next poll, an update that renders after any the forged messages
     // caused — and only while signed in: once it shows, whatever they did is on screen or was.
-    await stack.api.createSession({ solverId: adaId, customerName: 'Mary Jackson', customerPhone: '+14155550133' });
-    await expect(panel.card('Mary Jackson')).toBeVisible();
+    await stack.api.createSession({ solverId: adaId, customerName: sentinel, customerPhone: '+14155550133' });
+    await expect(panel.card(sentinel)).toBeVisible();
     await expect(panel.accountName).toHaveText(ADA.name);
-    expect(await panel.page.evaluate(() => (window as unknown as { savvysolveTextsShown: string[] }).savvysolveTextsShown)).toEqual([]);
+    // The record saw the new session's render (so it sees renders), and nothing forged before it.
+    const shown = await panel.page.evaluate(() => (window as unknown as { savvysolveTextsShown: string[] }).savvysolveTextsShown);
+    expect([...new Set(shown)]).toEqual([sentinel]);
     for (const text of FORGED_TEXTS) await expect(panel.page.getByText(text)).toHaveCount(0);
     await expect(panel.card('Grace Hopper')).toHaveCount(1);
   });

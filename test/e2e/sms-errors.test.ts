@@ -80,7 +80,7 @@ test.describe('SMS failures in the solver’s words, in real Chromium', () => {
     await grace.screenshot({ path: `${SHOTS_DIR}/side-panel-sms-sender-problem.png` });
   });
 
-  test('says on the card that a landline cannot receive texts, and what to ask for', async ({ context }) => {
+  test('says on the card that a landline cannot receive texts, and what to ask for', async ({ stack, context }) => {
     await panel.page.bringToFront();
     const alan = panel.card('Alan Turing');
     const opened = nextTab(context);
@@ -89,6 +89,11 @@ test.describe('SMS failures in the solver’s words, in real Chromium', () => {
     await panel.page.bringToFront();
     await expect(alan.getByTestId('session-call')).toHaveText(`Waiting for the customer · ${LANDLINE}`, { timeout: 30_000 });
     await expect(alan.getByTestId('session-call')).toHaveClass(/status--error/);
+    // Twilio refused it when created: no text went out, and it was asked once, not again.
+    const { twilio } = stack.emulators;
+    await smsSettled(stack, sessions.landline, { status: 'failed', errorCode: '21614' });
+    expect(twilio.messages().filter((message) => message.to === twilio.landlineNumber)).toEqual([]);
+    expect(twilio.requests('messages.create').filter((request) => request.body?.To === twilio.landlineNumber)).toHaveLength(1);
   });
 
   test('shows the same words on the Meet button’s status on the session page', async ({ stack, context }) => {
