@@ -2,12 +2,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from '@playwright/test';
 import { ContentScriptWorld } from './pages/content-script-world.ts';
 import { SessionPage } from './pages/session-page.ts';
 import { SidePanel } from './pages/side-panel.ts';
-import { ADA, eventually, startE2EStack, type E2EStack, settingsFor } from './support/e2e-stack.ts';
-import { ARTIFACTS_DIR, configureExtension, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
+import { ADA } from './support/e2e-stack.ts';
+import { ARTIFACTS_DIR, nextTab } from './support/extension-browser.ts';
+import { expect, test } from './support/fixtures.ts';
 
 /** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
 const SHOTS_DIR = process.env.E2E_SHOTS_DIR ?? ARTIFACTS_DIR;
@@ -35,48 +36,65 @@ async function startForeignServer() {
 
 const BARBARA = { name: 'Barbara Liskov', email: 'barbara@example.com' };
 const FORBIDDEN = { ok: false, error: { code: 'forbidden' } };
+/** What the forged broadcasts would put on the side panel, were they believed. */
+const FORGED_TEXTS = ['Mallory Forged', 'Forged by the page'];
 
-describe('a hostile session page (code in the content script’s world) against the extension', () => {
-  let stack: E2EStack;
-  let browser: ExtensionBrowser;
-  let foreign: Awaited<ReturnType<typeof startForeignServer>>;
-  let panel: SidePanel;
-  let page: SessionPage;
-  let world: ContentScriptWorld;
-  const sessions = { own: '', other: '', barbara: '' };
+/**
+ * Runs in the side panel: notes every piece of `texts` that ever appears in it from now on (added nodes, changed
+ * text), so a forged render that came and went is caught too, not only one still showing.
+ */
+function recordTextsShown(texts: string[]) {
+  const shown: string[] = [];
+  (window as unknown as { savvysolveTextsShown: string[] }).savvysolveTextsShown = shown;
+  const note = (text: string | null) => texts.filter((wanted) => text?.includes(wanted)).forEach((found) => shown.push(found));
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === 'characterData') note(record.target.textContent);
+      for (const node of record.addedNodes) note(node.textContent);
+    }
+  }).observe(document.body, { childList: true, characterData: true, subtree: true });
+}
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS_DIR, { recursive: true });
-    stack = await startE2EStack();
-    foreign = await startForeignServer();
-    const adaId = await stack.api.createSolver({ ...ADA, employment: 'employed', googleEmail: ADA.email });
-    sessions.own = await stack.api.createSession({ solverId: adaId, customerName: 'Grace Hopper', customerPhone: '+14155550123' });
-    // Ada's other customer: what `sessions.list` would leak to the page.
-    sessions.other = await stack.api.createSession({ solverId: adaId, customerName: 'Katherine Johnson', customerPhone: '+14155550131' });
-    const barbaraId = await stack.api.createSolver({ ...BARBARA, employment: 'employed', googleEmail: BARBARA.email });
-    sessions.barbara = await stack.api.createSession({ solverId: barbaraId, customerName: 'Frances Allen', customerPhone: '+14155550132' });
+test.use({ suite: { name: 'hostile-page' } });
+test.describe.configure({ mode: 'serial' });
 
-    browser = await launchExtensionBrowser();
-    await configureExtension(browser, settingsFor(stack), 'http://127.0.0.1/*');
-    panel = await SidePanel.open(browser);
-    // Configuring the backend signs in silently when Google answers at once; otherwise the solver clicks.
-    await panel.signInButton.or(panel.accountName).waitFor();
-    if (await panel.signInButton.isVisible()) await panel.signIn();
-    await panel.accountName.waitFor();
+let foreign: Awaited<ReturnType<typeof startForeignServer>>;
+let panel: SidePanel;
+let page: SessionPage;
+let world: ContentScriptWorld;
+let adaId: string;
+const sessions = { own: '', other: '', barbara: '' };
 
-    page = await SessionPage.open(browser.context, stack.fixture.url, sessions.own);
-    await page.meetButton.waitFor({ state: 'visible' });
-    world = await ContentScriptWorld.attach(page.page, browser.extensionId);
-  });
+test.beforeAll(async ({ stack }) => {
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  foreign = await startForeignServer();
+  adaId = await stack.api.createSolver({ ...ADA, employment: 'employed', googleEmail: ADA.email });
+  sessions.own = await stack.api.createSession({ solverId: adaId, customerName: 'Grace Hopper', customerPhone: '+14155550123' });
+  // Ada's other customer: what `sessions.list` would leak to the page.
+  sessions.other = await stack.api.createSession({ solverId: adaId, customerName: 'Katherine Johnson', customerPhone: '+14155550131' });
+  const barbaraId = await stack.api.createSolver({ ...BARBARA, employment: 'employed', googleEmail: BARBARA.email });
+  sessions.barbara = await stack.api.createSession({ solverId: barbaraId, customerName: 'Frances Allen', customerPhone: '+14155550132' });
+});
 
-  afterAll(async () => {
-    await world?.close();
-    await browser?.close();
-    await foreign?.close();
-    await stack?.close();
-  });
+test.beforeAll(async ({ stack, extension, context, extensionId }) => {
+  panel = await SidePanel.open(extension);
+  // Configuring the backend signs in silently when Google answers at once; otherwise the solver clicks.
+  await expect(panel.signInButton.or(panel.accountName)).toBeVisible();
+  if (await panel.signInButton.isVisible()) await panel.signIn();
+  await expect(panel.accountName).toHaveText(ADA.name);
 
-  it('gets no session list, no sign-in or sign-out, nothing about another session', async () => {
+  page = await SessionPage.open(context, stack.fixture.url, sessions.own);
+  await expect(page.meetButton).toBeVisible();
+  world = await ContentScriptWorld.attach(page.page, extensionId);
+});
+
+test.afterAll(async () => {
+  await world?.close();
+  await foreign?.close();
+});
+
+test.describe('a hostile session page (code in the content script’s world) against the extension', () => {
+  test('gets no session list, no sign-in or sign-out, nothing about another session', async () => {
     const listed = await world.ask('sessions.list');
     expect(listed).toMatchObject({ value: FORBIDDEN });
     expect(JSON.stringify(listed)).not.toContain('Katherine Johnson');
@@ -97,14 +115,18 @@ describe('a hostile session page (code in the content script’s world) against 
       value: { ok: true, value: { id: sessions.own, customerName: 'Grace Hopper' } },
     });
     expect(await world.ask('meet.canUse')).toEqual({ value: { ok: true, value: { canUse: true } } });
-    // The refused sign-out did nothing.
+    // The refused sign-out did nothing: a fresh panel still shows Ada, and her sessions.
     await panel.page.reload();
-    await panel.accountName.waitFor();
-    expect(await panel.card('Katherine Johnson').count()).toBe(1);
+    await expect(panel.accountName).toHaveText(ADA.name);
+    await expect(panel.card('Katherine Johnson')).toHaveCount(1);
+    await expect(panel.signInButton).toHaveCount(0);
   });
 
-  it('cannot forge a broadcast to the extension’s pages (a fake session list or sign-in state)', async () => {
-    // A content script's runtime.sendMessage reaches every extension page: count what reaches the side panel.
+  test('cannot forge a broadcast to the extension’s pages (a fake session list or sign-in state)', async ({ stack }) => {
+    // A content script's runtime.sendMessage reaches every extension page: count what reaches the side panel, and
+    // note anything forged the panel ever shows.
+    const sentinel = 'Mary Jackson';
+    await panel.page.evaluate(recordTextsShown, [...FORGED_TEXTS, sentinel]);
     await panel.page.evaluate(() => {
       const seen = window as unknown as { forgedSeen: number };
       seen.forgedSeen = 0;
@@ -113,8 +135,8 @@ describe('a hostile session page (code in the content script’s world) against 
       );
     });
     const forged = [
-      { event: 'sessions.changed', sessions: [{ id: sessions.other, customerName: 'Mallory Forged', customerPhone: '+14155550199' }] },
-      { event: 'auth.changed', state: { status: 'signed_out', problem: { code: 'forged', message: 'Forged by the page' } } },
+      { event: 'sessions.changed', sessions: [{ id: sessions.other, customerName: FORGED_TEXTS[0], customerPhone: '+14155550199' }] },
+      { event: 'auth.changed', state: { status: 'signed_out', problem: { code: 'forged', message: FORGED_TEXTS[1] } } },
     ];
     for (const broadcast of forged) {
       await world.evaluate((message) => chrome.runtime.sendMessage(message).catch(() => undefined), {
@@ -122,49 +144,68 @@ describe('a hostile session page (code in the content script’s world) against 
         broadcast,
       });
     }
-    // Both reached the panel's document (so the app's listener ran on them too), and changed nothing there.
-    await eventually(
-      () => panel.page.evaluate(() => (window as unknown as { forgedSeen: number }).forgedSeen === 2),
-      'the forged messages',
-    );
-    await panel.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
-    expect(await panel.accountName.isVisible()).toBe(true);
-    expect(await panel.page.getByText('Mallory Forged').count()).toBe(0);
-    expect(await panel.page.getByText('Forged by the page').count()).toBe(0);
-    expect(await panel.card('Grace Hopper').count()).toBe(1);
+    // Both reached the panel's document, so the app's listener ran on them too (one dispatch calls every listener).
+    await expect
+      .poll(() => panel.page.evaluate(() => (window as unknown as { forgedSeen: number }).forgedSeen), { message: 'the forged messages' })
+      .toBe(2);
+    // A session assigned now reaches the panel by its next poll, an update that renders after any the forged messages
+    // caused — and only while signed in: once it shows, whatever they did is on screen or was.
+    await stack.api.createSession({ solverId: adaId, customerName: sentinel, customerPhone: '+14155550133' });
+    await expect(panel.card(sentinel)).toBeVisible();
+    await expect(panel.accountName).toHaveText(ADA.name);
+    // The record saw the new session's render (so it sees renders), and nothing forged before it.
+    const shown = await panel.page.evaluate(() => (window as unknown as { savvysolveTextsShown: string[] }).savvysolveTextsShown);
+    expect([...new Set(shown)]).toEqual([sentinel]);
+    for (const text of FORGED_TEXTS) await expect(panel.page.getByText(text)).toHaveCount(0);
+    await expect(panel.card('Grace Hopper')).toHaveCount(1);
   });
 
-  it('cannot open a URL of its choosing: meet.open opens only the session’s stored Meet link, and the button still works', async () => {
-    const tabsBefore = browser.context.pages().length;
-    // Before the session has a link there is nothing to open, whatever URL comes along.
-    expect(await world.ask('meet.open', { sessionId: sessions.own, url: `${foreign.url}/phish` })).toMatchObject({
-      value: { ok: false, error: { code: 'no_link' } },
-    });
-    for (const sessionId of [sessions.other, sessions.barbara]) {
-      expect(await world.ask('meet.open', { sessionId, url: `${foreign.url}/phish` })).toMatchObject({ value: FORBIDDEN });
+  test('cannot open a URL of its choosing: meet.open opens only the session’s stored Meet link, and the button still works', async ({
+    stack,
+    context,
+  }) => {
+    // Every tab opened from here on: only the two below may appear.
+    const tabsOpened: Page[] = [];
+    const onTab = (tab: Page) => void tabsOpened.push(tab);
+    context.on('page', onTab);
+    const tabsBefore = context.pages().length;
+    try {
+      // Before the session has a link there is nothing to open, whatever URL comes along.
+      expect(await world.ask('meet.open', { sessionId: sessions.own, url: `${foreign.url}/phish` })).toMatchObject({
+        value: { ok: false, error: { code: 'no_link' } },
+      });
+      for (const sessionId of [sessions.other, sessions.barbara]) {
+        expect(await world.ask('meet.open', { sessionId, url: `${foreign.url}/phish` })).toMatchObject({ value: FORBIDDEN });
+      }
+      expect(context.pages()).toHaveLength(tabsBefore);
+
+      // The page's legitimate button: a real click creates the room and opens it.
+      const opened = nextTab(context);
+      await page.meetButton.click();
+      const room = await opened;
+      expect(room.url()).toMatch(new RegExp(`^${stack.emulators.google.meetBaseUrl}/[a-z]{3}-[a-z]{4}-[a-z]{3}$`));
+      await room.close();
+      await expect(page.meetButton).toContainText('Open Meet');
+      await page.header.screenshot({ path: `${SHOTS_DIR}/hostile-page-button-still-works.png` });
+
+      // Now meet.open opens that stored room, still not the URL the page passed.
+      const reopened = nextTab(context);
+      expect(await world.ask('meet.open', { sessionId: sessions.own, url: `${foreign.url}/phish` })).toEqual({ value: { ok: true } });
+      const again = await reopened;
+      expect(again.url()).toBe(room.url());
+      await again.close();
+      // The refused meet.open calls came first: had one opened a tab, it would be before these two.
+      expect(tabsOpened).toHaveLength(2);
+      expect(tabsOpened[0]).toBe(room);
+      expect(tabsOpened[1]).toBe(again);
+      expect(foreign.requests).toEqual([]);
+    } finally {
+      context.off('page', onTab);
     }
-    expect(browser.context.pages()).toHaveLength(tabsBefore);
-
-    // The page's legitimate button: a real click creates the room and opens it.
-    const opened = nextTab(browser.context);
-    await page.meetButton.click();
-    const room = await opened;
-    expect(room.url()).toMatch(new RegExp(`^${stack.emulators.google.meetBaseUrl}/[a-z]{3}-[a-z]{4}-[a-z]{3}$`));
-    await room.close();
-    await eventually(async () => (await page.buttonText()).includes('Open Meet'), 'the button to read "Open Meet"');
-    await page.header.screenshot({ path: `${SHOTS_DIR}/hostile-page-button-still-works.png` });
-
-    // Now meet.open opens that stored room, still not the URL the page passed.
-    const reopened = nextTab(browser.context);
-    expect(await world.ask('meet.open', { sessionId: sessions.own, url: `${foreign.url}/phish` })).toEqual({ value: { ok: true } });
-    const again = await reopened;
-    expect(again.url()).toBe(room.url());
-    await again.close();
-    expect(foreign.requests).toEqual([]);
   });
 
-  it('cannot read or write extension storage: the backend URL stays, and no token reaches a foreign server', async () => {
-    const settingsBefore = await browser.evaluate(() => chrome.storage.local.get(['backendUrl', 'authorizationEndpoint']), undefined);
+  test('cannot read or write extension storage: the backend URL stays, and no token reaches a foreign server', async ({ extension }) => {
+    const settingsBefore = await extension.evaluate(() => chrome.storage.local.get(['backendUrl', 'authorizationEndpoint']), undefined);
     const write = await world.evaluate(
       (url) => chrome.storage.local.set({ backendUrl: url, authorizationEndpoint: `${url}/o/oauth2/v2/auth` }),
       foreign.url,
@@ -173,31 +214,34 @@ describe('a hostile session page (code in the content script’s world) against 
     // The backend token lives in storage.session: closed to content scripts as well.
     expect(await world.evaluate(() => chrome.storage.local.get(null), undefined)).toHaveProperty('threw');
     expect(await world.evaluate(() => chrome.storage.session.get(null), undefined)).toHaveProperty('threw');
-    expect(await browser.evaluate(() => chrome.storage.local.get(['backendUrl', 'authorizationEndpoint']), undefined)).toEqual(
+    expect(await extension.evaluate(() => chrome.storage.local.get(['backendUrl', 'authorizationEndpoint']), undefined)).toEqual(
       settingsBefore,
     );
 
     // Everything that sends tokens still goes to the configured backend: the button's checks, the panel's list.
     expect(await world.ask('meet.canUse')).toEqual({ value: { ok: true, value: { canUse: true } } });
     await page.page.reload();
-    await page.meetButton.waitFor({ state: 'visible' });
-    expect(await page.buttonText()).toContain('Open Meet');
+    await expect(page.meetButton).toBeVisible();
+    await expect(page.meetButton).toContainText('Open Meet');
     await panel.page.reload();
-    await panel.card('Grace Hopper').waitFor();
+    await expect(panel.card('Grace Hopper')).toBeVisible();
     await panel.page.screenshot({ path: `${SHOTS_DIR}/hostile-page-side-panel-after.png` });
     expect(foreign.requests).toEqual([]);
   });
 
-  it('drops the sign-in session when an admin changes the backend URL: its token never goes to the new backend', async () => {
-    const { auth } = await browser.evaluate(() => chrome.storage.session.get('auth'), undefined);
+  test('drops the sign-in session when an admin changes the backend URL: its token never goes to the new backend', async ({ extension }) => {
+    const { auth } = await extension.evaluate(() => chrome.storage.session.get('auth'), undefined);
     const token = (auth as { session: { token: string } }).session.token;
     // The options page (an extension page) may change it; the session issued by the old backend must not follow.
-    await browser.evaluate((url) => chrome.storage.local.set({ backendUrl: url }), foreign.url);
-    await eventually(() => foreign.requests.length > 0, 'the extension to sign in to the new backend');
+    await extension.evaluate((url) => chrome.storage.local.set({ backendUrl: url }), foreign.url);
+    await expect
+      .poll(() => foreign.requests.map((request) => request.path), { message: 'the extension to sign in to the new backend' })
+      .toContain('/api/auth/session');
+    // The new backend refused the sign-in: the reloaded panel finds the solver signed out.
     await panel.page.reload();
-    await panel.signInButton.waitFor();
+    await expect(panel.signInButton).toBeVisible();
+    await expect(panel.accountName).toHaveCount(0);
     await panel.page.screenshot({ path: `${SHOTS_DIR}/hostile-page-side-panel-backend-changed.png` });
-    expect(foreign.requests.map((request) => request.path)).toContain('/api/auth/session');
     expect(foreign.requests.filter((request) => request.authorization?.includes(token) || request.body.includes(token))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { CDPSession, Page } from 'playwright-core';
+import type { CDPSession, Page } from '@playwright/test';
 
 /** What code run in the content script's world gave back: its value, or what it threw. */
 export type WorldResult<R> = { value: R } | { threw: string };
