@@ -20,6 +20,8 @@ import { endSession } from '../sessions/session-end.ts';
 import { endedUnknownAt, lockSessionId, rememberEnded } from '../sessions/session-tombstones.ts';
 import { upsertSession, type UpsertOutcome } from '../sessions/session-upsert.ts';
 import { upsertSolver, type SolverUpsertOutcome } from '../solvers/solver-upsert.ts';
+import { createRateLimiter } from '../rate-limit/rate-limiter.ts';
+import { createBoundedPull } from './bounded-pull.ts';
 import { HostApiError, type SavvySolveApi } from './savvysolve-api.ts';
 
 /** How far ahead of this server's clock a host time may be (the Standard Webhooks tolerance). */
@@ -152,7 +154,7 @@ export function createHostSync(deps: HostSyncDeps) {
    * missed). False when the app is not configured, does not know it, or names a solver we do not know.
    * @throws ApiError 503 when the app is down, slow or answers nonsense (nothing stored).
    */
-  async function pullSession(sessionId: string): Promise<boolean> {
+  async function pullOne(sessionId: string): Promise<boolean> {
     if (!deps.api) return false;
     let data: SessionUpserted | undefined;
     try {
@@ -182,6 +184,12 @@ export function createHostSync(deps: HostSyncDeps) {
     deps.log.info('pulled a session from the SavvySolve app', { sessionId });
     return true;
   }
+
+  /**
+   * `pullOne` bounded (backend/host/bounded-pull.ts): for a solver the Meet policy allows, once per id in flight,
+   * not again within 60 s for an unknown id, within the solver's budget. @throws ApiError 429 over the budget.
+   */
+  const pullSession = createBoundedPull(pullOne, createRateLimiter(deps.db));
 
   return { receive, pullSession };
 }
