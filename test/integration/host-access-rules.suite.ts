@@ -195,6 +195,40 @@ export function describeHostAccessRules(database: DatabaseChoice) {
       });
     });
 
+    describe('names', () => {
+      it.each([
+        ['a right-to-left override', '\u202E'],
+        ['a zero-width space', '\u200B'],
+        ['a zero-width joiner', '\u200D'],
+        ['a first-strong isolate', '\u2068'],
+      ])('refuses %s in a name from the host and from the admin API, with 400 naming the field', async (_case, character) => {
+        const { solver } = await newSolver('names');
+        const before = await counts();
+        const renamed = await send('solver.upserted', { ...solver, name: `Ada${character}Lovelace` });
+        expect(renamed.status).toBe(400);
+        expect(renamed.body.error.message).toMatch(/^data\.name: name must not contain invisible format characters/);
+        const customer = await send('session.upserted', upserted(solver.email, { customerName: `Grace${character} Hopper` }));
+        expect(customer.status).toBe(400);
+        expect(customer.body.error.message).toMatch(/^data\.customerName: customerName must not contain invisible format characters/);
+        const admin = await stack.api.call('POST', '/api/admin/sessions', {
+          json: { solverEmail: solver.email, customerName: `${character}Grace`, customerPhone: '+14155550123' },
+          token: ADMIN_TOKEN,
+        });
+        expect(admin.status).toBe(400);
+        expect(admin.body.error.message).toMatch(/customerName: customerName must not contain invisible format characters/);
+        expect(await counts()).toEqual(before);
+        expect((await solverRow(solver.email)).name).toBe(solver.name);
+      });
+
+      it('still accepts names in any script', async () => {
+        const { solver } = await newSolver('scripts');
+        for (const name of ['Zoë Ñúñez', '李小龍', 'محمد علي', 'Ólafur Arnalds']) {
+          expect((await send('solver.upserted', { ...solver, name })).status).toBe(200);
+          expect((await solverRow(solver.email)).name).toBe(name);
+        }
+      });
+    });
+
     describe('audit of host changes', () => {
       it('records every field one event changed: a reassignment and a phone change both', async () => {
         const [{ solver: ada }, { solver: bob }] = [await newSolver('audit-a'), await newSolver('audit-b')];
