@@ -61,6 +61,7 @@ export function createAdminService(deps: AdminServiceDeps) {
       const solver = await deps.db.transaction(async (tx) => {
         const updated = await updateSolverRow(tx, id, input);
         if (!updated) throw new ApiError(404, ERROR_CODES.notFound, 'Solver not found');
+        if (updated.revoked) await deps.realtime.revokeTokens(tx, { solverId: id });
         await recordAudit(tx, {
           action: 'solver.updated',
           actor: ADMIN,
@@ -71,6 +72,7 @@ export function createAdminService(deps: AdminServiceDeps) {
       });
       // After the commit: a read racing the transaction must not cache the old row again.
       deps.onSolverChanged?.(id);
+      deps.queue.wake(['realtime.revoke-tokens']);
       return solver;
     } catch (error) {
       throw solverConflict(error, input);

@@ -53,7 +53,7 @@ export type HostSync = ReturnType<typeof createHostSync>;
  */
 export function createHostSync(deps: HostSyncDeps) {
   const now = deps.now ?? (() => new Date());
-  const wake = () => deps.effects.queue.wake(SESSION_CHANGE_JOBS);
+  const wake = () => deps.effects.queue.wake([...SESSION_CHANGE_JOBS, 'realtime.revoke-tokens']);
 
   /** The solver a session names, by login email. @throws ApiError 409 while the host has not told us of them. */
   async function solverIdFor(tx: Transaction, email: string): Promise<string> {
@@ -137,6 +137,7 @@ export function createHostSync(deps: HostSyncDeps) {
       if (type === 'solver.upserted') {
         const solver = await upsertSolver(tx, data as SolverUpserted, HOST_ACTOR, timestamp, 'data.');
         if (solver.outcome === 'updated') changedSolver = solver.id;
+        if (solver.revoked) await deps.effects.realtime.revokeTokens(tx, { solverId: solver.id });
         result = solver.outcome;
       } else if (type === 'session.upserted') result = await applySession(tx, data as SessionUpserted, HOST_ACTOR);
       else result = await applyEnded(tx, data as SessionEnded);

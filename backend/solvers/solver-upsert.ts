@@ -9,6 +9,8 @@ import type { SolverRow } from './solver-store.ts';
 import { solverConflict } from './solver-conflict.ts';
 
 export type SolverUpsertOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
+/** `revoked`: a permission was taken away (tokens revoked); revoke the realtime tokens too, in the same transaction. */
+export type SolverUpsertResult = { id: string; outcome: SolverUpsertOutcome; revoked?: boolean };
 
 /**
  * Creates or updates the solver with this login email (the host's key for solvers) in the caller's transaction.
@@ -24,7 +26,7 @@ export async function upsertSolver(
   actor: string,
   occurredAt?: Date,
   prefix = '',
-): Promise<{ id: string; outcome: SolverUpsertOutcome }> {
+): Promise<SolverUpsertResult> {
   try {
     return await upsert(tx, input, actor, occurredAt);
   } catch (error) {
@@ -37,7 +39,7 @@ async function upsert(
   input: CreateSolverRequest & { disabled?: boolean },
   actor: string,
   occurredAt: Date | undefined,
-): Promise<{ id: string; outcome: SolverUpsertOutcome }> {
+): Promise<SolverUpsertResult> {
   const googleEmail = input.googleEmail ?? null;
   const disabledNow = input.disabled === true;
   const [created] = await tx
@@ -86,14 +88,14 @@ async function upsert(
       solverId: current.id,
       details: { disabledBy: current.disabledBy ?? ADMIN_ACTOR, rule: 'only an admin enables a solver an admin disabled' },
     });
-  if (changed.length === 0) return { id: current.id, outcome: 'unchanged' };
+  if (changed.length === 0) return { id: current.id, outcome: 'unchanged', revoked };
   await recordAudit(tx, {
     action: 'solver.updated',
     actor,
     solverId: current.id,
     details: { fields: changed, tokensRevoked: revoked, ...(older ? { fromOlderEvent: true } : {}) },
   });
-  return { id: current.id, outcome: 'updated' };
+  return { id: current.id, outcome: 'updated', revoked };
 }
 
 const SOLVER_FIELDS = ['name', 'employment', 'googleEmail', 'disabled'] as const;
