@@ -187,6 +187,11 @@ export const meetSpaces = pgTable(
     meetingCode: varchar('meeting_code', { length: 32 }).notNull(),
     /** `spaces/{id}`, once resolved. */
     spaceName: varchar('space_name', { length: 128 }),
+    /**
+     * The Google user who owns the space, whom the Meet API acts as for access, polling and retirement: the Calendar
+     * event's organizer (the session's calendar) or the solver who captured the room. A reassignment does not move it.
+     */
+    ownerEmail: varchar('owner_email', { length: 255 }),
     accessState: meetAccessStateEnum('access_state').notNull().default('pending'),
     accessType: varchar('access_type', { length: 16 }),
     accessProblem: text('access_problem'),

@@ -141,9 +141,14 @@ export function createMeetService(deps: MeetServiceDeps) {
     const session = await loadOwnSession(solver.id, sessionId);
     if (session.meetLink) return existing(session.meetLink);
     authorizeMeetAction(solver, 'capture', session);
-    if (!(await links.store(sessionId, { meetLink, source: 'captured' }))) {
-      return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
-    }
+    const stored = await links.storeCaptured(sessionId, meetLink);
+    if (stored === 'taken')
+      throw new ApiError(
+        409,
+        ERROR_CODES.conflict,
+        'This Meet room is already the call of another session; open a new room (meet.google.com/new) for this customer.',
+      );
+    if (stored === 'raced') return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
     deps.fanout.fanOutSoon(sessionId);
     return { success: true, meetLink, isExisting: false, usedFallback: false };
   }

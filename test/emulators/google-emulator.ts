@@ -152,6 +152,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       join: meet.join,
       leave: meet.leave,
       endCall: meet.endCall,
+      openRoom: (owner, meetingCode) => meet.openRoom(owner, meetingCode),
     },
     googleAccountIdFor: googleUserId,
     get meetBaseUrl() {
