@@ -14,6 +14,11 @@ export const toSolver = (row: SolverRow): Solver => ({
   employment: row.employment,
   googleEmail: row.googleEmail,
   disabled: row.disabled,
+});
+
+/** A solver as the admin sees it: also who disabled them (`admin` or `savvysolve`) and when. */
+export const toAdminSolver = (row: SolverRow): Solver => ({
+  ...toSolver(row),
   disabledBy: row.disabledBy,
   disabledAt: row.disabledAt?.toISOString() ?? null,
 });
