@@ -112,7 +112,8 @@ export function createHostSync(deps: HostSyncDeps) {
   /**
    * Applies one verified event inside a transaction that also records its `webhook-id`: the same id again is a
    * `duplicate`, applied once. An unknown type is `ignored` (a newer host must never break us).
-   * @throws ApiError 400 naming the field of invalid data (nothing stored); 409 for a session of an unknown solver.
+   * @throws ApiError 400 naming the field of invalid data or of a time over 5 minutes ahead (nothing stored); 409 for
+   *   a session of an unknown solver.
    */
   async function receive(webhookId: string, envelope: WebhookEnvelope): Promise<ReceiveOutcome> {
     // Own properties only: `__proto__` or `constructor` are unknown types, not the object's internals.
