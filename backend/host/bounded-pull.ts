@@ -42,15 +42,13 @@ export function createBoundedPull(pull: PullOne, limiter: RateLimiter, now: () =
     if (knownUnknown(sessionId)) return false;
     const running = inFlight.get(sessionId);
     if (running) return running;
-    await limiter.hit(`session-pull:${solver.id}`, PULL_BUDGET, 'sessions asked of the SavvySolve app');
-    const again = inFlight.get(sessionId); // another caller started it while we counted
-    if (again) return again;
-    const pulled = pull(sessionId)
-      .then((stored) => {
-        if (!stored) rememberUnknown(sessionId);
-        return stored;
-      })
-      .finally(() => inFlight.delete(sessionId));
+    // In flight from the first moment, budget check included: concurrent callers join it and count nothing.
+    const pulled = (async () => {
+      await limiter.hit(`session-pull:${solver.id}`, PULL_BUDGET, 'sessions asked of the SavvySolve app');
+      const stored = await pull(sessionId);
+      if (!stored) rememberUnknown(sessionId);
+      return stored;
+    })().finally(() => inFlight.delete(sessionId));
     inFlight.set(sessionId, pulled);
     return pulled;
   };
