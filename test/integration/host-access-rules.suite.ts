@@ -188,6 +188,21 @@ export function describeHostAccessRules(database: DatabaseChoice) {
       });
     });
 
+    describe('session.ended racing an older session.upserted', () => {
+      it('never leaves the session active, whichever transaction goes first', async () => {
+        const { solver } = await newSolver('race');
+        const ids = Array.from({ length: 10 }, () => randomUUID());
+        const answers = await Promise.all(
+          ids.flatMap((sessionId) => [
+            send('session.ended', { sessionId, occurredAt: iso(-1) }),
+            send('session.upserted', upserted(solver.email, { sessionId, occurredAt: iso(-2) })),
+          ]),
+        );
+        expect(answers.every((answer) => answer.status === 200)).toBe(true);
+        for (const sessionId of ids) expect((await sessionRow(sessionId))?.status ?? 'never created').not.toBe('active');
+      });
+    });
+
     describe('event types', () => {
       it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('ignores the type %s with a 2xx', async (type) => {
         const result = await send(type, { sessionId: randomUUID() });
