@@ -116,5 +116,14 @@ export function describeMeetSpaceOwnership(database: DatabaseChoice) {
       expect((await capture(first.sessionId, room, ADA.email)).body).toMatchObject({ isExisting: true });
       expect(smsTo(second.customerPhone)).toHaveLength(0);
     });
+
+    it('gives a room captured by two sessions at once to exactly one of them', async () => {
+      const [first, second] = [await fallenBack(ADA.email), await fallenBack(BOB.email)];
+      const room = openedBy(ADA.email);
+      const answers = await Promise.all([capture(first.sessionId, room, ADA.email), capture(second.sessionId, room, BOB.email)]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+      const holders = [await sessionRow(first.sessionId), await sessionRow(second.sessionId)].filter((row) => row.meetLink === room);
+      expect(holders).toHaveLength(1);
+    });
   });
 }
