@@ -21,6 +21,8 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   sessions end <session-id>
   sessions import <sessions.csv>  CSV header: sessionId,solverEmail,customerName,customerPhone[,status]
                                   (status: active, the default, or ended)
+  policy --format json|admin-console|reg|mobileconfig …
+                                  Chrome policy files for the extension (npm run admin -- policy --help)
 
 Imports are idempotent (solvers keyed by email, sessions by id): each row prints created, updated, unchanged or
 refused (with the reason and its line), then a summary; a refused row does not stop the others.
