@@ -105,9 +105,10 @@ describe('loadConfig', () => {
   });
 
   it('reads the SavvySolve connection, phone region and channel templates', () => {
-    const secret = `whsec_${Buffer.from('one').toString('base64')}`;
+    const secret = `whsec_${Buffer.from('one-secret-of-24-bytes!!').toString('base64')}`;
+    const second = `whsec_${Buffer.from('two-secret-of-24-bytes!!').toString('base64')}`;
     const config = loadConfig({
-      SAVVYSOLVE_WEBHOOK_SECRET: `${secret}, whsec_dHdv`,
+      SAVVYSOLVE_WEBHOOK_SECRET: `${secret}, ${second}`,
       SAVVYSOLVE_API_URL: 'https://app.savvysolve.test/api/',
       SAVVYSOLVE_API_TOKEN: 'token',
       SAVVYSOLVE_EVENTS_URL: 'https://app.savvysolve.test/hooks/meet',
@@ -115,13 +116,32 @@ describe('loadConfig', () => {
       ABLY_SESSION_CHANNEL: 'support:{sessionId}:chat',
     });
     expect(config.host).toEqual({
-      webhookSecrets: [secret, 'whsec_dHdv'],
+      webhookSecrets: [secret, second],
       api: { url: 'https://app.savvysolve.test/api', token: 'token' },
       eventsUrl: 'https://app.savvysolve.test/hooks/meet',
     });
     expect(config.defaultPhoneRegion).toBe('GB');
     expect(config.channels).toEqual({ session: 'support:{sessionId}:chat', solver: 'solver:{solverId}' });
     expect(loadConfig({}).host).toEqual({ webhookSecrets: [], api: undefined, eventsUrl: undefined });
+  });
+
+  it('refuses a webhook secret under 24 bytes (Standard Webhooks: 24–64), naming the variable but not the secret', () => {
+    const short = `whsec_${Buffer.from('x').toString('base64')}`;
+    const almost = `whsec_${Buffer.alloc(23, 7).toString('base64')}`;
+    for (const secret of [short, almost]) {
+      let error: unknown;
+      try {
+        loadConfig({ SAVVYSOLVE_WEBHOOK_SECRET: secret });
+      } catch (caught) {
+        error = caught;
+      }
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/SAVVYSOLVE_WEBHOOK_SECRET\.0: each secret must hold at least 24 random bytes/);
+      expect(problems).not.toContain(secret);
+    }
+    expect(loadConfig({ SAVVYSOLVE_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}` }).host.webhookSecrets).toHaveLength(
+      1,
+    );
   });
 
   it('names each bad SavvySolve, region or channel variable without echoing secrets', () => {

@@ -46,9 +46,21 @@ const serviceAccountKey = optionalText.transform((value, ctx) => {
   }
 });
 
+/** The shortest Standard Webhooks secret accepted, in decoded bytes. */
+export const MIN_WEBHOOK_SECRET_BYTES = 24;
+
 // Standard Webhooks secrets: `whsec_` + base64; several, comma-separated, during a rotation (the first signs).
 const webhookSecrets = list.pipe(
-  z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+=*$/, 'each secret must look like whsec_<base64> (comma-separated during a rotation)')),
+  z.array(
+    z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+=*$/, 'each secret must look like whsec_<base64> (comma-separated during a rotation)')
+      // The Standard Webhooks specification: 24 to 64 random bytes. A shorter key can be guessed.
+      .refine(
+        (secret) => Buffer.from(secret.slice('whsec_'.length), 'base64').length >= MIN_WEBHOOK_SECRET_BYTES,
+        `each secret must hold at least ${MIN_WEBHOOK_SECRET_BYTES} random bytes; make one with: echo whsec_$(openssl rand -base64 32)`,
+      ),
+  ),
 );
 
 /** A channel-name template holding `placeholder`, e.g. `session:{sessionId}`. */

@@ -25,10 +25,11 @@ import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
 import { createLinkFanout } from './meet/link-fanout.ts';
 import { createMeetService } from './meet/service.ts';
-import { createAblyPublisher, createAblyTokenMinter } from './realtime/ably-publisher.ts';
+import { createAblyPublisher, createAblyTokenMinter, createAblyTokenRevoker } from './realtime/ably-publisher.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRealtimeOutbox } from './realtime/outbox.ts';
 import { createPublishWorker } from './realtime/publish-worker.ts';
+import { createRevokeWorker } from './realtime/revoke-worker.ts';
 import { createSessionViews } from './sessions/session-views.ts';
 import { createSolverCache } from './solvers/solver-cache.ts';
 import type { CarrierRetryOptions } from './sms/delivery-status.ts';
@@ -143,6 +144,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   if (options.workers ?? config.jobWorkers) {
     await smsFeature.work();
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
+    if (config.ably) await queue.work('realtime.revoke-tokens', createRevokeWorker(createAblyTokenRevoker(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
     await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
     if (meetSpaces) {

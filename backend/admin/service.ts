@@ -19,7 +19,14 @@ import { endSession as endSessionFlow } from '../sessions/session-end.ts';
 import { upsertSession as storeSession, type UpsertOutcome } from '../sessions/session-upsert.ts';
 import type { SessionViews } from '../sessions/session-views.ts';
 import { solverConflict } from '../solvers/solver-conflict.ts';
-import { findSolverByEmail, findSolverById, insertSolver, listSolverRows, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
+import {
+  findSolverByEmail,
+  findSolverById,
+  insertSolver,
+  listSolverRows,
+  toAdminSolver,
+  updateSolverRow,
+} from '../solvers/solver-store.ts';
 
 const ADMIN = 'admin';
 const emailTaken = (email: string) => new ApiError(409, ERROR_CODES.conflict, `A solver with email ${email} already exists.`);
@@ -49,7 +56,7 @@ export function createAdminService(deps: AdminServiceDeps) {
         const row = await insertSolver(tx, input);
         if (!row) throw emailTaken(input.email);
         await recordAudit(tx, { action: 'solver.created', actor: ADMIN, solverId: row.id, details: { employment: row.employment } });
-        return toSolver(row);
+        return toAdminSolver(row);
       });
     } catch (error) {
       throw solverConflict(error, input);
@@ -61,16 +68,18 @@ export function createAdminService(deps: AdminServiceDeps) {
       const solver = await deps.db.transaction(async (tx) => {
         const updated = await updateSolverRow(tx, id, input);
         if (!updated) throw new ApiError(404, ERROR_CODES.notFound, 'Solver not found');
+        if (updated.revoked) await deps.realtime.revokeTokens(tx, { solverId: id });
         await recordAudit(tx, {
           action: 'solver.updated',
           actor: ADMIN,
           solverId: id,
           details: { fields: Object.keys(input), tokensRevoked: updated.revoked },
         });
-        return toSolver(updated.row);
+        return toAdminSolver(updated.row);
       });
       // After the commit: a read racing the transaction must not cache the old row again.
       deps.onSolverChanged?.(id);
+      deps.queue.wake(['realtime.revoke-tokens']);
       return solver;
     } catch (error) {
       throw solverConflict(error, input);
@@ -117,7 +126,7 @@ export function createAdminService(deps: AdminServiceDeps) {
     return getSession(id);
   }
 
-  const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toSolver);
+  const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toAdminSolver);
   const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => deps.views.listForAdmin(filter);
 
   return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession };

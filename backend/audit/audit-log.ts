@@ -23,7 +23,8 @@ export type AuditAction =
   | 'host_event.refused'
   | 'host_event.failed'
   | 'solver.created'
-  | 'solver.updated';
+  | 'solver.updated'
+  | 'solver.enable_refused';
 
 export type AuditEntry = {
   action: AuditAction;

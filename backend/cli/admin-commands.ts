@@ -41,7 +41,7 @@ const solverRows = (solvers: Solver[]) =>
       email: solver.email,
       employment: solver.employment,
       'google email': solver.googleEmail,
-      state: solver.disabled ? 'disabled' : 'enabled',
+      state: solver.disabled ? `disabled by ${solver.disabledBy ?? 'admin'}` : 'enabled',
     })),
     ['id', 'name', 'email', 'employment', 'google email', 'state'],
   );

@@ -51,15 +51,16 @@ try {
   const database = await openDatabase(config.database);
   const queue = await startJobQueue(database, log);
   try {
+    const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
     const admin = createAdminService({
       db: database.db,
       queue,
-      realtime: createRealtimeOutbox(queue, Boolean(config.ably), config.channels),
+      realtime,
       hostEvents: createHostEventOutbox(queue, Boolean(config.host.eventsUrl)),
       views: createSessionViews(database.db, { customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes }),
       defaultPhoneRegion: config.defaultPhoneRegion,
     });
-    console.log(await runAdminCommand(admin, positionals, values, { db: database.db }));
+    console.log(await runAdminCommand(admin, positionals, values, { db: database.db, realtime }));
   } finally {
     await queue.stop();
     await database.close();

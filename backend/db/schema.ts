@@ -29,6 +29,9 @@ export const solvers = pgTable(
     googleEmail: varchar('google_email', { length: 255 }),
     /** A disabled solver can neither sign in nor use a token issued before. */
     disabled: boolean('disabled').notNull().default(false),
+    /** Who disabled them (audit actor: `admin`, `savvysolve`); only an admin re-enables a solver an admin disabled. */
+    disabledBy: varchar('disabled_by', { length: 64 }),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
     /** The solver's Google account id (tokeninfo `sub`, learnt at sign-in): `users/{id}` among Meet participants. */
     googleAccountId: varchar('google_account_id', { length: 64 }),
     /** Bumped when a permission is taken away: session tokens carry it, and an older one is refused (revocation). */
@@ -162,6 +165,17 @@ export const webhookReceipts = pgTable('webhook_receipts', {
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Tombstones: `session.ended` for a session id this backend never stored. An older `session.upserted` arriving
+ * later must not create it (backend/sessions/session-tombstones.ts); removed by housekeeping after 30 days.
+ */
+export const endedSessionIds = pgTable('ended_session_ids', {
+  sessionId: uuid('session_id').primaryKey(),
+  /** The event's `occurredAt`. */
+  endedAt: timestamp('ended_at', { withTimezone: true }).notNull(),
+  createdAt: createdAt(),
+});
+
 /** Outbound events to the host, one row per event: its id is the `webhook-id` of every attempt. */
 export const hostEvents = pgTable(
   'host_events',
@@ -197,6 +211,11 @@ export const meetSpaces = pgTable(
     meetingCode: varchar('meeting_code', { length: 32 }).notNull(),
     /** `spaces/{id}`, once resolved. */
     spaceName: varchar('space_name', { length: 128 }),
+    /**
+     * The Google user who owns the space, whom the Meet API acts as for access, polling and retirement: the Calendar
+     * event's organizer (the session's calendar) or the solver who captured the room. A reassignment does not move it.
+     */
+    ownerEmail: varchar('owner_email', { length: 255 }),
     accessState: meetAccessStateEnum('access_state').notNull().default('pending'),
     accessType: varchar('access_type', { length: 16 }),
     accessProblem: text('access_problem'),
@@ -224,6 +243,7 @@ export const schema = {
   auditEvents,
   rateLimits,
   webhookReceipts,
+  endedSessionIds,
   hostEvents,
   meetSpaces,
 };

@@ -16,6 +16,8 @@ import type { Logger } from '../logger.ts';
 export type JobPayloads = {
   'sms.send': { deliveryId: string };
   'realtime.publish': { channel: string; name: string; data: Record<string, unknown> };
+  /** `clientId`: the solver's realtime client id (their channel name). */
+  'realtime.revoke-tokens': { clientId: string };
   'calendar.end-event': { sessionId: string };
   'calendar.discard-event': { sessionId: string };
   'host.deliver': { eventId: string };
@@ -31,6 +33,8 @@ export type JobName = keyof JobPayloads;
 const QUEUES: Record<JobName, QueueOptions> = {
   'sms.send': { retryLimit: 8, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
   'realtime.publish': { retryLimit: 8, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 60 },
+  // Past ~10 minutes a revocation changes nothing: the tokens have expired and their renewal is refused.
+  'realtime.revoke-tokens': { retryLimit: 6, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 30 },
   'calendar.end-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
   'calendar.discard-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
   // About a day of retries (hourly at most): a host that is down for hours still gets every event.

@@ -45,7 +45,7 @@ const factsOf = (space: typeof meetSpaces.$inferSelect): AttendanceFacts => ({
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
  * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
  * duplicated job polls nothing twice. Stops at the session's end, after 4 hours, or when the Meet scopes are not
- * granted. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
+ * granted or the room is not the owner's. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
   const now = deps.now ?? (() => new Date());
@@ -64,7 +64,7 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
       } catch (error) {
         failure = diagnoseMeetError(error);
         deps.log.warn('attendance poll failed', { sessionId, kind: failure.kind });
-        stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_found';
+        stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_owner' || failure.kind === 'not_found';
       }
     }
     const before = factsOf(space);

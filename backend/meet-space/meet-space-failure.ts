@@ -1,7 +1,7 @@
 import { DelegationFailure } from '../google/delegation-failure.ts';
 
 export type MeetSpaceFailureKind =
-  'api_disabled' | 'scope_not_granted' | 'not_found' | 'rate_limited' | 'unavailable' | 'timeout' | 'rejected';
+  'api_disabled' | 'scope_not_granted' | 'not_owner' | 'not_found' | 'rate_limited' | 'unavailable' | 'timeout' | 'rejected';
 
 /** A Meet REST API failure, with the reason in words a solver understands (never a token or key). */
 export class MeetSpaceFailure extends Error {
@@ -44,6 +44,13 @@ export function diagnoseMeetError(error: unknown): MeetSpaceFailure {
     return new MeetSpaceFailure(
       'api_disabled',
       'the Google Meet REST API is not enabled in the Google Cloud project of SavvySolve Meet (your admin can enable it in the Cloud console)',
+    );
+  }
+  // The token was minted and carries the scopes, yet Google refuses: the account acted as does not own the room.
+  if (status === 403 && !reasons.includes('ACCESS_TOKEN_SCOPE_INSUFFICIENT') && /does not have permission/i.test(text)) {
+    return new MeetSpaceFailure(
+      'not_owner',
+      'this Meet room belongs to another Google account than the one SavvySolve Meet acts as, so its settings cannot be changed (open the room with your Workspace account)',
     );
   }
   if (oauthError === 'unauthorized_client' || /unauthorized_client/.test(text) || apiStatus === 'PERMISSION_DENIED' || status === 403) {

@@ -53,6 +53,16 @@ export function createLinkFanout(deps: {
     return sms.skipped ? 'skipped' : 'queued';
   }
 
+  /**
+   * Who owns the room behind a just-stored link: the calendar the event was made on, else (a captured room) the
+   * solver who captured it — the session's solver in the transaction that claims the fresh link.
+   */
+  async function spaceOwner(tx: Transaction, session: SessionRow): Promise<string | null> {
+    if (session.calendarId) return session.calendarId;
+    const [solver] = await tx.select({ googleEmail: solvers.googleEmail }).from(solvers).where(eq(solvers.id, session.solverId));
+    return solver?.googleEmail ?? null;
+  }
+
   /** Stage 1 for one session if it is still pending; false when there was nothing (left) to do. */
   async function fanOut(sessionId: string): Promise<boolean> {
     const done = await deps.db.transaction(async (tx) => {
@@ -66,7 +76,10 @@ export function createLinkFanout(deps: {
       const meetingCode = deps.spaceControl ? meetingCodeOf(meetLink) : undefined;
       let sms: string;
       if (meetingCode) {
-        await tx.insert(meetSpaces).values({ sessionId, meetingCode }).onConflictDoNothing();
+        await tx
+          .insert(meetSpaces)
+          .values({ sessionId, meetingCode, ownerEmail: await spaceOwner(tx, claimed) })
+          .onConflictDoNothing();
         await tx.update(sessions).set({ notifyPending: true }).where(eq(sessions.id, sessionId));
         await deps.queue.enqueue(tx, 'meet.space-setup', { sessionId });
         sms = 'after the Meet access step';

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { sessions } from '../db/schema.ts';
 
@@ -25,6 +25,35 @@ export function createLinkStore(deps: { db: Database }) {
         .where(and(eq(sessions.id, sessionId), isNull(sessions.meetLink)))
         .returning({ id: sessions.id });
       return updated.length > 0;
+    },
+
+    /**
+     * Stores a captured room unless another session already has it as its link (`taken`: two customers would be
+     * texted into one call). Captures of one room are serialised by an advisory lock on the link.
+     */
+    async storeCaptured(sessionId: string, meetLink: string): Promise<'stored' | 'raced' | 'taken'> {
+      return deps.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${meetLink}, 0))`);
+        const [other] = await tx
+          .select({ id: sessions.id })
+          .from(sessions)
+          .where(and(eq(sessions.meetLink, meetLink), ne(sessions.id, sessionId)))
+          .limit(1);
+        if (other) return 'taken';
+        const updated = await tx
+          .update(sessions)
+          .set({
+            meetLink,
+            meetLinkSource: 'captured',
+            meetLinkCreatedAt: sql`now()`,
+            calendarEventId: null,
+            calendarId: null,
+            fanoutPending: true,
+          })
+          .where(and(eq(sessions.id, sessionId), isNull(sessions.meetLink)))
+          .returning({ id: sessions.id });
+        return updated.length > 0 ? 'stored' : 'raced';
+      });
     },
   };
 }

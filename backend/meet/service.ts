@@ -39,7 +39,7 @@ export type MeetServiceDeps = {
    * Asks the SavvySolve app about a session this backend does not know and stores it; false when it is unknown
    * there too (or the app is not configured). May throw ApiError 503 when the app cannot be asked.
    */
-  pullSession?: (sessionId: string) => Promise<boolean>;
+  pullSession?: (sessionId: string, solver: SolverRow) => Promise<boolean>;
   log: Logger;
   now?: () => Date;
   eventDurationMinutes?: number;
@@ -76,7 +76,7 @@ export function createMeetService(deps: MeetServiceDeps) {
 
   async function createLink(solver: SolverRow, sessionId: string): Promise<CreateMeetLinkResponse> {
     authorizeSolver(solver);
-    const session = await loadOwnSession(solver.id, sessionId, { pull: true });
+    const session = await loadOwnSession(solver.id, sessionId, { pullFor: solver });
     if (session.meetLink) return existing(session.meetLink);
     authorizeMeetAction(solver, 'create', session);
 
@@ -87,10 +87,14 @@ export function createMeetService(deps: MeetServiceDeps) {
     return created;
   }
 
-  /** The solver's own session; with `pull`, one unknown here is asked of the SavvySolve app first (webhooks missed it). */
-  async function loadOwnSession(solverId: string, sessionId: string, { pull = false } = {}): Promise<typeof sessions.$inferSelect> {
+  /** The solver's own session; with `pullFor`, one unknown here is asked of the SavvySolve app first (webhooks missed it). */
+  async function loadOwnSession(
+    solverId: string,
+    sessionId: string,
+    { pullFor }: { pullFor?: SolverRow } = {},
+  ): Promise<typeof sessions.$inferSelect> {
     const [session] = await deps.db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
-    if (!session && pull && deps.pullSession && (await deps.pullSession(sessionId))) return loadOwnSession(solverId, sessionId);
+    if (!session && pullFor && deps.pullSession && (await deps.pullSession(sessionId, pullFor))) return loadOwnSession(solverId, sessionId);
     // Another solver's session answers exactly like a missing one.
     if (!session || session.solverId !== solverId) throw new ApiError(404, ERROR_CODES.notFound, SESSION_NOT_FOUND);
     return session;
@@ -140,9 +144,14 @@ export function createMeetService(deps: MeetServiceDeps) {
     const session = await loadOwnSession(solver.id, sessionId);
     if (session.meetLink) return existing(session.meetLink);
     authorizeMeetAction(solver, 'capture', session);
-    if (!(await links.store(sessionId, { meetLink, source: 'captured' }))) {
-      return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
-    }
+    const stored = await links.storeCaptured(sessionId, meetLink);
+    if (stored === 'taken')
+      throw new ApiError(
+        409,
+        ERROR_CODES.conflict,
+        'This Meet room is already the call of another session; open a new room (meet.google.com/new) for this customer.',
+      );
+    if (stored === 'raced') return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
     deps.fanout.fanOutSoon(sessionId);
     return { success: true, meetLink, isExisting: false, usedFallback: false };
   }

@@ -169,6 +169,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       join: meet.join,
       leave: meet.leave,
       endCall: meet.endCall,
+      openRoom: (owner, meetingCode) => meet.openRoom(owner, meetingCode),
     },
     iam: {
       setTokenCreator: iam.setTokenCreator,
