@@ -124,6 +124,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const admin = createAdminService({
     db,
     queue,
+    deadLetters: queue.deadLetters,
     realtime,
     hostEvents,
     views: sessionViews,

@@ -5,10 +5,12 @@ import { z } from 'zod';
 import { ERROR_CODES, createSessionRequestSchema, createSolverRequestSchema, updateSolverRequestSchema } from '../../shared/index.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { ApiError } from '../http/errors.ts';
-import { jsonBody, pathParams } from '../http/validate.ts';
+import { jsonBody, pathParams, queryParams } from '../http/validate.ts';
 import type { AdminService } from './service.ts';
 
 const idParam = z.object({ id: z.uuid('id must be a UUID').transform((id) => id.toLowerCase()) });
+// Only the failed jobs are listed: the others are pg-boss's business, and the metrics count them.
+const jobsQuery = z.object({ state: z.literal('failed', 'state must be failed') });
 
 const sameSecret = (given: string, expected: string) => {
   const a = Buffer.from(given);
@@ -39,4 +41,6 @@ export const createAdminRoutes = (admin: AdminService, adminApiToken: string | u
       return c.json({ id, outcome }, outcome === 'created' ? 201 : 200);
     })
     .get('/sessions/:id', pathParams(idParam), async (c) => c.json(await admin.getSession(c.req.valid('param').id)))
-    .post('/sessions/:id/end', pathParams(idParam), async (c) => c.json(await admin.endSession(c.req.valid('param').id)));
+    .post('/sessions/:id/end', pathParams(idParam), async (c) => c.json(await admin.endSession(c.req.valid('param').id)))
+    .get('/jobs', queryParams(jobsQuery), async (c) => c.json({ jobs: await admin.listFailedJobs() }))
+    .post('/jobs/:id/retry', pathParams(idParam), async (c) => c.json(await admin.retryFailedJob(c.req.valid('param').id)));

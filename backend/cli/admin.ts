@@ -42,6 +42,7 @@ try {
     const admin = createAdminService({
       db: database.db,
       queue,
+      deadLetters: queue.deadLetters,
       realtime: createRealtimeOutbox(queue, Boolean(config.ably), config.channels),
       hostEvents: createHostEventOutbox(queue, Boolean(config.host.eventsUrl)),
       views: createSessionViews(database.db, { customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes }),

@@ -27,6 +27,14 @@ export type JobPayloads = {
 };
 export type JobName = keyof JobPayloads;
 
+/**
+ * Where a job goes when its last attempt fails (pg-boss `deadLetter`): one queue for every job, no worker, so it
+ * waits there, with the queue it came from and its last error, until an admin retries it.
+ */
+export const DEAD_LETTER_QUEUE = 'jobs.dead-letter';
+/** Dead letters are kept 30 days: long enough for an admin to notice, retry or decide to drop them. */
+const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 3_600;
+
 /** Retry policy per job: outages delay delivery, they do not lose it. */
 const QUEUES: Record<JobName, QueueOptions> = {
   'sms.send': { retryLimit: 8, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
@@ -52,6 +60,22 @@ const IN_FLIGHT: Partial<Record<JobName, { batchSize: number; concurrency: numbe
 };
 
 export type JobContext = { attempt: number; isLastAttempt: boolean };
+
+/** A job that exhausted its retries, waiting in the dead-letter queue. */
+export type DeadLetter = {
+  /** Its id in the dead-letter queue (what `retryDeadLetter` takes). */
+  id: string;
+  /** The queue it failed on. */
+  queue: string;
+  data: unknown;
+  /** Attempts made before it was given up. */
+  attempts: number;
+  /** The last attempt's error message, when the handler threw one. */
+  reason: string | null;
+  /** When it was first queued, and when it reached the dead-letter queue. */
+  createdAt: Date;
+  failedAt: Date;
+};
 export type JobHandler<N extends JobName> = (data: JobPayloads[N], context: JobContext) => Promise<void>;
 
 export type JobQueue = {
@@ -67,6 +91,17 @@ export type JobQueue = {
   stop(): Promise<void>;
 };
 
+/** The dead-letter queue, for the admin. */
+export type DeadLetters = {
+  /** Jobs that exhausted their retries, oldest first (at most `limit`, default 100). */
+  list(limit?: number): Promise<DeadLetter[]>;
+  /**
+   * Queues a dead letter again on the queue it came from, with that queue's full retry policy; it leaves the
+   * dead-letter queue. Resolves with that queue's name, or undefined when no dead letter has this id.
+   */
+  retry(id: string): Promise<string | undefined>;
+};
+
 export type JobQueueOptions = {
   pollingIntervalSeconds?: number;
   /** Batches in flight per queue in this process. */
@@ -78,16 +113,21 @@ export type JobQueueOptions = {
 };
 
 /** Starts pg-boss on the app's database: PGlite directly, or its own pool on a real server. */
-export async function startJobQueue(handle: DatabaseHandle, log: Logger, options: JobQueueOptions = {}): Promise<JobQueue> {
+export async function startJobQueue(
+  handle: DatabaseHandle,
+  log: Logger,
+  options: JobQueueOptions = {},
+): Promise<JobQueue & { deadLetters: DeadLetters }> {
   const boss = handle.pglite
     ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: false })
     : new PgBoss({ connectionString: handle.url, max: 5, schedule: false, application_name: 'savvysolve-meet-jobs' });
   boss.on('error', (error) => log.error('job queue error', { error: error.message }));
   await boss.start();
+  const deadLetterQueue: QueueOptions = { retryLimit: 0, deleteAfterSeconds: DEAD_LETTER_RETENTION_SECONDS };
+  await upsertQueue(boss, DEAD_LETTER_QUEUE, deadLetterQueue);
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
     const tuned = { ...queueOptions, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
-    if (await boss.getQueue(name)) await boss.updateQueue(name, tuned);
-    else await boss.createQueue(name, tuned);
+    await upsertQueue(boss, name, { ...tuned, deadLetter: DEAD_LETTER_QUEUE });
   }
 
   const workerIds = new Map<JobName, string>();
@@ -120,6 +160,10 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
                 await handler(job.data, { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit });
                 return { id: job.id, status: 'completed' };
               } catch (error) {
+                const attempt = job.retryCount + 1;
+                const fields = { queue: name, jobId: job.id, attempt, attempts: job.retryLimit + 1, reason: messageOf(error) };
+                if (job.retryCount >= job.retryLimit) log.error('job failed for the last time: moved to the dead-letter queue', fields);
+                else log.warn('job attempt failed: it will be retried', fields);
                 return { id: job.id, status: 'failed', output: { message: messageOf(error) } };
               }
             }),
@@ -136,8 +180,42 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
         }
       });
     },
+    deadLetters: {
+      async list(limit = 100) {
+        const jobs = await boss.findJobs(DEAD_LETTER_QUEUE, { queued: true, limit });
+        return jobs.map((job) => ({
+          id: job.id,
+          queue: job.sourceName ?? 'unknown',
+          data: job.data,
+          attempts: (job.sourceRetryCount ?? 0) + 1,
+          reason: reasonOf(job.sourceOutput),
+          createdAt: job.sourceCreatedOn ?? job.createdOn,
+          failedAt: job.createdOn,
+        }));
+      },
+      async retry(id) {
+        const [job] = await boss.findJobs(DEAD_LETTER_QUEUE, { id, queued: true });
+        if (!job?.sourceName) return undefined;
+        const moved = await boss.redrive(DEAD_LETTER_QUEUE, { ids: [id] });
+        if (moved === 0) return undefined;
+        const worker = workerIds.get(job.sourceName as JobName);
+        if (worker) boss.notifyWorker(worker);
+        return job.sourceName;
+      },
+    },
     async stop() {
       await boss.stop({ graceful: true, timeout: 5_000 });
     },
   };
 }
+
+async function upsertQueue(boss: PgBoss, name: string, options: QueueOptions & { deadLetter?: string }) {
+  if (await boss.getQueue(name)) await boss.updateQueue(name, options);
+  else await boss.createQueue(name, options);
+}
+
+/** The `{ message }` our handler wrapper stores as a failed job's output. */
+const reasonOf = (output: unknown) =>
+  output && typeof output === 'object' && typeof (output as { message?: unknown }).message === 'string'
+    ? (output as { message: string }).message
+    : null;
