@@ -13,6 +13,8 @@ import type { AppEnv } from './http/app-env.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
 import { withRequestId, type Logger } from './logger.ts';
 import { createMeetRoutes } from './meet/routes.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { createMetricsRoutes } from './metrics/routes.ts';
 import type { MeetService } from './meet/service.ts';
 import type { RealtimeTokenMinter } from './realtime/ably-publisher.ts';
 import { createRealtimeRoutes } from './realtime/routes.ts';
@@ -33,6 +35,8 @@ export type AppDeps = {
   twilioWebhook: TwilioWebhookDeps;
   corsOrigins: string[];
   health: () => Promise<HealthResponse>;
+  /** GET /metrics, with METRICS_TOKEN as its bearer token (404 when unset). */
+  metrics: { registry: Metrics; token: string | undefined };
   log: Logger;
 };
 
@@ -101,7 +105,8 @@ export function createApp(deps: AppDeps) {
     .route('/api/realtime', createRealtimeRoutes(deps.auth, deps.realtimeTokens, deps.solverChannelTemplate))
     .route('/api/admin', createAdminRoutes(deps.admin, deps.adminApiToken))
     .route('/webhooks/twilio', createTwilioWebhookRoutes(deps.twilioWebhook))
-    .route(SAVVYSOLVE_WEBHOOK_PATH, createHostWebhookRoutes(deps.hostWebhook));
+    .route(SAVVYSOLVE_WEBHOOK_PATH, createHostWebhookRoutes(deps.hostWebhook))
+    .route('/metrics', createMetricsRoutes(deps.metrics.registry, deps.metrics.token));
   app.onError(createErrorHandler(deps.log));
   app.notFound(notFoundHandler);
   return app;

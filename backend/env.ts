@@ -85,6 +85,7 @@ const envSchema = z.object({
   WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
   SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().startsWith('AC', 'must start with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_FROM_NUMBER: optionalText.pipe(z.string().regex(E164_PATTERN, 'must be E.164').optional()),
@@ -146,6 +147,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     /** Undefined means "generate one per process" (tokens then die with the process). */
     sessionSecret: env.SESSION_SECRET,
     adminApiToken: env.ADMIN_API_TOKEN,
+    /** Bearer token Prometheus scrapes GET /metrics with; undefined: /metrics answers 404. */
+    metricsToken: env.METRICS_TOKEN,
     twilio:
       env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
         ? {

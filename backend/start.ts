@@ -8,8 +8,9 @@ import { createSessionTokens } from './auth/session-tokens.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
 import { startHousekeeping } from './jobs/housekeeping.ts';
-import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
+import { readJobCounts, startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
+import { countedFetch, createMetrics } from './metrics/metrics.ts';
 import { createHostEventOutbox } from './host/host-event-outbox.ts';
 import { createHostEventWorker } from './host/host-event-worker.ts';
 import { createHostSync } from './host/host-sync.ts';
@@ -62,8 +63,9 @@ const configured = (value: unknown) => (value ? 'configured' : 'not_configured')
 export async function startBackend(config: Config, options: StartOptions): Promise<RunningBackend> {
   const { log } = options;
   const database = await openDatabase(config.database);
-  const queue = await startJobQueue(database, log, options.jobs);
   const { db } = database;
+  const metrics = createMetrics({ jobCounts: () => readJobCounts(db) });
+  const queue = await startJobQueue(database, log, { ...options.jobs, metrics });
 
   const calendar =
     options.overrides?.calendar ??
@@ -73,8 +75,10 @@ export async function startBackend(config: Config, options: StartOptions): Promi
           serviceAccount: config.google.serviceAccount,
           oauthUrl: config.google.oauthUrl,
           apiUrl: config.google.apiUrl,
+          metrics,
         })
       : undefined);
+  const hostFetch = countedFetch('savvysolve', metrics);
   const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
   const sms = createSmsOutbox(queue, Boolean(config.twilio));
   const hostEvents = createHostEventOutbox(queue, Boolean(config.host.eventsUrl));
@@ -83,7 +87,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const auth = createAuthService({
     db,
     solvers: solverCache,
-    verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl),
+    verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl, { metrics }),
     tokens: createSessionTokens(config.sessionSecret),
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
@@ -92,7 +96,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     db,
     effects: { queue, realtime, hostEvents },
     defaultPhoneRegion: config.defaultPhoneRegion,
-    api: config.host.api ? createSavvySolveApi(config.host.api) : undefined,
+    api: config.host.api ? createSavvySolveApi({ ...config.host.api, fetch: hostFetch }) : undefined,
     log,
     onSolverChanged: solverCache.evict,
   });
@@ -103,6 +107,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
           serviceAccount: config.google.serviceAccount,
           oauthUrl: config.google.oauthUrl,
           meetApiUrl: config.google.meetApiUrl,
+          metrics,
         })
       : undefined);
   const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log, spaceControl: Boolean(meetSpaces) });
@@ -118,6 +123,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     queue,
     fanout,
     limiter: createRateLimiter(db),
+    metrics,
     pullSession: hostSync.pullSession,
     log,
   });
@@ -154,11 +160,11 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   let housekeeping: { stop(): void } | undefined;
   if (options.workers ?? config.jobWorkers) {
     if (config.twilio) {
-      const sender = createTwilioSender(config.twilio);
+      const sender = createTwilioSender({ ...config.twilio, metrics });
       const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;
-      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl }));
+      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl, metrics }));
     }
-    if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
+    if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher({ ...config.ably, metrics }), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
     await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
     if (meetSpaces) {
@@ -175,7 +181,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       );
       await queue.work(
         'meet.attendance-poll',
-        createAttendancePoller({ ...spaceDeps, hostEvents, cadence: options.meetSpace?.pollCadence }),
+        createAttendancePoller({ ...spaceDeps, hostEvents, metrics, cadence: options.meetSpace?.pollCadence }),
       );
       await queue.work(
         'meet.space-retire',
@@ -183,7 +189,10 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       );
     }
     if (config.host.eventsUrl && signing)
-      await queue.work('host.deliver', createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log }));
+      await queue.work(
+        'host.deliver',
+        createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log, fetch: hostFetch }),
+      );
     await fanout.start();
     housekeeping = startHousekeeping(db, log);
   }
@@ -200,7 +209,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     hostWebhook: { sync: hostSync, signing, log },
     twilioWebhook: {
       applyStatus: async (callback) => {
-        const changed = await applyTwilioStatus(db, { realtime, hostEvents }, callback);
+        const changed = await applyTwilioStatus(db, { realtime, hostEvents, metrics }, callback);
         // The solver's panel hears of it now, not at the publisher's next poll (up to 2 s).
         if (changed) queue.wake(['realtime.publish', 'host.deliver']);
         return changed;
@@ -210,6 +219,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,
     },
     health,
+    metrics: { registry: metrics, token: config.metricsToken },
     log,
   });
   const server = await listen(app.fetch, config.port);

@@ -9,8 +9,9 @@ import {
   type JobWithMetadata,
   type QueueOptions,
 } from 'pg-boss';
-import type { DatabaseHandle, Transaction } from '../db/client.ts';
+import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import type { JobCounts, Metrics } from '../metrics/metrics.ts';
 
 /** Every durable job, with its payload. */
 export type JobPayloads = {
@@ -110,6 +111,8 @@ export type JobQueueOptions = {
   batchSize?: number;
   /** Overrides every queue's first retry delay (tests shorten it). */
   retryDelaySeconds?: number;
+  /** Counts failed attempts in savvysolve_meet_job_failures_total. */
+  metrics?: Metrics;
 };
 
 /** Starts pg-boss on the app's database: PGlite directly, or its own pool on a real server. */
@@ -161,6 +164,7 @@ export async function startJobQueue(
                 return { id: job.id, status: 'completed' };
               } catch (error) {
                 const attempt = job.retryCount + 1;
+                options.metrics?.jobFailures.inc({ queue: name });
                 const fields = { queue: name, jobId: job.id, attempt, attempts: job.retryLimit + 1, reason: messageOf(error) };
                 if (job.retryCount >= job.retryLimit) log.error('job failed for the last time: moved to the dead-letter queue', fields);
                 else log.warn('job attempt failed: it will be retried', fields);
@@ -219,3 +223,40 @@ const reasonOf = (output: unknown) =>
   output && typeof output === 'object' && typeof (output as { message?: unknown }).message === 'string'
     ? (output as { message: string }).message
     : null;
+
+/**
+ * Jobs per queue in pg-boss's tables, for the savvysolve_meet_jobs gauges: waiting (created, or retry waiting out
+ * its backoff), active, failed (in the dead-letter queue, under the queue it failed on), and how long the oldest
+ * runnable job has waited past its start time (0 when none waits).
+ */
+export async function readJobCounts(db: Database): Promise<JobCounts> {
+  const rows = rowsOf<{ queue: string; waiting: number; active: number; failed: number; oldest: number }>(
+    await db.execute(sql`
+      select queue, sum(waiting)::int as waiting, sum(active)::int as active, sum(failed)::int as failed,
+             coalesce(max(oldest), 0)::float8 as oldest
+      from (
+        select name as queue,
+               count(*) filter (where state in ('created', 'retry')) as waiting,
+               count(*) filter (where state = 'active') as active,
+               0 as failed,
+               extract(epoch from now() - min(start_after) filter (where state in ('created', 'retry') and start_after <= now())) as oldest
+        from pgboss.job where name <> ${DEAD_LETTER_QUEUE} and state in ('created', 'retry', 'active') group by name
+        union all
+        select source_name, 0, 0, count(*), null
+        from pgboss.job where name = ${DEAD_LETTER_QUEUE} and state in ('created', 'retry') and source_name is not null group by source_name
+      ) as counts
+      group by queue`),
+  );
+  const known = new Map(rows.map((row) => [row.queue, row]));
+  // Every queue appears, so a quiet queue reads 0 rather than vanishing from Prometheus.
+  return Object.keys(QUEUES).map((queue) => {
+    const row = known.get(queue);
+    return {
+      queue,
+      waiting: row?.waiting ?? 0,
+      active: row?.active ?? 0,
+      failed: row?.failed ?? 0,
+      oldestWaitingSeconds: row?.oldest ?? 0,
+    };
+  });
+}

@@ -2,6 +2,7 @@ import { meet_v2 } from 'googleapis/build/src/apis/meet/v2.js';
 import type { MeetAccessType } from '../../shared/index.ts';
 import type { ServiceAccountKey } from '../env.ts';
 import { createDelegatedAuth } from '../google/delegated-auth.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { MEET_SCOPES, diagnoseMeetError } from './meet-space-failure.ts';
 
 /** A Meet space: `name` is `spaces/{id}`, the stable key (meeting codes may be reused by Google). */
@@ -30,7 +31,14 @@ export type MeetSpaces = {
   checkDelegation(subject: string): Promise<void>;
 };
 
-export type GoogleMeetSpacesOptions = { serviceAccount: ServiceAccountKey; oauthUrl: string; meetApiUrl: string; timeoutMs?: number };
+export type GoogleMeetSpacesOptions = {
+  serviceAccount: ServiceAccountKey;
+  oauthUrl: string;
+  meetApiUrl: string;
+  timeoutMs?: number;
+  /** Counts each request to Google (savvysolve_meet_outbound_*). */
+  metrics?: Metrics;
+};
 
 const SCOPES = [MEET_SCOPES.settings, MEET_SCOPES.readonly];
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
@@ -41,7 +49,12 @@ const date = (value: string | null | undefined) => (value ? new Date(value) : nu
  */
 export function createGoogleMeetSpaces(options: GoogleMeetSpacesOptions): MeetSpaces {
   const timeout = options.timeoutMs ?? 4_000;
-  const delegated = createDelegatedAuth({ serviceAccount: options.serviceAccount, oauthUrl: options.oauthUrl, timeoutMs: timeout });
+  const delegated = createDelegatedAuth({
+    serviceAccount: options.serviceAccount,
+    oauthUrl: options.oauthUrl,
+    timeoutMs: timeout,
+    metrics: options.metrics,
+  });
   const meetFor = (subject: string) => new meet_v2.Meet({ auth: delegated.forSubject(subject, SCOPES), rootUrl: `${options.meetApiUrl}/` });
   const request = { timeout, retry: false };
   const diagnosed = async <T>(call: () => Promise<T>): Promise<T> => {

@@ -2,6 +2,7 @@ import type { JWT } from 'google-auth-library';
 import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
 import type { ServiceAccountKey } from '../env.ts';
 import { createDelegatedAuth } from '../google/delegated-auth.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { CalendarFailure, diagnoseCalendarError } from './calendar-failure.ts';
 
 export type CreateMeetEventInput = {
@@ -36,6 +37,8 @@ export type GoogleCalendarOptions = {
   retryBaseDelayMs?: number;
   pendingPollIntervalMs?: number;
   pendingMaxPolls?: number;
+  /** Counts each request to Google (savvysolve_meet_outbound_*). */
+  metrics?: Metrics;
 };
 
 const SCOPES = ['https://www.googleapis.com/auth/calendar'];
@@ -46,7 +49,12 @@ export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalend
   const timeout = options.requestTimeoutMs ?? 8_000;
   const maxAttempts = options.maxAttempts ?? 3;
   const baseDelay = options.retryBaseDelayMs ?? 250;
-  const delegated = createDelegatedAuth({ serviceAccount: options.serviceAccount, oauthUrl: options.oauthUrl, timeoutMs: timeout });
+  const delegated = createDelegatedAuth({
+    serviceAccount: options.serviceAccount,
+    oauthUrl: options.oauthUrl,
+    timeoutMs: timeout,
+    metrics: options.metrics,
+  });
   const clients = new Map<string, { auth: JWT; calendar: calendar_v3.Calendar }>();
   const connectionFor = (subject: string) => {
     let connection = clients.get(subject);

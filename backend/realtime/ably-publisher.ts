@@ -1,4 +1,5 @@
 import * as Ably from 'ably';
+import { countedCall, type Metrics } from '../metrics/metrics.ts';
 
 export type RealtimePublisher = { publish(channel: string, name: string, data: Record<string, unknown>): Promise<void> };
 
@@ -7,7 +8,16 @@ export type RealtimeTokenMinter = {
   subscribeOnly(channel: string, clientId: string): Promise<Ably.TokenRequest>;
 };
 
-export type AblyOptions = { apiKey: string; restUrl?: string; timeoutMs?: number };
+export type AblyOptions = {
+  apiKey: string;
+  restUrl?: string;
+  timeoutMs?: number;
+  /** Counts each publish (savvysolve_meet_outbound_*). */
+  metrics?: Metrics;
+};
+
+/** The HTTP status of an Ably ErrorInfo; undefined when Ably did not answer. */
+const ablyStatus = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
 const TOKEN_TTL_MS = 60 * 60 * 1000;
 
@@ -20,7 +30,7 @@ export function createAblyPublisher(options: AblyOptions): RealtimePublisher {
   const rest = createRest(options);
   return {
     async publish(channel, name, data) {
-      await rest.channels.get(channel).publish(name, data);
+      await countedCall('ably', options.metrics, () => rest.channels.get(channel).publish(name, data), ablyStatus, 201);
     },
   };
 }

@@ -60,6 +60,7 @@ export async function applyTwilioStatus(db: Database, effects: SmsChangeEffects,
       sessionId: row.sessionId,
       status: next,
       error: errorMessage,
+      errorCode: failed ? (callback.errorCode ?? null) : null,
       details: { status: next, errorCode: callback.errorCode ?? null },
     });
     return true;

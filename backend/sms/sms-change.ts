@@ -4,14 +4,18 @@ import type { AuditAction } from '../audit/audit-log.ts';
 import type { Transaction } from '../db/client.ts';
 import { sessions } from '../db/schema.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { recordSessionChange } from '../sessions/session-change.ts';
+import { smsErrorClass } from './sms-error-class.ts';
 
-export type SmsChangeEffects = { realtime: RealtimeOutbox; hostEvents: HostEventOutbox };
+/** `metrics`: final states are counted in savvysolve_meet_sms_total. */
+export type SmsChangeEffects = { realtime: RealtimeOutbox; hostEvents: HostEventOutbox; metrics?: Metrics };
 
 /**
  * The one place an SMS delivery's new state is announced, in the transaction that stored it: the audit entry,
- * the solver's live update and the host's `sms.status_changed`. Wake `realtime.publish` and `host.deliver` after.
+ * the solver's live update, the host's `sms.status_changed`, and a final state's count. Wake `realtime.publish` and
+ * `host.deliver` after.
  */
 export async function recordSmsChange(
   tx: Transaction,
@@ -22,6 +26,8 @@ export async function recordSmsChange(
     actor: string;
     status: SmsStatus;
     error: string | null;
+    /** Twilio's error code (or ours, e.g. `interrupted`) for an undelivered or failed message. */
+    errorCode: string | null;
     details: Record<string, unknown>;
   },
 ): Promise<void> {
@@ -35,4 +41,10 @@ export async function recordSmsChange(
     details: change.details,
   });
   await effects.hostEvents.add(tx, 'sms.status_changed', { sessionId: change.sessionId, status: change.status, error: change.error });
+  if (change.status === 'delivered' || change.status === 'undelivered' || change.status === 'failed') {
+    effects.metrics?.sms.inc({
+      status: change.status,
+      error_class: smsErrorClass(change.status === 'delivered' ? null : change.errorCode),
+    });
+  }
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import { smsDeliveries } from '../db/schema.ts';
 import type { JobContext, JobHandler } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { applyTwilioStatus } from './delivery-status.ts';
@@ -16,6 +17,7 @@ export type SmsWorkerDeps = {
   hostEvents: HostEventOutbox;
   log: Logger;
   statusCallbackUrl?: string;
+  metrics?: Metrics;
 };
 
 export const INTERRUPTED =
@@ -35,7 +37,16 @@ type Delivery = typeof smsDeliveries.$inferSelect;
  *   sent again, as a new attempt. Look-up failed → retried (last attempt: failed with INTERRUPTED, never a blind
  *   resend: a duplicate text is worse than a visible "may or may not have been sent" with Resend offered).
  */
-export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl }: SmsWorkerDeps): JobHandler<'sms.send'> {
+export function createSmsWorker({
+  db,
+  sender,
+  realtime,
+  hostEvents,
+  log,
+  statusCallbackUrl,
+  metrics,
+}: SmsWorkerDeps): JobHandler<'sms.send'> {
+  const effects = { realtime, hostEvents, metrics };
   const setState = async (deliveryId: string, change: Partial<typeof smsDeliveries.$inferInsert> & { status: 'accepted' | 'failed' }) => {
     await db.transaction(async (tx) => {
       const [row] = await tx
@@ -44,23 +55,20 @@ export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusC
         .where(and(eq(smsDeliveries.id, deliveryId), eq(smsDeliveries.status, 'queued')))
         .returning({ sessionId: smsDeliveries.sessionId });
       if (!row) return;
-      await recordSmsChange(
-        tx,
-        { realtime, hostEvents },
-        {
-          action: change.status === 'failed' ? 'sms.failed' : 'sms.accepted',
-          actor: 'system',
-          sessionId: row.sessionId,
-          status: change.status,
-          error: change.errorMessage ?? null,
-          details: {
-            deliveryId,
-            twilioSid: change.twilioSid ?? null,
-            errorCode: change.errorCode ?? null,
-            reason: change.errorMessage ?? null,
-          },
+      await recordSmsChange(tx, effects, {
+        action: change.status === 'failed' ? 'sms.failed' : 'sms.accepted',
+        actor: 'system',
+        sessionId: row.sessionId,
+        status: change.status,
+        error: change.errorMessage ?? null,
+        errorCode: change.errorCode ?? null,
+        details: {
+          deliveryId,
+          twilioSid: change.twilioSid ?? null,
+          errorCode: change.errorCode ?? null,
+          reason: change.errorMessage ?? null,
         },
-      );
+      });
     });
   };
 
@@ -123,11 +131,11 @@ export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusC
       if (isLastAttempt) return failUnconfirmed(delivery, `adopting ${message.sid} failed: ${String(error)}`);
       throw error;
     }
-    await applyTwilioStatus(
-      db,
-      { realtime, hostEvents },
-      { messageSid: message.sid, messageStatus: message.status, errorCode: message.errorCode ?? undefined },
-    );
+    await applyTwilioStatus(db, effects, {
+      messageSid: message.sid,
+      messageStatus: message.status,
+      errorCode: message.errorCode ?? undefined,
+    });
     log.info('sms adopted: Twilio had it although its answer was lost', {
       deliveryId: delivery.id,
       sessionId: delivery.sessionId,

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { countedCall, type Metrics } from '../metrics/metrics.ts';
 
 export type SmsMessage = { to: string; body: string; statusCallbackUrl?: string };
 
@@ -53,7 +54,12 @@ export type TwilioSenderOptions = {
   messagingServiceSid?: string;
   apiUrl: string;
   timeoutMs?: number;
+  /** Counts each call to Twilio (savvysolve_meet_outbound_*). */
+  metrics?: Metrics;
 };
+
+/** The HTTP status of a twilio SDK error (RestException), undefined when Twilio did not answer. */
+const twilioStatus = (error: unknown) => (error as { status?: number }).status;
 
 function createClient(options: TwilioSenderOptions) {
   const client = twilio(options.accountSid, options.authToken, { timeout: options.timeoutMs ?? 10_000 });
@@ -76,12 +82,19 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
   return {
     async send({ to, body, statusCallbackUrl }) {
       try {
-        const message = await client.messages.create({
-          to,
-          body,
-          ...(options.messagingServiceSid ? { messagingServiceSid: options.messagingServiceSid } : { from: options.fromNumber! }),
-          ...(statusCallbackUrl ? { statusCallback: statusCallbackUrl } : {}),
-        });
+        const message = await countedCall(
+          'twilio',
+          options.metrics,
+          () =>
+            client.messages.create({
+              to,
+              body,
+              ...(options.messagingServiceSid ? { messagingServiceSid: options.messagingServiceSid } : { from: options.fromNumber! }),
+              ...(statusCallbackUrl ? { statusCallback: statusCallbackUrl } : {}),
+            }),
+          twilioStatus,
+          201,
+        );
         return { sid: message.sid };
       } catch (error) {
         throw classify(error);
@@ -93,7 +106,12 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
       // is exactly one that may still be queued. Its date_created is set at once, so the window is applied here.
       const after = since.getTime() - LOOKUP_MARGIN_MS;
       try {
-        const messages = await client.messages.list({ to, limit: LOOKUP_LIMIT });
+        const messages = await countedCall(
+          'twilio',
+          options.metrics,
+          () => client.messages.list({ to, limit: LOOKUP_LIMIT }),
+          twilioStatus,
+        );
         return messages
           .filter((message) => message.body === body && message.dateCreated.getTime() >= after)
           .reverse() // Twilio lists newest first; keep that order, reversed, among messages of the same second
