@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { count } from 'drizzle-orm';
 import { auditEvents, sessions, smsDeliveries, solvers } from '../../backend/db/schema.ts';
 import { loadConfig } from '../../backend/env.ts';
@@ -12,6 +11,7 @@ import {
   type SavvySolveHostEmulator,
 } from '../emulators/index.ts';
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
+import { freePort } from '../support/free-port.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
 
 export type DatabaseChoice = 'pglite' | 'postgres';
@@ -126,14 +126,4 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }
