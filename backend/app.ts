@@ -3,11 +3,13 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { ERROR_CODES, SAVVYSOLVE_WEBHOOK_PATH, type HealthResponse } from '../shared/index.ts';
+import { ERROR_CODES, SAVVYSOLVE_WEBHOOK_PATH } from '../shared/index.ts';
 import { createAdminRoutes } from './admin/routes.ts';
 import type { AdminService } from './admin/service.ts';
 import { createAuthRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
+import type { Health } from './health/health.ts';
+import { createHealthRoutes } from './health/routes.ts';
 import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
@@ -34,7 +36,7 @@ export type AppDeps = {
   hostWebhook: HostWebhookDeps;
   twilioWebhook: TwilioWebhookDeps;
   corsOrigins: string[];
-  health: () => Promise<HealthResponse>;
+  health: Health;
   /** GET /metrics, with METRICS_TOKEN as its bearer token (404 when unset). */
   metrics: { registry: Metrics; token: string | undefined };
   log: Logger;
@@ -95,10 +97,7 @@ export function createApp(deps: AppDeps) {
     })
     .use('/api/*', limitBody)
     .use('/webhooks/*', limitBody)
-    .get('/health', async (c) => {
-      const health = await deps.health();
-      return c.json(health, health.status === 'ok' ? 200 : 503);
-    })
+    .route('/health', createHealthRoutes(deps.health))
     .route('/api/auth', createAuthRoutes(deps.auth))
     .route('/api/meet', createMeetRoutes(deps.auth, deps.meet))
     .route('/api/sessions', createSessionRoutes(deps.auth, deps.sessionViews))

@@ -1,5 +1,4 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { realtimeEndpointOf, type HealthResponse } from '../shared/index.ts';
 import { createAdminService } from './admin/service.ts';
 import { createApp } from './app.ts';
 import { createGoogleTokenVerifier, type GoogleTokenVerifier } from './auth/google-token-verifier.ts';
@@ -7,6 +6,7 @@ import { createAuthService } from './auth/service.ts';
 import { createSessionTokens } from './auth/session-tokens.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
+import { createHealth } from './health/health.ts';
 import { startHousekeeping } from './jobs/housekeeping.ts';
 import { readJobCounts, startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
@@ -56,8 +56,6 @@ export type RunningBackend = {
   app: ReturnType<typeof createApp>;
   close(): Promise<void>;
 };
-
-const configured = (value: unknown) => (value ? 'configured' : 'not_configured') as 'configured' | 'not_configured';
 
 /** Opens the database, starts the job queue and workers, and serves the API on `config.port`. */
 export async function startBackend(config: Config, options: StartOptions): Promise<RunningBackend> {
@@ -138,25 +136,6 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     onSolverChanged: solverCache.evict,
   });
 
-  const health = async (): Promise<HealthResponse> => {
-    const ok = await database.ping();
-    return {
-      status: ok ? 'ok' : 'degraded',
-      database: { kind: database.kind, ok },
-      integrations: {
-        googleCalendar: configured(config.google.serviceAccount),
-        googleSignIn: configured(config.google.oauthClientIds.length),
-        twilio: configured(config.twilio),
-        ably: configured(config.ably),
-        adminApi: configured(config.adminApiToken),
-        savvysolveWebhooks: configured(signing),
-        savvysolveApi: configured(config.host.api),
-        savvysolveEvents: configured(config.host.eventsUrl),
-      },
-      ...(config.ably?.realtimeUrl ? { realtime: realtimeEndpointOf(config.ably.realtimeUrl) } : {}),
-    };
-  };
-
   let housekeeping: { stop(): void } | undefined;
   if (options.workers ?? config.jobWorkers) {
     if (config.twilio) {
@@ -197,6 +176,8 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     housekeeping = startHousekeeping(db, log);
   }
 
+  const health = createHealth(config, database, queue.isRunning);
+  metrics.trackReadiness(async () => (await health.readiness()).ready);
   const app = createApp({
     sessionViews,
     auth,

@@ -120,7 +120,7 @@ export async function startJobQueue(
   handle: DatabaseHandle,
   log: Logger,
   options: JobQueueOptions = {},
-): Promise<JobQueue & { deadLetters: DeadLetters }> {
+): Promise<JobQueue & { deadLetters: DeadLetters; isRunning(): boolean }> {
   const boss = handle.pglite
     ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: false })
     : new PgBoss({ connectionString: handle.url, max: 5, schedule: false, application_name: 'savvysolve-meet-jobs' });
@@ -134,6 +134,7 @@ export async function startJobQueue(
   }
 
   const workerIds = new Map<JobName, string>();
+  let running = true;
 
   return {
     async enqueue(tx, name, data, { startAfterSeconds } = {}) {
@@ -207,7 +208,9 @@ export async function startJobQueue(
         return job.sourceName;
       },
     },
+    isRunning: () => running,
     async stop() {
+      running = false;
       await boss.stop({ graceful: true, timeout: 5_000 });
     },
   };

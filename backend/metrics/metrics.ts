@@ -78,10 +78,14 @@ export function createMetrics(options: MetricsOptions = {}) {
     const read = options.jobCounts;
     // One database read per scrape feeds both gauges.
     let pending: Promise<JobCounts> | undefined;
+    // A database that does not answer leaves the gauges out of this scrape; the scrape itself still answers
+    // (savvysolve_meet_ready says why).
     const counts = () =>
-      (pending ??= read().finally(() => {
-        pending = undefined;
-      }));
+      (pending ??= read()
+        .catch((): JobCounts => [])
+        .finally(() => {
+          pending = undefined;
+        }));
     new Gauge({
       name: 'savvysolve_meet_jobs',
       help: 'Jobs per queue and state, read from the database at scrape time (the same on every instance): waiting (queued or waiting for a retry), active (being worked), failed (retries exhausted, in the dead-letter queue).',
@@ -110,6 +114,17 @@ export function createMetrics(options: MetricsOptions = {}) {
 
   return {
     registry,
+    /** Adds `savvysolve_meet_ready`: 1 when `isReady` (what GET /health/ready checks) holds at scrape time, else 0. */
+    trackReadiness(isReady: () => Promise<boolean>) {
+      new Gauge({
+        name: 'savvysolve_meet_ready',
+        help: 'Whether this instance is ready (GET /health/ready answers 200): database reachable, migrations applied, job queue started.',
+        registers,
+        async collect() {
+          this.set((await isReady()) ? 1 : 0);
+        },
+      });
+    },
     escalations,
     linkSeconds,
     sms,

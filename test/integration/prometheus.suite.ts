@@ -58,6 +58,12 @@ export function describePrometheusScrape(database: DatabaseChoice) {
     it('scrapes with the bearer token only: the target with another token is down', async () => {
       const up = await prometheus.waitFor('up', (samples) => samples.length === 2, 'both targets scraped');
       expect(byLabel(up, 'job')).toEqual({ 'savvysolve-meet': 1, 'wrong-token': 0 });
+      const ready = await prometheus.waitFor(
+        'savvysolve_meet_ready{job="savvysolve-meet"}',
+        (samples) => samples.length === 1,
+        'readiness',
+      );
+      expect(ready[0]!.value).toBe(1);
       const unauthorized = await stack.api.call('GET', '/metrics');
       expect(unauthorized.status).toBe(401);
     });

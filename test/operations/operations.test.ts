@@ -13,6 +13,7 @@ const operations = fileURLToPath(new URL('../../docs/operations/', import.meta.u
 /** Every series name the backend exports (histograms as their _bucket/_sum/_count), plus Prometheus's own `up`. */
 async function exportedNames(): Promise<Set<string>> {
   const metrics = createMetrics({ jobCounts: async () => [] });
+  metrics.trackReadiness(async () => true);
   const names = new Set(['up']);
   for (const metric of await metrics.registry.getMetricsAsJSON()) {
     names.add(metric.name);
