@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { httpInstrumentationMiddleware } from '@hono/otel';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import { ERROR_CODES, SAVVYSOLVE_WEBHOOK_PATH } from '../shared/index.ts';
 import { createAdminRoutes } from './admin/routes.ts';
 import type { AdminService } from './admin/service.ts';
@@ -39,6 +41,8 @@ export type AppDeps = {
   health: Health;
   /** GET /metrics, with METRICS_TOKEN as its bearer token (404 when unset). */
   metrics: { registry: Metrics; token: string | undefined };
+  /** OpenTelemetry on (OTEL_* set): each request gets a server span, the parent of everything it causes. */
+  tracing?: boolean;
   log: Logger;
 };
 
@@ -76,6 +80,12 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>()
     // Always our own id (a client's X-Request-Id could forge or collide with another request's log lines).
     .use(requestId({ generator: () => randomUUID(), headerName: '' }))
+    // Named after the route that answered (`POST /api/meet/links`), not the middleware's `/*`.
+    .use(
+      deps.tracing
+        ? httpInstrumentationMiddleware({ spanNameFactory: (c) => `${c.req.method} ${routePath(c, -1)}` })
+        : (_c, next) => next(),
+    )
     .use(securityHeaders)
     // Only browsers send Origin (the extension's background does not): no CORS work for the rest.
     .use('/api/*', (c, next) => (c.req.header('origin') ? corsForExtension(c, next) : next()))

@@ -63,7 +63,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const database = await openDatabase(config.database);
   const { db } = database;
   const metrics = createMetrics({ jobCounts: () => readJobCounts(db) });
-  const queue = await startJobQueue(database, log, { ...options.jobs, metrics });
+  const queue = await startJobQueue(database, log, { ...options.jobs, metrics, tracing: config.tracing });
 
   const calendar =
     options.overrides?.calendar ??
@@ -201,6 +201,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     },
     health,
     metrics: { registry: metrics, token: config.metricsToken },
+    tracing: config.tracing,
     log,
   });
   const server = await listen(app.fetch, config.port);

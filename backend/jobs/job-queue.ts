@@ -12,6 +12,7 @@ import {
 import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { JobCounts, Metrics } from '../metrics/metrics.ts';
+import { inSpan } from '../tracing/tracing.ts';
 
 /** Every durable job, with its payload. */
 export type JobPayloads = {
@@ -113,6 +114,11 @@ export type JobQueueOptions = {
   retryDelaySeconds?: number;
   /** Counts failed attempts in savvysolve_meet_job_failures_total. */
   metrics?: Metrics;
+  /**
+   * OpenTelemetry on: pg-boss stores the trace context of each send on the job and processes a job (a batch of
+   * one) in that trace; a larger batch links to each job's send. Off: no spans, no context stored.
+   */
+  tracing?: boolean;
 };
 
 /** Starts pg-boss on the app's database: PGlite directly, or its own pool on a real server. */
@@ -121,9 +127,10 @@ export async function startJobQueue(
   log: Logger,
   options: JobQueueOptions = {},
 ): Promise<JobQueue & { deadLetters: DeadLetters; isRunning(): boolean }> {
+  const openTelemetry = options.tracing ? { propagateContext: true } : { enabled: false };
   const boss = handle.pglite
-    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: false })
-    : new PgBoss({ connectionString: handle.url, max: 5, schedule: false, application_name: 'savvysolve-meet-jobs' });
+    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: false, openTelemetry })
+    : new PgBoss({ connectionString: handle.url, max: 5, schedule: false, application_name: 'savvysolve-meet-jobs', openTelemetry });
   boss.on('error', (error) => log.error('job queue error', { error: error.message }));
   await boss.start();
   const deadLetterQueue: QueueOptions = { retryLimit: 0, deleteAfterSeconds: DEAD_LETTER_RETENTION_SECONDS };
@@ -161,7 +168,10 @@ export async function startJobQueue(
           Promise.all(
             jobs.map(async (job): Promise<JobResult> => {
               try {
-                await handler(job.data, { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit });
+                const context = { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit };
+                await inSpan(`job ${name}`, { 'messaging.message.id': job.id, 'pgboss.job.retry_count': job.retryCount }, () =>
+                  handler(job.data, context),
+                );
                 return { id: job.id, status: 'completed' };
               } catch (error) {
                 const attempt = job.retryCount + 1;
