@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAVVYSOLVE_WEBHOOK_PATH } from '../../shared/index.ts';
 import { startPrometheus, type Prometheus, type Sample } from '../support/prometheus.ts';
-import { eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
+import { activeSession, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 const ADA = { email: 'ada@example.com', name: 'Ada Lovelace', employment: 'employed', googleEmail: 'ada@example.com' } as const;
@@ -21,14 +21,7 @@ export function describePrometheusScrape(database: DatabaseChoice) {
     let adaToken: string;
     const escalate = async (customerPhone: string) => {
       const sessionId = randomUUID();
-      const event = {
-        sessionId,
-        solverEmail: ADA.email,
-        customerName: 'Grace Hopper',
-        customerPhone,
-        status: 'active',
-        occurredAt: new Date().toISOString(),
-      };
+      const event = activeSession(sessionId, ADA.email, customerPhone);
       expect((await stack.host.sendWebhook(`${stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`, 'session.upserted', event)).status).toBe(200);
       const link = await stack.api.call('POST', '/api/meet/links', { json: { sessionId }, token: adaToken });
       return { sessionId, link: link.body as { meetLink: string; usedFallback: boolean; isExisting: boolean } };

@@ -113,6 +113,16 @@ export async function snapshotSideEffects(stack: Stack) {
   };
 }
 
+/** The data of a `session.upserted` event for an active session with Grace Hopper, happening now. */
+export const activeSession = (sessionId: string, solverEmail: string, customerPhone: string) => ({
+  sessionId,
+  solverEmail,
+  customerName: 'Grace Hopper',
+  customerPhone,
+  status: 'active',
+  occurredAt: new Date().toISOString(),
+});
+
 /** Polls until `check` returns a value (not undefined/false) or the deadline passes. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,

@@ -13,7 +13,7 @@ import {
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
 import { startBackendProcess, type BackendProcess } from '../support/backend-process.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
-import { HOST_API_TOKEN, HOST_WEBHOOK_SECRET, OAUTH_CLIENT_ID, eventually, type DatabaseChoice } from './stack.ts';
+import { HOST_API_TOKEN, HOST_WEBHOOK_SECRET, OAUTH_CLIENT_ID, activeSession, eventually, type DatabaseChoice } from './stack.ts';
 
 const ADA = { email: 'ada@example.com', name: 'Ada Lovelace', employment: 'employed', googleEmail: 'ada@example.com' } as const;
 /** The jobs a click causes: the SMS, the access step, the realtime messages, the events to the host. */
@@ -62,14 +62,7 @@ export function describeTracing(database: DatabaseChoice) {
     it('follows one click through the Calendar call, the commit and every job it caused, with HTTP and database spans', async () => {
       const sessionId = randomUUID();
       const customerPhone = '+14155550141';
-      const event = {
-        sessionId,
-        solverEmail: ADA.email,
-        customerName: 'Grace Hopper',
-        customerPhone,
-        status: 'active',
-        occurredAt: new Date().toISOString(),
-      };
+      const event = activeSession(sessionId, ADA.email, customerPhone);
       await host.sendWebhook(`${backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`, 'session.upserted', event);
       const token = await api.signIn(emulators.google.issueAccessToken({ email: ADA.email, audience: OAUTH_CLIENT_ID }));
       const link = await api.call('POST', '/api/meet/links', { json: { sessionId }, token });
