@@ -36,7 +36,7 @@ export function createHealth(config: Config, database: DatabaseHandle, jobQueueR
         status: ok ? 'ok' : 'degraded',
         database: { kind: database.kind, ok },
         integrations: {
-          googleCalendar: configured(config.google.serviceAccount),
+          googleCalendar: configured(config.google.delegationMode),
           googleSignIn: configured(config.google.oauthClientIds.length),
           twilio: configured(config.twilio),
           ably: configured(config.ably),
@@ -45,6 +45,7 @@ export function createHealth(config: Config, database: DatabaseHandle, jobQueueR
           savvysolveApi: configured(config.host.api),
           savvysolveEvents: configured(config.host.eventsUrl),
         },
+        ...(config.google.delegationMode ? { google: config.google.delegationMode } : {}),
         ...(config.ably?.realtimeUrl ? { realtime: realtimeEndpointOf(config.ably.realtimeUrl) } : {}),
       };
     },

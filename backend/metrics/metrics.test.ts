@@ -4,7 +4,6 @@ import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { createErrorHandler } from '../http/errors.ts';
 import { readJobCounts, startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
-import { smsErrorClass } from '../sms/sms-error-class.ts';
 import { countedCall, countedFetch, createMetrics } from './metrics.ts';
 import { createMetricsRoutes } from './routes.ts';
 
@@ -146,20 +145,5 @@ describe('queue gauges from the database', () => {
     expect(sample(text, 'savvysolve_meet_jobs{queue="sms.send",state="failed"}')).toBe(0);
     expect(text).toMatch(/# HELP savvysolve_meet_jobs .*read from the database/);
     expect(sample(text, 'savvysolve_meet_jobs_oldest_waiting_seconds{queue="calendar.end-event"}')).toBeGreaterThanOrEqual(0);
-  });
-});
-
-describe('SMS error classes', () => {
-  it.each([
-    [null, 'none'],
-    ['21610', 'opted_out'],
-    ['30003', 'unreachable'],
-    ['21211', 'invalid_number'],
-    ['30007', 'blocked'],
-    ['20003', 'sender'],
-    ['interrupted', 'gave_up'],
-    ['99999', 'other'],
-  ])('%s → %s', (code, expected) => {
-    expect(smsErrorClass(code)).toBe(expected);
   });
 });

@@ -75,7 +75,7 @@ export function describePrometheusScrape(database: DatabaseChoice) {
       stack.emulators.google.faults.clear();
       // refused: a session nobody knows (the host does not either).
       expect((await stack.api.call('POST', '/api/meet/links', { json: { sessionId: randomUUID() }, token: adaToken })).status).toBe(404);
-      // SMS: delivered; undelivered (30003, unreachable handset); failed at once (21610, replied STOP).
+      // SMS: delivered; undelivered (30006, a landline); failed at once (21610, replied STOP).
       const undelivered = '+14155550133';
       await escalate(undelivered);
       await escalate(stack.emulators.twilio.unsubscribedNumber);
@@ -83,7 +83,7 @@ export function describePrometheusScrape(database: DatabaseChoice) {
       const [undeliveredSms] = await eventually(() => smsTo(undelivered).length > 0 && smsTo(undelivered), 'the third SMS');
       expect((await stack.emulators.twilio.sendStatusCallback(deliveredSms!.sid, 'delivered')).responseStatus).toBe(204);
       expect(
-        (await stack.emulators.twilio.sendStatusCallback(undeliveredSms!.sid, 'undelivered', { ErrorCode: '30003' })).responseStatus,
+        (await stack.emulators.twilio.sendStatusCallback(undeliveredSms!.sid, 'undelivered', { ErrorCode: '30006' })).responseStatus,
       ).toBe(204);
       // A realtime publish that fails once (then succeeds on its retry).
       stack.emulators.ably.faults.set('publish', { status: 503, times: 1 });
@@ -105,7 +105,7 @@ export function describePrometheusScrape(database: DatabaseChoice) {
       );
       expect(Object.fromEntries(sms.map((sample) => [`${sample.metric.status}/${sample.metric.error_class}`, sample.value]))).toEqual({
         'delivered/none': 1,
-        'undelivered/unreachable': 1,
+        'undelivered/recipient': 1,
         'failed/opted_out': 1,
       });
 
