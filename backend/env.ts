@@ -1,5 +1,6 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { tracingRequested } from './tracing/tracing.ts';
 import { DEFAULT_CHANNEL_TEMPLATES, E164_PATTERN, MEET_ACCESS_TYPES, type ChannelTemplates } from '../shared/index.ts';
 
 const list = z
@@ -105,6 +106,10 @@ const envSchema = z.object({
   WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
   SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(),
+  OTEL_TRACES_EXPORTER: optionalText,
   TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().startsWith('AC', 'must start with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_FROM_NUMBER: optionalText.pipe(z.string().regex(E164_PATTERN, 'must be E.164').optional()),
@@ -179,6 +184,14 @@ function toConfig(env: z.infer<typeof envSchema>) {
     /** Undefined means "generate one per process" (tokens then die with the process). */
     sessionSecret: env.SESSION_SECRET,
     adminApiToken: env.ADMIN_API_TOKEN,
+    /** Bearer token Prometheus scrapes GET /metrics with; undefined: /metrics answers 404. */
+    metricsToken: env.METRICS_TOKEN,
+    /** OpenTelemetry traces (the SDK reads the other OTEL_* variables itself): docs/operations.md. */
+    tracing: tracingRequested({
+      OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+      OTEL_TRACES_EXPORTER: env.OTEL_TRACES_EXPORTER,
+    }),
     twilio:
       env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
         ? {

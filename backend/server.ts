@@ -1,7 +1,6 @@
 import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from './env.ts';
 import { createLogger } from './logger.ts';
-import { startBackend } from './start.ts';
 
 // The only place that reads process.env and starts listening.
 let log = createLogger();
@@ -21,6 +20,9 @@ try {
 
   // Before the database opens: a second process on the same embedded database could damage it.
   await assertPortFree(config.port);
+  // The OpenTelemetry SDK only when asked for, and before the backend's modules load (their HTTP clients get traced).
+  const tracing = config.tracing ? (await import('./tracing/start-tracing.ts')).startTracing(process.env.OTEL_SERVICE_NAME) : undefined;
+  const { startBackend } = await import('./start.ts');
   const backend = await startBackend(config, { log });
   log.info('SavvySolve Meet backend listening', {
     url: `http://localhost:${backend.port}`,
@@ -30,6 +32,7 @@ try {
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
     await backend.close();
+    await tracing?.shutdown(); // exports the spans still buffered
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,5 +1,4 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { realtimeEndpointOf, type HealthResponse } from '../shared/index.ts';
 import { createAdminService } from './admin/service.ts';
 import { createApp } from './app.ts';
 import { createGoogleTokenVerifier, type GoogleTokenVerifier } from './auth/google-token-verifier.ts';
@@ -7,9 +6,11 @@ import { createAuthService } from './auth/service.ts';
 import { createSessionTokens } from './auth/session-tokens.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
+import { createHealth } from './health/health.ts';
 import { startHousekeeping } from './jobs/housekeeping.ts';
-import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
+import { readJobCounts, startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
+import { countedFetch, createMetrics } from './metrics/metrics.ts';
 import { createHostEventOutbox } from './host/host-event-outbox.ts';
 import { createHostEventWorker } from './host/host-event-worker.ts';
 import { createHostSync } from './host/host-sync.ts';
@@ -56,29 +57,29 @@ export type RunningBackend = {
   close(): Promise<void>;
 };
 
-const configured = (value: unknown) => (value ? 'configured' : 'not_configured') as 'configured' | 'not_configured';
-
 /** Opens the database, starts the job queue and workers, and serves the API on `config.port`. */
 export async function startBackend(config: Config, options: StartOptions): Promise<RunningBackend> {
   const { log } = options;
   const database = await openDatabase(config.database);
-  const queue = await startJobQueue(database, log, options.jobs);
   const { db } = database;
+  const metrics = createMetrics({ jobCounts: () => readJobCounts(db) });
+  const queue = await startJobQueue(database, log, { ...options.jobs, metrics, tracing: config.tracing });
 
-  const delegated = createCredentialSource(config.google);
+  const delegated = createCredentialSource(config.google, undefined, metrics);
+  const hostFetch = countedFetch('savvysolve', metrics);
   const calendar =
     options.overrides?.calendar ??
     (delegated ? createGoogleCalendar({ ...options.calendar, delegated, apiUrl: config.google.apiUrl }) : undefined);
   const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
   const hostEvents = createHostEventOutbox(queue, Boolean(config.host.eventsUrl));
-  const smsFeature = createSmsFeature({ config, db, queue, realtime, hostEvents, log, carrierRetry: options.sms?.carrierRetry });
+  const smsFeature = createSmsFeature({ config, db, queue, realtime, hostEvents, log, carrierRetry: options.sms?.carrierRetry, metrics });
   const sms = smsFeature.outbox;
   const signing = config.host.webhookSecrets.length > 0 ? createWebhookSigning(config.host.webhookSecrets) : undefined;
   const solverCache = createSolverCache(db);
   const auth = createAuthService({
     db,
     solvers: solverCache,
-    verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl),
+    verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl, { metrics }),
     tokens: createSessionTokens(config.sessionSecret),
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
@@ -87,7 +88,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     db,
     effects: { queue, realtime, hostEvents },
     defaultPhoneRegion: config.defaultPhoneRegion,
-    api: config.host.api ? createSavvySolveApi(config.host.api) : undefined,
+    api: config.host.api ? createSavvySolveApi({ ...config.host.api, fetch: hostFetch }) : undefined,
     log,
     onSolverChanged: solverCache.evict,
   });
@@ -107,12 +108,14 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     queue,
     fanout,
     limiter: createRateLimiter(db),
+    metrics,
     pullSession: hostSync.pullSession,
     log,
   });
   const admin = createAdminService({
     db,
     queue,
+    deadLetters: queue.deadLetters,
     realtime,
     hostEvents,
     views: sessionViews,
@@ -120,30 +123,10 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     onSolverChanged: solverCache.evict,
   });
 
-  const health = async (): Promise<HealthResponse> => {
-    const ok = await database.ping();
-    return {
-      status: ok ? 'ok' : 'degraded',
-      database: { kind: database.kind, ok },
-      integrations: {
-        googleCalendar: configured(config.google.delegationMode),
-        googleSignIn: configured(config.google.oauthClientIds.length),
-        twilio: configured(config.twilio),
-        ably: configured(config.ably),
-        adminApi: configured(config.adminApiToken),
-        savvysolveWebhooks: configured(signing),
-        savvysolveApi: configured(config.host.api),
-        savvysolveEvents: configured(config.host.eventsUrl),
-      },
-      ...(config.google.delegationMode ? { google: config.google.delegationMode } : {}),
-      ...(config.ably?.realtimeUrl ? { realtime: realtimeEndpointOf(config.ably.realtimeUrl) } : {}),
-    };
-  };
-
   let housekeeping: { stop(): void } | undefined;
   if (options.workers ?? config.jobWorkers) {
     await smsFeature.work();
-    if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
+    if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher({ ...config.ably, metrics }), log));
     if (config.ably) await queue.work('realtime.revoke-tokens', createRevokeWorker(createAblyTokenRevoker(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
     await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
@@ -161,7 +144,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       );
       await queue.work(
         'meet.attendance-poll',
-        createAttendancePoller({ ...spaceDeps, hostEvents, cadence: options.meetSpace?.pollCadence }),
+        createAttendancePoller({ ...spaceDeps, hostEvents, metrics, cadence: options.meetSpace?.pollCadence }),
       );
       await queue.work(
         'meet.space-retire',
@@ -169,11 +152,16 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       );
     }
     if (config.host.eventsUrl && signing)
-      await queue.work('host.deliver', createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log }));
+      await queue.work(
+        'host.deliver',
+        createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log, fetch: hostFetch }),
+      );
     await fanout.start();
     housekeeping = startHousekeeping(db, log);
   }
 
+  const health = createHealth(config, database, queue.isRunning);
+  metrics.trackReadiness(async () => (await health.readiness()).ready);
   const app = createApp({
     sessionViews,
     auth,
@@ -186,6 +174,8 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     hostWebhook: { sync: hostSync, signing, log },
     twilioWebhook: smsFeature.twilioWebhook,
     health,
+    metrics: { registry: metrics, token: config.metricsToken },
+    tracing: config.tracing,
     log,
   });
   const server = await listen(app.fetch, config.port);

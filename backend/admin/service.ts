@@ -11,7 +11,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import { ApiError } from '../http/errors.ts';
-import type { JobQueue } from '../jobs/job-queue.ts';
+import type { DeadLetter, DeadLetters, JobQueue } from '../jobs/job-queue.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { toE164 } from '../sessions/customer-phone.ts';
 import { SESSION_CHANGE_JOBS, type SessionEffects } from '../sessions/session-effects.ts';
@@ -34,6 +34,8 @@ const emailTaken = (email: string) => new ApiError(409, ERROR_CODES.conflict, `A
 export type AdminServiceDeps = {
   db: Database;
   queue: JobQueue;
+  /** Jobs that exhausted their retries (GET /api/admin/jobs?state=failed). */
+  deadLetters: DeadLetters;
   realtime: RealtimeOutbox;
   hostEvents: HostEventOutbox;
   views: SessionViews;
@@ -129,5 +131,28 @@ export function createAdminService(deps: AdminServiceDeps) {
   const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toAdminSolver);
   const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => deps.views.listForAdmin(filter);
 
-  return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession };
+  /** Jobs that exhausted their retries, oldest first. */
+  const listFailedJobs = (): Promise<DeadLetter[]> => deps.deadLetters.list();
+
+  /**
+   * Queues a failed job again on its own queue, with that queue's full retry policy.
+   * @throws ApiError 404 when no failed job has this id (never failed, or already retried).
+   */
+  async function retryFailedJob(id: string): Promise<{ id: string; queue: string; retried: true }> {
+    const queue = await deps.deadLetters.retry(id);
+    if (!queue) throw new ApiError(404, ERROR_CODES.notFound, 'No failed job with this id (it may have been retried already).');
+    return { id, queue, retried: true };
+  }
+
+  return {
+    createSolver,
+    updateSolver,
+    listSolvers,
+    upsertSession,
+    getSession,
+    listSessions,
+    endSession,
+    listFailedJobs,
+    retryFailedJob,
+  };
 }

@@ -56,6 +56,7 @@ try {
       db: database.db,
       queue,
       realtime,
+      deadLetters: queue.deadLetters,
       hostEvents: createHostEventOutbox(queue, Boolean(config.host.eventsUrl)),
       views: createSessionViews(database.db, { customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes }),
       defaultPhoneRegion: config.defaultPhoneRegion,

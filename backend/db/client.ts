@@ -50,8 +50,8 @@ export async function countPendingMigrations(db: Database): Promise<number> {
   return journal.entries.length - applied;
 }
 
-/** postgres.js answers an array of rows, PGlite `{ rows }`. */
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
+/** The rows of a raw `execute()`: postgres.js answers an array, PGlite `{ rows }`. */
+export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
 
 async function openPglite(dataDir: string, migrate: boolean): Promise<DatabaseHandle> {
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });

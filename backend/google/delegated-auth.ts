@@ -1,4 +1,5 @@
 import { OAuth2Client, gaxios } from 'google-auth-library';
+import { countedFetch, type Metrics } from '../metrics/metrics.ts';
 import type { JwtSigner } from './jwt-signers.ts';
 
 /** Google's token endpoint as the assertion's `aud` names it (the exchange itself goes to GOOGLE_OAUTH_URL). */
@@ -32,6 +33,8 @@ export type DelegatedAuthOptions = {
   timeoutMs: number;
   /** The cache's clock (epoch ms); tests move it to reach a token's refresh time. */
   now?: () => number;
+  /** Counts every request to Google made with these tokens (the exchange and the API calls) as `google`. */
+  metrics?: Metrics;
 };
 
 /**
@@ -45,6 +48,8 @@ export function createDelegatedAuth(options: DelegatedAuthOptions): DelegatedAut
   const cache = new Map<string, DelegatedToken>();
   const inFlight = new Map<string, Promise<DelegatedToken>>();
   const clients = new Map<string, OAuth2Client>();
+  // The one fetch every exchange and API call goes through.
+  const fetchImplementation = countedFetch('google', options.metrics);
   const keyOf = (subject: string, scopes: readonly string[]) => `${subject.toLowerCase()} ${scopes.join(' ')}`;
 
   const mint = async (subject: string, scopes: readonly string[]): Promise<DelegatedToken> => {
@@ -66,6 +71,7 @@ export function createDelegatedAuth(options: DelegatedAuthOptions): DelegatedAut
       responseType: 'json',
       timeout: options.timeoutMs,
       retry: false,
+      fetchImplementation,
     });
     return { accessToken: data.access_token, expiresAt: now() + data.expires_in * 1000 };
   };
@@ -96,7 +102,7 @@ export function createDelegatedAuth(options: DelegatedAuthOptions): DelegatedAut
       const key = keyOf(subject, scopes);
       let client = clients.get(key);
       if (!client) {
-        client = new OAuth2Client({ eagerRefreshThresholdMillis: REFRESH_BEFORE_EXPIRY_MS });
+        client = new OAuth2Client({ eagerRefreshThresholdMillis: REFRESH_BEFORE_EXPIRY_MS, transporterOptions: { fetchImplementation } });
         client.refreshHandler = async () => {
           const token = await accessToken(subject, scopes);
           return { access_token: token.accessToken, expiry_date: token.expiresAt };

@@ -14,6 +14,7 @@ import { sessions } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { EscalationOutcome, Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SMS_NOT_CONFIGURED, type SmsOutbox } from '../sms/sms-outbox.ts';
@@ -41,6 +42,8 @@ export type MeetServiceDeps = {
    */
   pullSession?: (sessionId: string, solver: SolverRow) => Promise<boolean>;
   log: Logger;
+  /** Counts each click's outcome and time to answer. */
+  metrics?: Metrics;
   now?: () => Date;
   eventDurationMinutes?: number;
 };
@@ -74,7 +77,22 @@ export function createMeetService(deps: MeetServiceDeps) {
   /** The three rules of docs/contract.md, in their order (backend/meet/meet-policy.ts). */
   const canUse = (solver: SolverRow): CanUseMeetResponse => meetPermission(solver, Boolean(deps.calendar));
 
+  /** One escalation click, counted by how it ended (savvysolve_meet_escalations_total, savvysolve_meet_link_seconds). */
   async function createLink(solver: SolverRow, sessionId: string): Promise<CreateMeetLinkResponse> {
+    const started = performance.now();
+    try {
+      const result = await answerClick(solver, sessionId);
+      deps.metrics?.escalations.inc({ outcome: result.usedFallback ? 'fallback' : result.isExisting ? 'existing' : 'calendar' });
+      deps.metrics?.linkSeconds.observe((performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      const outcome: EscalationOutcome = error instanceof ApiError && error.status < 500 ? 'refused' : 'error';
+      deps.metrics?.escalations.inc({ outcome });
+      throw error;
+    }
+  }
+
+  async function answerClick(solver: SolverRow, sessionId: string): Promise<CreateMeetLinkResponse> {
     authorizeSolver(solver);
     const session = await loadOwnSession(solver.id, sessionId, { pullFor: solver });
     if (session.meetLink) return existing(session.meetLink);

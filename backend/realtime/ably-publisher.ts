@@ -1,4 +1,5 @@
 import * as Ably from 'ably';
+import { countedCall, type Metrics } from '../metrics/metrics.ts';
 
 export type RealtimePublisher = { publish(channel: string, name: string, data: Record<string, unknown>): Promise<void> };
 
@@ -24,7 +25,16 @@ export class RevocationNotEnabledError extends Error {
   }
 }
 
-export type AblyOptions = { apiKey: string; restUrl?: string; timeoutMs?: number };
+export type AblyOptions = {
+  apiKey: string;
+  restUrl?: string;
+  timeoutMs?: number;
+  /** Counts each publish (savvysolve_meet_outbound_*). */
+  metrics?: Metrics;
+};
+
+/** The HTTP status of an Ably ErrorInfo; undefined when Ably did not answer. */
+const ablyStatus = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
 /**
  * A realtime token lives 10 minutes: the extension's ably-js client renews it through its authCallback (the backend
@@ -41,7 +51,7 @@ export function createAblyPublisher(options: AblyOptions): RealtimePublisher {
   const rest = createRest(options);
   return {
     async publish(channel, name, data) {
-      await rest.channels.get(channel).publish(name, data);
+      await countedCall('ably', options.metrics, () => rest.channels.get(channel).publish(name, data), ablyStatus, 201);
     },
   };
 }

@@ -6,11 +6,13 @@ import { sessions, smsAlerts } from '../db/schema.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { recordSessionChange } from '../sessions/session-change.ts';
 import { errorClassOf, isTwilioCode, senderFixOf } from './twilio-error-classes.ts';
 
-export type SmsChangeEffects = { realtime: RealtimeOutbox; hostEvents: HostEventOutbox; queue: JobQueue; log: Logger };
+/** `metrics`: final states are counted in savvysolve_meet_sms_total. */
+export type SmsChangeEffects = { realtime: RealtimeOutbox; hostEvents: HostEventOutbox; queue: JobQueue; log: Logger; metrics?: Metrics };
 
 /** A `sender`/`content` code alerts the admin at most once in this window, across all instances (issue 21). */
 export const SENDER_ALERT_WINDOW_MINUTES = 10;
@@ -53,6 +55,10 @@ export async function recordSmsChange(
     errorClass,
   });
   const final = change.status === 'failed' || change.status === 'undelivered';
+  if (final || change.status === 'delivered') {
+    // `unknown`: a failure without a Twilio code (our own markers: the answer was lost, Twilio unreachable).
+    effects.metrics?.sms.inc({ status: change.status, error_class: errorClass ?? (final ? 'unknown' : 'none') });
+  }
   if (final && errorCode && (errorClass === 'sender' || errorClass === 'content')) {
     await alertSenderProblem(tx, effects, { sessionId: change.sessionId, errorCode, errorClass, error: change.error ?? '' });
   }

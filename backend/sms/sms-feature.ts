@@ -3,6 +3,7 @@ import type { Config } from '../env.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { applyTwilioStatus, type CarrierRetryOptions } from './delivery-status.ts';
 import { createSmsOutbox } from './sms-outbox.ts';
@@ -19,14 +20,16 @@ export type SmsFeatureDeps = {
   log: Logger;
   /** Tests shorten the wait before a carrier retry. */
   carrierRetry?: CarrierRetryOptions;
+  /** Counts SMS outcomes and the calls to Twilio. */
+  metrics?: Metrics;
 };
 
 /**
  * The customer SMS, wired once for backend/start.ts: the outbox other features queue texts with, the `sms.send`
  * worker (`work()`, on instances that run jobs), and the Twilio status-callback route's dependencies.
  */
-export function createSmsFeature({ config, db, queue, realtime, hostEvents, log, carrierRetry }: SmsFeatureDeps) {
-  const effects = { realtime, hostEvents, queue, log };
+export function createSmsFeature({ config, db, queue, realtime, hostEvents, log, carrierRetry, metrics }: SmsFeatureDeps) {
+  const effects = { realtime, hostEvents, queue, log, metrics };
   const twilioWebhook: TwilioWebhookDeps = {
     applyStatus: async (callback) => {
       const changed = await applyTwilioStatus(db, effects, callback, carrierRetry);
@@ -45,7 +48,7 @@ export function createSmsFeature({ config, db, queue, realtime, hostEvents, log,
     async work() {
       if (!config.twilio) return;
       const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;
-      const sender = createTwilioSender(config.twilio);
+      const sender = createTwilioSender({ ...config.twilio, metrics });
       await queue.work('sms.send', createSmsWorker({ db, sender, ...effects, statusCallbackUrl, carrierRetry }));
     },
   };

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import { smsDeliveries, smsSupersededMessages } from '../db/schema.ts';
 import type { JobContext, JobHandler, JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { applyTwilioStatus, type CarrierRetryOptions } from './delivery-status.ts';
@@ -18,6 +19,7 @@ export type SmsWorkerDeps = {
   log: Logger;
   statusCallbackUrl?: string;
   carrierRetry?: CarrierRetryOptions;
+  metrics?: Metrics;
 };
 
 export const INTERRUPTED =
@@ -46,8 +48,9 @@ export function createSmsWorker({
   log,
   statusCallbackUrl,
   carrierRetry,
+  metrics,
 }: SmsWorkerDeps): JobHandler<'sms.send'> {
-  const effects = { realtime, hostEvents, queue, log };
+  const effects = { realtime, hostEvents, queue, log, metrics };
   const setState = async (deliveryId: string, change: Partial<typeof smsDeliveries.$inferInsert> & { status: 'accepted' | 'failed' }) => {
     await db.transaction(async (tx) => {
       const [row] = await tx

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { countedCall, type Metrics } from '../metrics/metrics.ts';
 import { classifyTwilioError } from './twilio-error-classes.ts';
 
 export type SmsMessage = { to: string; body: string; statusCallbackUrl?: string };
@@ -50,7 +51,12 @@ export type TwilioSenderOptions = {
   timeoutMs?: number;
   /** `ValidityPeriod` of every send, in seconds (SMS_VALIDITY_SECONDS; Twilio allows 1–36000). */
   validitySeconds?: number;
+  /** Counts each call to Twilio (savvysolve_meet_outbound_*). */
+  metrics?: Metrics;
 };
+
+/** The HTTP status of a twilio SDK error (RestException), undefined when Twilio did not answer. */
+const twilioStatus = (error: unknown) => (error as { status?: number }).status;
 
 /** A twilio SDK client whose REST (`api`) and Messaging (`messaging`) domains point at `apiUrl` when it is not Twilio's. */
 export function createTwilioClient(options: TwilioSenderOptions) {
@@ -77,13 +83,20 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
   return {
     async send({ to, body, statusCallbackUrl }) {
       try {
-        const message = await client.messages.create({
-          to,
-          body,
-          ...(options.messagingServiceSid ? { messagingServiceSid: options.messagingServiceSid } : { from: options.fromNumber! }),
-          ...(statusCallbackUrl ? { statusCallback: statusCallbackUrl } : {}),
-          ...(options.validitySeconds ? { validityPeriod: options.validitySeconds } : {}),
-        });
+        const message = await countedCall(
+          'twilio',
+          options.metrics,
+          () =>
+            client.messages.create({
+              to,
+              body,
+              ...(options.messagingServiceSid ? { messagingServiceSid: options.messagingServiceSid } : { from: options.fromNumber! }),
+              ...(statusCallbackUrl ? { statusCallback: statusCallbackUrl } : {}),
+              ...(options.validitySeconds ? { validityPeriod: options.validitySeconds } : {}),
+            }),
+          twilioStatus,
+          201,
+        );
         return { sid: message.sid };
       } catch (error) {
         throw classify(error);
@@ -95,7 +108,12 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
       // is exactly one that may still be queued. Its date_created is set at once, so the window is applied here.
       const after = since.getTime() - LOOKUP_MARGIN_MS;
       try {
-        const messages = await client.messages.list({ to, limit: LOOKUP_LIMIT });
+        const messages = await countedCall(
+          'twilio',
+          options.metrics,
+          () => client.messages.list({ to, limit: LOOKUP_LIMIT }),
+          twilioStatus,
+        );
         return messages
           .filter((message) => message.body === body && message.dateCreated.getTime() >= after)
           .reverse() // Twilio lists newest first; keep that order, reversed, among messages of the same second

@@ -12,6 +12,7 @@ export type { DelegationGrant } from './google-delegations.ts';
 export { MEET_SCOPES, type MeetParticipant, type ParticipantInput, type StoredMeetSpace } from './google-meet-api.ts';
 export { createTestServiceAccount, type TestServiceAccount } from './service-account.ts';
 export { startSavvySolveHostEmulator, type HostSession, type SavvySolveHostEmulator } from './savvysolve-host-emulator.ts';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 export { startTwilioEmulator, type TwilioEmulator } from './twilio-emulator.ts';
 export type { Fault } from './faults.ts';
 export type { RecordedRequest } from './recorder.ts';

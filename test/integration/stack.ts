@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { count } from 'drizzle-orm';
 import { auditEvents, sessions, smsDeliveries, solvers } from '../../backend/db/schema.ts';
 import { loadConfig } from '../../backend/env.ts';
@@ -13,6 +12,7 @@ import {
   useEmulatedAdc,
 } from '../emulators/index.ts';
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
+import { freePort } from '../support/free-port.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
 
 export type DatabaseChoice = 'pglite' | 'postgres';
@@ -119,6 +119,16 @@ export async function snapshotSideEffects(stack: Stack) {
   };
 }
 
+/** The data of a `session.upserted` event for an active session with Grace Hopper, happening now. */
+export const activeSession = (sessionId: string, solverEmail: string, customerPhone: string) => ({
+  sessionId,
+  solverEmail,
+  customerName: 'Grace Hopper',
+  customerPhone,
+  status: 'active',
+  occurredAt: new Date().toISOString(),
+});
+
 /** Polls until `check` returns a value (not undefined/false) or the deadline passes. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
@@ -132,14 +142,4 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }
