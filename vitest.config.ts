@@ -8,8 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['backend/**/*.test.ts', 'shared/**/*.test.ts', 'test/**/*.test.ts'],
-          // The e2e suite is its own project (below).
+          include: ['backend/**/*.test.ts', 'shared/**/*.test.ts', 'release/**/*.test.ts', 'test/**/*.test.ts'],
+          // The e2e suite runs in Playwright Test (playwright.config.ts).
           exclude: [...configDefaults.exclude, 'test/e2e/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -18,22 +18,14 @@ export default defineConfig({
       {
         // Extension unit tests: WXT's fake browser and a DOM.
         plugins: [WxtVitest()],
+        // As in a development build (wxt.config.ts).
+        define: { __SAVVYSOLVE_LOOPBACK_MEET_ROOMS__: 'true' },
         test: {
           name: 'extension',
           include: ['extension/**/*.test.{ts,tsx}'],
           environment: 'happy-dom',
           setupFiles: ['./extension/test-setup.ts'],
           testTimeout: 10_000,
-        },
-      },
-      {
-        // Real Chromium with the built extension (`npm run build` first); one browser per file, files in sequence.
-        test: {
-          name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
-          fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
         },
       },
     ],

@@ -11,6 +11,9 @@ const DEV_EXTENSION_KEY =
 /** Build-time knobs (all optional): see README, "Building for your organization". */
 const extensionKey = process.env.SAVVYSOLVE_EXTENSION_KEY ?? DEV_EXTENSION_KEY;
 const chromeOAuthClientId = process.env.SAVVYSOLVE_CHROME_OAUTH_CLIENT_ID;
+/** Self-hosted releases (`npm run package:selfhost`): where Chrome looks for updates, and the version released. */
+const updateUrl = process.env.SAVVYSOLVE_UPDATE_URL;
+const releaseVersion = process.env.SAVVYSOLVE_EXTENSION_VERSION;
 /**
  * The store build (`npm run zip`) asks for no loopback origins: they exist for development, the tests and the
  * demo, whose backend and pages run on this machine.
@@ -29,13 +32,18 @@ export default defineConfig({
   outDir: process.env.SAVVYSOLVE_OUT_DIR ?? '.output',
   publicDir: 'extension/public',
   modules: ['@wxt-dev/module-react'],
+  // Development and test builds open the test emulator's loopback Meet rooms too (`extension/lib/meet-links.ts`).
+  vite: () => ({ define: { __SAVVYSOLVE_LOOPBACK_MEET_ROOMS__: JSON.stringify(!storeBuild) } }),
   // Every import is written out, so a reader can follow any name.
   imports: false,
   manifest: {
     name: 'SavvySolve Meet',
     description: 'Start a Google Meet video call from a SavvySolve support session in one click.',
     ...(extensionKey ? { key: extensionKey } : {}),
-    minimum_chrome_version: '116',
+    ...(updateUrl ? { update_url: updateUrl } : {}),
+    ...(releaseVersion ? { version: releaseVersion } : {}),
+    // 140: `storage.local.setAccessLevel`, which closes the settings to content scripts (docs/guarantees.md).
+    minimum_chrome_version: '140',
     action: { default_title: 'SavvySolve Meet' },
     permissions: ['storage', 'identity', 'sidePanel', 'scripting', 'alarms'],
     // The Meet tab watched after a Calendar fallback, and (not in the store build) the local backend. Session page

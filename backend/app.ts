@@ -1,18 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import { httpInstrumentationMiddleware } from '@hono/otel';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { ERROR_CODES, SAVVYSOLVE_WEBHOOK_PATH, type HealthResponse } from '../shared/index.ts';
+import { routePath } from 'hono/route';
+import { ERROR_CODES, SAVVYSOLVE_WEBHOOK_PATH } from '../shared/index.ts';
 import { createAdminRoutes } from './admin/routes.ts';
 import type { AdminService } from './admin/service.ts';
 import { createAuthRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
+import type { Health } from './health/health.ts';
+import { createHealthRoutes } from './health/routes.ts';
 import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
 import { withRequestId, type Logger } from './logger.ts';
 import { createMeetRoutes } from './meet/routes.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { createMetricsRoutes } from './metrics/routes.ts';
 import type { MeetService } from './meet/service.ts';
 import type { RealtimeTokenMinter } from './realtime/ably-publisher.ts';
 import { createRealtimeRoutes } from './realtime/routes.ts';
@@ -32,7 +38,11 @@ export type AppDeps = {
   hostWebhook: HostWebhookDeps;
   twilioWebhook: TwilioWebhookDeps;
   corsOrigins: string[];
-  health: () => Promise<HealthResponse>;
+  health: Health;
+  /** GET /metrics, with METRICS_TOKEN as its bearer token (404 when unset). */
+  metrics: { registry: Metrics; token: string | undefined };
+  /** OpenTelemetry on (OTEL_* set): each request gets a server span, the parent of everything it causes. */
+  tracing?: boolean;
   log: Logger;
 };
 
@@ -70,6 +80,12 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>()
     // Always our own id (a client's X-Request-Id could forge or collide with another request's log lines).
     .use(requestId({ generator: () => randomUUID(), headerName: '' }))
+    // Named after the route that answered (`POST /api/meet/links`), not the middleware's `/*`.
+    .use(
+      deps.tracing
+        ? httpInstrumentationMiddleware({ spanNameFactory: (c) => `${c.req.method} ${routePath(c, -1)}` })
+        : (_c, next) => next(),
+    )
     .use(securityHeaders)
     // Only browsers send Origin (the extension's background does not): no CORS work for the rest.
     .use('/api/*', (c, next) => (c.req.header('origin') ? corsForExtension(c, next) : next()))
@@ -91,17 +107,15 @@ export function createApp(deps: AppDeps) {
     })
     .use('/api/*', limitBody)
     .use('/webhooks/*', limitBody)
-    .get('/health', async (c) => {
-      const health = await deps.health();
-      return c.json(health, health.status === 'ok' ? 200 : 503);
-    })
+    .route('/health', createHealthRoutes(deps.health))
     .route('/api/auth', createAuthRoutes(deps.auth))
     .route('/api/meet', createMeetRoutes(deps.auth, deps.meet))
     .route('/api/sessions', createSessionRoutes(deps.auth, deps.sessionViews))
     .route('/api/realtime', createRealtimeRoutes(deps.auth, deps.realtimeTokens, deps.solverChannelTemplate))
     .route('/api/admin', createAdminRoutes(deps.admin, deps.adminApiToken))
     .route('/webhooks/twilio', createTwilioWebhookRoutes(deps.twilioWebhook))
-    .route(SAVVYSOLVE_WEBHOOK_PATH, createHostWebhookRoutes(deps.hostWebhook));
+    .route(SAVVYSOLVE_WEBHOOK_PATH, createHostWebhookRoutes(deps.hostWebhook))
+    .route('/metrics', createMetricsRoutes(deps.metrics.registry, deps.metrics.token));
   app.onError(createErrorHandler(deps.log));
   app.notFound(notFoundHandler);
   return app;

@@ -28,6 +28,27 @@ describe('loadConfig', () => {
     expect(config.google.serviceAccount?.client_email).toBe('meet@proj.iam.gserviceaccount.com');
   });
 
+  it.each([
+    ['neither (Google Meet integration not configured)', {}, undefined],
+    ['keyless: only the service account email', { GOOGLE_SERVICE_ACCOUNT_EMAIL: 'meet@proj.iam.gserviceaccount.com' }, 'keyless'],
+    ['key: only the key', { GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountBase64 }, 'key'],
+    [
+      'key: both set, the key wins',
+      { GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountBase64, GOOGLE_SERVICE_ACCOUNT_EMAIL: 'other@proj.iam.gserviceaccount.com' },
+      'key',
+    ],
+  ])('Google delegation mode, %s', (_case, env: Record<string, string>, mode) => {
+    const config = loadConfig(env);
+    expect(config.google.delegationMode).toBe(mode);
+    expect(config.google.iamCredentialsUrl).toBe('https://iamcredentials.googleapis.com');
+  });
+
+  it('refuses a GOOGLE_SERVICE_ACCOUNT_EMAIL that is not a service account', () => {
+    expect(() => loadConfig({ GOOGLE_SERVICE_ACCOUNT_EMAIL: 'ada@example.com' })).toThrow(
+      /GOOGLE_SERVICE_ACCOUNT_EMAIL: must be a service account email/,
+    );
+  });
+
   it('splits lists and lower-cases Workspace domains', () => {
     const config = loadConfig({ GOOGLE_OAUTH_CLIENT_IDS: 'a.apps, b.apps', WORKSPACE_DOMAINS: 'Example.COM,savvy.io' });
     expect(config.google.oauthClientIds).toEqual(['a.apps', 'b.apps']);
@@ -56,6 +77,15 @@ describe('loadConfig', () => {
     expect(problems).not.toContain(secretish);
   });
 
+  it('reads SMS_VALIDITY_SECONDS (default 900) within Twilio’s 1–36000 seconds', () => {
+    const twilio = { TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM_NUMBER: '+15005550006' };
+    expect(loadConfig(twilio).twilio?.validitySeconds).toBe(900);
+    expect(loadConfig({ ...twilio, SMS_VALIDITY_SECONDS: '36000' }).twilio?.validitySeconds).toBe(36_000);
+    for (const bad of ['0', '36001', '1.5', 'soon']) {
+      expect(() => loadConfig({ ...twilio, SMS_VALIDITY_SECONDS: bad }), bad).toThrow(/SMS_VALIDITY_SECONDS/);
+    }
+  });
+
   it('reads the realtime endpoint the extension connects to (ABLY_REALTIME_URL), ws:// or wss:// only', () => {
     const key = 'app.key:secret';
     expect(loadConfig({ ABLY_API_KEY: key, ABLY_REALTIME_URL: 'ws://127.0.0.1:4012' }).ably).toEqual({
@@ -75,9 +105,10 @@ describe('loadConfig', () => {
   });
 
   it('reads the SavvySolve connection, phone region and channel templates', () => {
-    const secret = `whsec_${Buffer.from('one').toString('base64')}`;
+    const secret = `whsec_${Buffer.from('one-secret-of-24-bytes!!').toString('base64')}`;
+    const second = `whsec_${Buffer.from('two-secret-of-24-bytes!!').toString('base64')}`;
     const config = loadConfig({
-      SAVVYSOLVE_WEBHOOK_SECRET: `${secret}, whsec_dHdv`,
+      SAVVYSOLVE_WEBHOOK_SECRET: `${secret}, ${second}`,
       SAVVYSOLVE_API_URL: 'https://app.savvysolve.test/api/',
       SAVVYSOLVE_API_TOKEN: 'token',
       SAVVYSOLVE_EVENTS_URL: 'https://app.savvysolve.test/hooks/meet',
@@ -85,13 +116,32 @@ describe('loadConfig', () => {
       ABLY_SESSION_CHANNEL: 'support:{sessionId}:chat',
     });
     expect(config.host).toEqual({
-      webhookSecrets: [secret, 'whsec_dHdv'],
+      webhookSecrets: [secret, second],
       api: { url: 'https://app.savvysolve.test/api', token: 'token' },
       eventsUrl: 'https://app.savvysolve.test/hooks/meet',
     });
     expect(config.defaultPhoneRegion).toBe('GB');
     expect(config.channels).toEqual({ session: 'support:{sessionId}:chat', solver: 'solver:{solverId}' });
     expect(loadConfig({}).host).toEqual({ webhookSecrets: [], api: undefined, eventsUrl: undefined });
+  });
+
+  it('refuses a webhook secret under 24 bytes (Standard Webhooks: 24–64), naming the variable but not the secret', () => {
+    const short = `whsec_${Buffer.from('x').toString('base64')}`;
+    const almost = `whsec_${Buffer.alloc(23, 7).toString('base64')}`;
+    for (const secret of [short, almost]) {
+      let error: unknown;
+      try {
+        loadConfig({ SAVVYSOLVE_WEBHOOK_SECRET: secret });
+      } catch (caught) {
+        error = caught;
+      }
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/SAVVYSOLVE_WEBHOOK_SECRET\.0: each secret must hold at least 24 random bytes/);
+      expect(problems).not.toContain(secret);
+    }
+    expect(loadConfig({ SAVVYSOLVE_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}` }).host.webhookSecrets).toHaveLength(
+      1,
+    );
   });
 
   it('names each bad SavvySolve, region or channel variable without echoing secrets', () => {

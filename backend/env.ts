@@ -1,5 +1,6 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { tracingRequested } from './tracing/tracing.ts';
 import { DEFAULT_CHANNEL_TEMPLATES, E164_PATTERN, MEET_ACCESS_TYPES, type ChannelTemplates } from '../shared/index.ts';
 
 const list = z
@@ -46,9 +47,21 @@ const serviceAccountKey = optionalText.transform((value, ctx) => {
   }
 });
 
+/** The shortest Standard Webhooks secret accepted, in decoded bytes. */
+export const MIN_WEBHOOK_SECRET_BYTES = 24;
+
 // Standard Webhooks secrets: `whsec_` + base64; several, comma-separated, during a rotation (the first signs).
 const webhookSecrets = list.pipe(
-  z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+=*$/, 'each secret must look like whsec_<base64> (comma-separated during a rotation)')),
+  z.array(
+    z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+=*$/, 'each secret must look like whsec_<base64> (comma-separated during a rotation)')
+      // The Standard Webhooks specification: 24 to 64 random bytes. A shorter key can be guessed.
+      .refine(
+        (secret) => Buffer.from(secret.slice('whsec_'.length), 'base64').length >= MIN_WEBHOOK_SECRET_BYTES,
+        `each secret must hold at least ${MIN_WEBHOOK_SECRET_BYTES} random bytes; make one with: echo whsec_$(openssl rand -base64 32)`,
+      ),
+  ),
 );
 
 /** A channel-name template holding `placeholder`, e.g. `session:{sessionId}`. */
@@ -81,10 +94,22 @@ const envSchema = z.object({
   ),
   PGLITE_DATA_DIR: optionalText.transform((value) => value ?? '.data/pglite'),
   GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
+  // Keyless domain-wide delegation: IAM Credentials signs as this account (used when no key is set).
+  GOOGLE_SERVICE_ACCOUNT_EMAIL: optionalText.pipe(
+    z
+      .email('must be a service account email such as name@project.iam.gserviceaccount.com')
+      .regex(/\.gserviceaccount\.com$/i, 'must be a service account email (…@<project>.iam.gserviceaccount.com)')
+      .optional(),
+  ),
+  GOOGLE_IAM_CREDENTIALS_URL: url('https://iamcredentials.googleapis.com'),
   GOOGLE_OAUTH_CLIENT_IDS: list,
   WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
   SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(),
+  OTEL_TRACES_EXPORTER: optionalText,
   TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().startsWith('AC', 'must start with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_FROM_NUMBER: optionalText.pipe(z.string().regex(E164_PATTERN, 'must be E.164').optional()),
@@ -103,6 +128,13 @@ const envSchema = z.object({
   MEET_SPACE_CONTROL: z.enum(['true', 'false'], 'must be true or false').default('true'),
   CUSTOMER_JOIN_NUDGE_MINUTES: z.coerce.number('must be a number of minutes').int().min(1).max(120).default(3),
   TWILIO_API_URL: url('https://api.twilio.com'),
+  // Twilio's ValidityPeriod: a text not delivered within it is dropped (error 30036); Twilio allows 1–36000 seconds.
+  SMS_VALIDITY_SECONDS: z.coerce
+    .number('must be a number of seconds')
+    .int('must be a whole number of seconds')
+    .min(1)
+    .max(36_000)
+    .default(900),
   ABLY_REST_URL: url(),
   // Where the extension's realtime client connects (an emulator, a proxy); unset: Ably's own endpoint.
   ABLY_REALTIME_URL: optionalText.pipe(z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional()),
@@ -131,6 +163,12 @@ function toConfig(env: z.infer<typeof envSchema>) {
       : ({ kind: 'pglite', dataDir: env.PGLITE_DATA_DIR } as const),
     google: {
       serviceAccount: env.GOOGLE_SERVICE_ACCOUNT_KEY,
+      /** Keyless mode's delegated service account (IAM Credentials signs for it); ignored when a key is set. */
+      serviceAccountEmail: env.GOOGLE_SERVICE_ACCOUNT_EMAIL,
+      /** How delegated tokens are signed: with the key, keyless through IAM Credentials, or not at all. */
+      delegationMode: (env.GOOGLE_SERVICE_ACCOUNT_KEY ? 'key' : env.GOOGLE_SERVICE_ACCOUNT_EMAIL ? 'keyless' : undefined) as
+        'key' | 'keyless' | undefined,
+      iamCredentialsUrl: env.GOOGLE_IAM_CREDENTIALS_URL!,
       oauthClientIds: env.GOOGLE_OAUTH_CLIENT_IDS,
       workspaceDomains: env.WORKSPACE_DOMAINS,
       oauthUrl: env.GOOGLE_OAUTH_URL!,
@@ -146,6 +184,14 @@ function toConfig(env: z.infer<typeof envSchema>) {
     /** Undefined means "generate one per process" (tokens then die with the process). */
     sessionSecret: env.SESSION_SECRET,
     adminApiToken: env.ADMIN_API_TOKEN,
+    /** Bearer token Prometheus scrapes GET /metrics with; undefined: /metrics answers 404. */
+    metricsToken: env.METRICS_TOKEN,
+    /** OpenTelemetry traces (the SDK reads the other OTEL_* variables itself): docs/operations.md. */
+    tracing: tracingRequested({
+      OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+      OTEL_TRACES_EXPORTER: env.OTEL_TRACES_EXPORTER,
+    }),
     twilio:
       env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
         ? {
@@ -154,6 +200,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
             fromNumber: env.TWILIO_FROM_NUMBER,
             messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
             apiUrl: env.TWILIO_API_URL!,
+            validitySeconds: env.SMS_VALIDITY_SECONDS,
           }
         : undefined,
     ably: env.ABLY_API_KEY ? { apiKey: env.ABLY_API_KEY, restUrl: env.ABLY_REST_URL, realtimeUrl: env.ABLY_REALTIME_URL } : undefined,

@@ -1,7 +1,6 @@
 import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from './env.ts';
 import { createLogger } from './logger.ts';
-import { startBackend } from './start.ts';
 
 // The only place that reads process.env and starts listening.
 let log = createLogger();
@@ -13,12 +12,17 @@ try {
     log.warn('GOOGLE_OAUTH_CLIENT_IDS is unset: sign-in is off, so no solver can use the extension with this backend');
   if (!config.sessionSecret) log.warn('SESSION_SECRET is unset: using a random secret, so sign-ins end when this process stops');
   if (!config.adminApiToken) log.warn('ADMIN_API_TOKEN is unset: the admin API is disabled');
-  if (!config.google.serviceAccount) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY is unset: Google Meet integration not configured');
+  if (!config.google.delegationMode)
+    log.warn('GOOGLE_SERVICE_ACCOUNT_EMAIL (keyless) and GOOGLE_SERVICE_ACCOUNT_KEY are unset: Google Meet integration not configured');
+  else log.info('Google domain-wide delegation', { google: config.google.delegationMode });
   if (!config.twilio) log.warn('Twilio is not configured: Meet links will not be texted to customers');
   if (!config.ably) log.warn('ABLY_API_KEY is unset: no realtime system messages');
 
   // Before the database opens: a second process on the same embedded database could damage it.
   await assertPortFree(config.port);
+  // The OpenTelemetry SDK only when asked for, and before the backend's modules load (their HTTP clients get traced).
+  const tracing = config.tracing ? (await import('./tracing/start-tracing.ts')).startTracing(process.env.OTEL_SERVICE_NAME) : undefined;
+  const { startBackend } = await import('./start.ts');
   const backend = await startBackend(config, { log });
   log.info('SavvySolve Meet backend listening', {
     url: `http://localhost:${backend.port}`,
@@ -28,6 +32,7 @@ try {
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
     await backend.close();
+    await tracing?.shutdown(); // exports the spans still buffered
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,5 +1,4 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { realtimeEndpointOf, type HealthResponse } from '../shared/index.ts';
 import { createAdminService } from './admin/service.ts';
 import { createApp } from './app.ts';
 import { createGoogleTokenVerifier, type GoogleTokenVerifier } from './auth/google-token-verifier.ts';
@@ -7,15 +6,18 @@ import { createAuthService } from './auth/service.ts';
 import { createSessionTokens } from './auth/session-tokens.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
+import { createHealth } from './health/health.ts';
 import { startHousekeeping } from './jobs/housekeeping.ts';
-import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
+import { readJobCounts, startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
+import { countedFetch, createMetrics } from './metrics/metrics.ts';
 import { createHostEventOutbox } from './host/host-event-outbox.ts';
 import { createHostEventWorker } from './host/host-event-worker.ts';
 import { createHostSync } from './host/host-sync.ts';
 import { createSavvySolveApi } from './host/savvysolve-api.ts';
 import { createWebhookSigning } from './host/webhook-signing.ts';
 import { POLL_CADENCE, createAttendancePoller } from './meet-space/attendance-poller.ts';
+import { createCredentialSource } from './google/credential-source.ts';
 import { createGoogleMeetSpaces, type MeetSpaces } from './meet-space/google-meet-spaces.ts';
 import { createSpaceRetireWorker } from './meet-space/space-retire-worker.ts';
 import { createSpaceSetupWorker } from './meet-space/space-setup-worker.ts';
@@ -24,26 +26,25 @@ import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
 import { createLinkFanout } from './meet/link-fanout.ts';
 import { createMeetService } from './meet/service.ts';
-import { createAblyPublisher, createAblyTokenMinter } from './realtime/ably-publisher.ts';
+import { createAblyPublisher, createAblyTokenMinter, createAblyTokenRevoker } from './realtime/ably-publisher.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRealtimeOutbox } from './realtime/outbox.ts';
 import { createPublishWorker } from './realtime/publish-worker.ts';
+import { createRevokeWorker } from './realtime/revoke-worker.ts';
 import { createSessionViews } from './sessions/session-views.ts';
-import { createSmsOutbox } from './sms/sms-outbox.ts';
 import { createSolverCache } from './solvers/solver-cache.ts';
-import { applyTwilioStatus } from './sms/delivery-status.ts';
-import { createSmsWorker } from './sms/sms-worker.ts';
-import { createTwilioSender } from './sms/twilio-sender.ts';
-import { TWILIO_STATUS_PATH } from './sms/webhook-routes.ts';
+import type { CarrierRetryOptions } from './sms/delivery-status.ts';
+import { createSmsFeature } from './sms/sms-feature.ts';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
 export type StartOptions = {
   log: Logger;
   jobs?: JobQueueOptions;
-  calendar?: Partial<Omit<GoogleCalendarOptions, 'serviceAccount' | 'oauthUrl' | 'apiUrl'>>;
+  calendar?: Partial<Omit<GoogleCalendarOptions, 'delegated' | 'apiUrl'>>;
   /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
   overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier; meetSpaces?: MeetSpaces };
   meetSpace?: { retryBaseDelayMs?: number; pollCadence?: Partial<typeof POLL_CADENCE>; retireConfirmSeconds?: number };
+  sms?: { carrierRetry?: CarrierRetryOptions };
   /** Run the job workers (and the fan-out sweep) in this process; defaults to JOB_WORKERS. */
   workers?: boolean;
 };
@@ -56,34 +57,29 @@ export type RunningBackend = {
   close(): Promise<void>;
 };
 
-const configured = (value: unknown) => (value ? 'configured' : 'not_configured') as 'configured' | 'not_configured';
-
 /** Opens the database, starts the job queue and workers, and serves the API on `config.port`. */
 export async function startBackend(config: Config, options: StartOptions): Promise<RunningBackend> {
   const { log } = options;
   const database = await openDatabase(config.database);
-  const queue = await startJobQueue(database, log, options.jobs);
   const { db } = database;
+  const metrics = createMetrics({ jobCounts: () => readJobCounts(db) });
+  const queue = await startJobQueue(database, log, { ...options.jobs, metrics, tracing: config.tracing });
 
+  const delegated = createCredentialSource(config.google, undefined, metrics);
+  const hostFetch = countedFetch('savvysolve', metrics);
   const calendar =
     options.overrides?.calendar ??
-    (config.google.serviceAccount
-      ? createGoogleCalendar({
-          ...options.calendar,
-          serviceAccount: config.google.serviceAccount,
-          oauthUrl: config.google.oauthUrl,
-          apiUrl: config.google.apiUrl,
-        })
-      : undefined);
+    (delegated ? createGoogleCalendar({ ...options.calendar, delegated, apiUrl: config.google.apiUrl }) : undefined);
   const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
-  const sms = createSmsOutbox(queue, Boolean(config.twilio));
   const hostEvents = createHostEventOutbox(queue, Boolean(config.host.eventsUrl));
+  const smsFeature = createSmsFeature({ config, db, queue, realtime, hostEvents, log, carrierRetry: options.sms?.carrierRetry, metrics });
+  const sms = smsFeature.outbox;
   const signing = config.host.webhookSecrets.length > 0 ? createWebhookSigning(config.host.webhookSecrets) : undefined;
   const solverCache = createSolverCache(db);
   const auth = createAuthService({
     db,
     solvers: solverCache,
-    verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl),
+    verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl, { metrics }),
     tokens: createSessionTokens(config.sessionSecret),
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
@@ -92,19 +88,13 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     db,
     effects: { queue, realtime, hostEvents },
     defaultPhoneRegion: config.defaultPhoneRegion,
-    api: config.host.api ? createSavvySolveApi(config.host.api) : undefined,
+    api: config.host.api ? createSavvySolveApi({ ...config.host.api, fetch: hostFetch }) : undefined,
     log,
     onSolverChanged: solverCache.evict,
   });
   const meetSpaces =
     options.overrides?.meetSpaces ??
-    (config.google.serviceAccount && config.meetSpace.enabled
-      ? createGoogleMeetSpaces({
-          serviceAccount: config.google.serviceAccount,
-          oauthUrl: config.google.oauthUrl,
-          meetApiUrl: config.google.meetApiUrl,
-        })
-      : undefined);
+    (delegated && config.meetSpace.enabled ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl }) : undefined);
   const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log, spaceControl: Boolean(meetSpaces) });
   const sessionViews = createSessionViews(db, {
     customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes,
@@ -118,12 +108,14 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     queue,
     fanout,
     limiter: createRateLimiter(db),
+    metrics,
     pullSession: hostSync.pullSession,
     log,
   });
   const admin = createAdminService({
     db,
     queue,
+    deadLetters: queue.deadLetters,
     realtime,
     hostEvents,
     views: sessionViews,
@@ -131,33 +123,11 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     onSolverChanged: solverCache.evict,
   });
 
-  const health = async (): Promise<HealthResponse> => {
-    const ok = await database.ping();
-    return {
-      status: ok ? 'ok' : 'degraded',
-      database: { kind: database.kind, ok },
-      integrations: {
-        googleCalendar: configured(config.google.serviceAccount),
-        googleSignIn: configured(config.google.oauthClientIds.length),
-        twilio: configured(config.twilio),
-        ably: configured(config.ably),
-        adminApi: configured(config.adminApiToken),
-        savvysolveWebhooks: configured(signing),
-        savvysolveApi: configured(config.host.api),
-        savvysolveEvents: configured(config.host.eventsUrl),
-      },
-      ...(config.ably?.realtimeUrl ? { realtime: realtimeEndpointOf(config.ably.realtimeUrl) } : {}),
-    };
-  };
-
   let housekeeping: { stop(): void } | undefined;
   if (options.workers ?? config.jobWorkers) {
-    if (config.twilio) {
-      const sender = createTwilioSender(config.twilio);
-      const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;
-      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl }));
-    }
-    if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
+    await smsFeature.work();
+    if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher({ ...config.ably, metrics }), log));
+    if (config.ably) await queue.work('realtime.revoke-tokens', createRevokeWorker(createAblyTokenRevoker(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
     await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
     if (meetSpaces) {
@@ -174,7 +144,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       );
       await queue.work(
         'meet.attendance-poll',
-        createAttendancePoller({ ...spaceDeps, hostEvents, cadence: options.meetSpace?.pollCadence }),
+        createAttendancePoller({ ...spaceDeps, hostEvents, metrics, cadence: options.meetSpace?.pollCadence }),
       );
       await queue.work(
         'meet.space-retire',
@@ -182,11 +152,16 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       );
     }
     if (config.host.eventsUrl && signing)
-      await queue.work('host.deliver', createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log }));
+      await queue.work(
+        'host.deliver',
+        createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log, fetch: hostFetch }),
+      );
     await fanout.start();
     housekeeping = startHousekeeping(db, log);
   }
 
+  const health = createHealth(config, database, queue.isRunning);
+  metrics.trackReadiness(async () => (await health.readiness()).ready);
   const app = createApp({
     sessionViews,
     auth,
@@ -197,18 +172,10 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
-    twilioWebhook: {
-      applyStatus: async (callback) => {
-        const changed = await applyTwilioStatus(db, { realtime, hostEvents }, callback);
-        // The solver's panel hears of it now, not at the publisher's next poll (up to 2 s).
-        if (changed) queue.wake(['realtime.publish', 'host.deliver']);
-        return changed;
-      },
-      log,
-      verification:
-        config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,
-    },
+    twilioWebhook: smsFeature.twilioWebhook,
     health,
+    metrics: { registry: metrics, token: config.metricsToken },
+    tracing: config.tracing,
     log,
   });
   const server = await listen(app.fetch, config.port);

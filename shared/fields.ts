@@ -15,11 +15,22 @@ export const sessionIdSchema = z.uuid('sessionId must be a UUID').transform((val
 // C0 and C1 control characters (NUL included): Postgres refuses NUL, and none belongs in a name.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** A human-readable text field (a name): trimmed, 1–255 characters, ordinary Unicode, no control characters. */
+// Unicode format characters (category Cf): bidi overrides and isolates, zero-width spaces and joiners, soft hyphens.
+// Invisible in a name, they reorder or hide what the customer's SMS and the side panel show.
+const FORMAT_CHARACTERS = /\p{Cf}/u;
+
+/**
+ * A human-readable text field (a name): trimmed, 1–255 characters, ordinary Unicode, no control characters and no
+ * format characters (Cf).
+ */
 export const textFieldSchema = (field: string) =>
   z
     .string(`${field} must be a string`)
     .trim()
     .min(1, `${field} is required`)
     .max(255, `${field} is longer than 255 characters`)
-    .refine((value) => !CONTROL_CHARACTERS.test(value), `${field} must not contain control characters`);
+    .refine((value) => !CONTROL_CHARACTERS.test(value), `${field} must not contain control characters`)
+    .refine(
+      (value) => !FORMAT_CHARACTERS.test(value),
+      `${field} must not contain invisible format characters (bidi overrides, zero-width spaces or joiners)`,
+    );

@@ -14,5 +14,8 @@ export const solverSchema = z.object({
   googleEmail: z.string().nullable(),
   /** A disabled solver cannot sign in or use the API (admin API, CLI, or the SavvySolve app's solver.upserted). */
   disabled: z.boolean().optional(),
+  /** Admin views only: who disabled them, `admin` (only an admin enables them again) or `savvysolve`; null when enabled. */
+  disabledBy: z.string().nullable().optional(),
+  disabledAt: z.iso.datetime().nullable().optional(),
 });
 export type Solver = z.infer<typeof solverSchema>;

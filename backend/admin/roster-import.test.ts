@@ -54,6 +54,29 @@ describe.each([
     expect((await admin.listSolvers()).find((solver) => solver.id === bob.id)).toMatchObject({ employment: 'employed' });
   });
 
+  it('revokes the realtime tokens of a solver a row takes a permission from, and only theirs', async () => {
+    const revoked: string[] = [];
+    const deps = {
+      ...solverDeps(),
+      realtime: { revokeTokens: async (_tx: unknown, { solverId }: { solverId: string }) => void revoked.push(solverId) },
+    };
+    await importSolvers(
+      deps,
+      csv(
+        'name,email,employment,googleEmail',
+        'Cy Realtime,cy@example.com,employed,cy@example.com',
+        'Di Realtime,di@example.com,employed,',
+      ),
+    );
+    const switched = await importSolvers(
+      deps,
+      csv('name,email,employment,googleEmail', 'Cy Realtime,cy@example.com,contract,cy@example.com', 'Di Renamed,di@example.com,employed,'),
+    );
+    expect(outcomes(switched)).toEqual(['2 cy@example.com updated', '3 di@example.com updated']);
+    const cy = (await admin.listSolvers()).find((solver) => solver.email === 'cy@example.com')!;
+    expect(revoked).toEqual([cy.id]);
+  });
+
   it('refuses bad solver rows with the reason and the line, and stores the good ones', async () => {
     const rows = await importSolvers(
       solverDeps(),

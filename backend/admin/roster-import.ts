@@ -3,6 +3,7 @@ import { createSessionRequestSchema, createSolverRequestSchema, ERROR_CODES } fr
 import type { Database } from '../db/client.ts';
 import { ApiError } from '../http/errors.ts';
 import { parseOrThrow } from '../http/validate.ts';
+import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { upsertSolver } from '../solvers/solver-upsert.ts';
 import type { AdminService } from './service.ts';
 
@@ -24,6 +25,8 @@ export type SolverImportDeps = {
   db: Database;
   /** Called after a solver changed, so this instance's caches forget it at once. */
   onSolverChanged?: (id: string) => void;
+  /** Revokes the realtime tokens of a solver a row took a permission from (in that row's transaction). */
+  realtime?: Pick<RealtimeOutbox, 'revokeTokens'>;
 };
 
 const SOLVER_COLUMNS = ['name', 'email', 'employment', 'googleEmail'];
@@ -129,7 +132,11 @@ export async function importSolvers(deps: SolverImportDeps, csvText: string): Pr
       googleEmail: cells.googleEmail || null,
     });
     refuseRepeat(seen, input.email, line, 'email');
-    const { id, outcome } = await deps.db.transaction((tx) => upsertSolver(tx, input, 'admin'));
+    const { id, outcome } = await deps.db.transaction(async (tx) => {
+      const result = await upsertSolver(tx, input, 'admin');
+      if (result.revoked) await deps.realtime?.revokeTokens(tx, { solverId: result.id });
+      return result;
+    });
     if (outcome === 'updated') deps.onSolverChanged?.(id);
     // `stale` needs an event time; an import has none.
     return { outcome: outcome === 'stale' ? 'unchanged' : outcome };

@@ -11,7 +11,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import type { Database } from '../db/client.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import { ApiError } from '../http/errors.ts';
-import type { JobQueue } from '../jobs/job-queue.ts';
+import type { DeadLetter, DeadLetters, JobQueue } from '../jobs/job-queue.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { toE164 } from '../sessions/customer-phone.ts';
 import { SESSION_CHANGE_JOBS, type SessionEffects } from '../sessions/session-effects.ts';
@@ -19,7 +19,14 @@ import { endSession as endSessionFlow } from '../sessions/session-end.ts';
 import { upsertSession as storeSession, type UpsertOutcome } from '../sessions/session-upsert.ts';
 import type { SessionViews } from '../sessions/session-views.ts';
 import { solverConflict } from '../solvers/solver-conflict.ts';
-import { findSolverByEmail, findSolverById, insertSolver, listSolverRows, toSolver, updateSolverRow } from '../solvers/solver-store.ts';
+import {
+  findSolverByEmail,
+  findSolverById,
+  insertSolver,
+  listSolverRows,
+  toAdminSolver,
+  updateSolverRow,
+} from '../solvers/solver-store.ts';
 
 const ADMIN = 'admin';
 const emailTaken = (email: string) => new ApiError(409, ERROR_CODES.conflict, `A solver with email ${email} already exists.`);
@@ -27,6 +34,8 @@ const emailTaken = (email: string) => new ApiError(409, ERROR_CODES.conflict, `A
 export type AdminServiceDeps = {
   db: Database;
   queue: JobQueue;
+  /** Jobs that exhausted their retries (GET /api/admin/jobs?state=failed). */
+  deadLetters: DeadLetters;
   realtime: RealtimeOutbox;
   hostEvents: HostEventOutbox;
   views: SessionViews;
@@ -49,7 +58,7 @@ export function createAdminService(deps: AdminServiceDeps) {
         const row = await insertSolver(tx, input);
         if (!row) throw emailTaken(input.email);
         await recordAudit(tx, { action: 'solver.created', actor: ADMIN, solverId: row.id, details: { employment: row.employment } });
-        return toSolver(row);
+        return toAdminSolver(row);
       });
     } catch (error) {
       throw solverConflict(error, input);
@@ -61,16 +70,18 @@ export function createAdminService(deps: AdminServiceDeps) {
       const solver = await deps.db.transaction(async (tx) => {
         const updated = await updateSolverRow(tx, id, input);
         if (!updated) throw new ApiError(404, ERROR_CODES.notFound, 'Solver not found');
+        if (updated.revoked) await deps.realtime.revokeTokens(tx, { solverId: id });
         await recordAudit(tx, {
           action: 'solver.updated',
           actor: ADMIN,
           solverId: id,
           details: { fields: Object.keys(input), tokensRevoked: updated.revoked },
         });
-        return toSolver(updated.row);
+        return toAdminSolver(updated.row);
       });
       // After the commit: a read racing the transaction must not cache the old row again.
       deps.onSolverChanged?.(id);
+      deps.queue.wake(['realtime.revoke-tokens']);
       return solver;
     } catch (error) {
       throw solverConflict(error, input);
@@ -117,8 +128,31 @@ export function createAdminService(deps: AdminServiceDeps) {
     return getSession(id);
   }
 
-  const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toSolver);
+  const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toAdminSolver);
   const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => deps.views.listForAdmin(filter);
 
-  return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession };
+  /** Jobs that exhausted their retries, oldest first. */
+  const listFailedJobs = (): Promise<DeadLetter[]> => deps.deadLetters.list();
+
+  /**
+   * Queues a failed job again on its own queue, with that queue's full retry policy.
+   * @throws ApiError 404 when no failed job has this id (never failed, or already retried).
+   */
+  async function retryFailedJob(id: string): Promise<{ id: string; queue: string; retried: true }> {
+    const queue = await deps.deadLetters.retry(id);
+    if (!queue) throw new ApiError(404, ERROR_CODES.notFound, 'No failed job with this id (it may have been retried already).');
+    return { id, queue, retried: true };
+  }
+
+  return {
+    createSolver,
+    updateSolver,
+    listSolvers,
+    upsertSession,
+    getSession,
+    listSessions,
+    endSession,
+    listFailedJobs,
+    retryFailedJob,
+  };
 }

@@ -15,6 +15,7 @@ export type AuditAction =
   | 'sms.accepted'
   | 'sms.failed'
   | 'sms.status_changed'
+  | 'sms.retry_scheduled'
   | 'session.created'
   | 'session.updated'
   | 'session.reassigned'
@@ -22,7 +23,8 @@ export type AuditAction =
   | 'host_event.refused'
   | 'host_event.failed'
   | 'solver.created'
-  | 'solver.updated';
+  | 'solver.updated'
+  | 'solver.enable_refused';
 
 export type AuditEntry = {
   action: AuditAction;

@@ -1,5 +1,6 @@
 import { gaxios, OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
+import { countedFetch, type Metrics } from '../metrics/metrics.ts';
 
 /** What Google says about an access token the extension obtained. */
 /** `accountId`: the Google account id (`sub`), the same as `users/{id}` among Meet participants. */
@@ -28,6 +29,8 @@ export class GoogleUnavailableError extends Error {
 export type GoogleTokenVerifierOptions = {
   /** Per request to tokeninfo, in milliseconds; default 5 000. */
   timeoutMs?: number;
+  /** Counts each request to tokeninfo as `google` (savvysolve_meet_outbound_*). */
+  metrics?: Metrics;
 };
 
 const tokenInfoSchema = z.object({
@@ -47,7 +50,11 @@ const RETRY_CONFIG = { retry: 1, noResponseRetries: 0, statusCodesToRetry: [[500
 export function createGoogleTokenVerifier(oauthUrl: string, options: GoogleTokenVerifierOptions = {}): GoogleTokenVerifier {
   const client = new OAuth2Client({
     endpoints: { tokenInfoUrl: `${oauthUrl}/tokeninfo` },
-    transporterOptions: { timeout: options.timeoutMs ?? 5_000, retryConfig: RETRY_CONFIG },
+    transporterOptions: {
+      timeout: options.timeoutMs ?? 5_000,
+      retryConfig: RETRY_CONFIG,
+      ...(options.metrics ? { fetchImplementation: countedFetch('google', options.metrics) } : {}),
+    },
   });
   return {
     async verify(accessToken) {

@@ -53,6 +53,15 @@ describe.each([
     expect(await run('solvers list')).toContain(id);
   });
 
+  it('says who disabled a solver in the list, and enables them again', async () => {
+    const id = /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(
+      await run('solvers add', { name: 'Dora', email: 'dora@example.com', employment: 'employed' }),
+    )![0];
+    expect(await run(`solvers disable ${id}`)).toMatch(/dora@example\.com.*disabled by admin/);
+    expect((await run('solvers list')).split('\n').find((line) => line.includes(id))).toMatch(/disabled by admin/);
+    expect(await run(`solvers enable ${id}`)).toMatch(/dora@example\.com.*enabled/);
+  });
+
   it('adds, lists, shows and ends sessions', async () => {
     const solverId = /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(
       await run('solvers add', { name: 'Bob', email: 'bob@example.com', employment: 'employed' }),

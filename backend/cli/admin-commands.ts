@@ -21,6 +21,10 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   sessions end <session-id>
   sessions import <sessions.csv>  CSV header: sessionId,solverEmail,customerName,customerPhone[,status]
                                   (status: active, the default, or ended)
+  jobs failed                     jobs that exhausted their retries (the dead-letter queue)
+  jobs retry <job-id>             queue a failed job again, with its queue's full retry policy
+  policy --format json|admin-console|reg|mobileconfig …
+                                  Chrome policy files for the extension (npm run admin -- policy --help)
 
 Imports are idempotent (solvers keyed by email, sessions by id): each row prints created, updated, unchanged or
 refused (with the reason and its line), then a summary; a refused row does not stop the others.
@@ -39,7 +43,7 @@ const solverRows = (solvers: Solver[]) =>
       email: solver.email,
       employment: solver.employment,
       'google email': solver.googleEmail,
-      state: solver.disabled ? 'disabled' : 'enabled',
+      state: solver.disabled ? `disabled by ${solver.disabledBy ?? 'admin'}` : 'enabled',
     })),
     ['id', 'name', 'email', 'employment', 'google email', 'state'],
   );
@@ -132,6 +136,25 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
     case 'sessions end': {
       const session = await admin.endSession(parseOrThrow(id, target));
       return `Session ${session.id} is ${session.status}${session.calendarEventId ? '; its Calendar event will be ended by the next running backend' : ''}.`;
+    }
+    case 'jobs failed': {
+      const jobs = await admin.listFailedJobs();
+      if (jobs.length === 0) return 'No failed jobs.';
+      return formatTable(
+        jobs.map((job) => ({
+          id: job.id,
+          queue: job.queue,
+          attempts: String(job.attempts),
+          'failed at': job.failedAt.toISOString(),
+          reason: job.reason,
+          data: JSON.stringify(job.data),
+        })),
+        ['id', 'queue', 'attempts', 'failed at', 'reason', 'data'],
+      );
+    }
+    case 'jobs retry': {
+      const { queue } = await admin.retryFailedJob(parseOrThrow(id, target));
+      return `Queued again on ${queue}: a backend with workers runs it at its next poll.`;
     }
     default:
       throw new ApiError(400, 'invalid_request', `Unknown command "${words.join(' ')}".\n\n${ADMIN_USAGE}`);

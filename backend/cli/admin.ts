@@ -8,9 +8,21 @@ import { createLogger } from '../logger.ts';
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { createSessionViews } from '../sessions/session-views.ts';
+import { runPolicyCommand } from '../../release/policy-command.ts';
 import { ADMIN_USAGE, runAdminCommand } from './admin-commands.ts';
 
 // `npm run admin -- …`: what an admin does, without writing HTTP by hand.
+// `policy` writes Chrome policy files: no database, no backend configuration.
+if (process.argv[2] === 'policy') {
+  try {
+    console.log(runPolicyCommand(process.argv.slice(3)));
+    process.exit(0);
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
@@ -39,15 +51,17 @@ try {
   const database = await openDatabase(config.database);
   const queue = await startJobQueue(database, log);
   try {
+    const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
     const admin = createAdminService({
       db: database.db,
       queue,
-      realtime: createRealtimeOutbox(queue, Boolean(config.ably), config.channels),
+      realtime,
+      deadLetters: queue.deadLetters,
       hostEvents: createHostEventOutbox(queue, Boolean(config.host.eventsUrl)),
       views: createSessionViews(database.db, { customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes }),
       defaultPhoneRegion: config.defaultPhoneRegion,
     });
-    console.log(await runAdminCommand(admin, positionals, values, { db: database.db }));
+    console.log(await runAdminCommand(admin, positionals, values, { db: database.db, realtime }));
   } finally {
     await queue.stop();
     await database.close();

@@ -50,7 +50,7 @@ export async function countPendingMigrations(db: Database): Promise<number> {
   return journal.entries.length - applied;
 }
 
-/** The rows of a raw `db.execute()`: postgres.js answers an array of rows, PGlite `{ rows }`. */
+/** The rows of a raw `execute()`: postgres.js answers an array, PGlite `{ rows }`. */
 export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
 
 async function openPglite(dataDir: string, migrate: boolean): Promise<DatabaseHandle> {

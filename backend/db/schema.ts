@@ -29,6 +29,9 @@ export const solvers = pgTable(
     googleEmail: varchar('google_email', { length: 255 }),
     /** A disabled solver can neither sign in nor use a token issued before. */
     disabled: boolean('disabled').notNull().default(false),
+    /** Who disabled them (audit actor: `admin`, `savvysolve`); only an admin re-enables a solver an admin disabled. */
+    disabledBy: varchar('disabled_by', { length: 64 }),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
     /** The solver's Google account id (tokeninfo `sub`, learnt at sign-in): `users/{id}` among Meet participants. */
     googleAccountId: varchar('google_account_id', { length: 64 }),
     /** Bumped when a permission is taken away: session tokens carry it, and an older one is refused (revocation). */
@@ -92,6 +95,8 @@ export const smsDeliveries = pgTable(
     attempts: integer('attempts').notNull().default(0),
     /** Set while a worker hands the SMS to Twilio; still set on a later run means that worker died mid-call. */
     handingOverAt: timestamp('handing_over_at', { withTimezone: true }),
+    /** New sends after a `temporary` failure reported by a status callback (at most 2: backend/sms/carrier-retry.ts). */
+    carrierRetries: integer('carrier_retries').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -102,6 +107,28 @@ export const smsDeliveries = pgTable(
       .where(sql`${table.twilioSid} is not null`),
   ],
 );
+
+/**
+ * Twilio messages of earlier attempts of a delivery that was sent again after a `temporary` failure: their late
+ * callbacks change nothing, and no look-up (backend/sms/sms-worker.ts) adopts them as the new attempt's message.
+ */
+export const smsSupersededMessages = pgTable('sms_superseded_messages', {
+  twilioSid: varchar('twilio_sid', { length: 64 }).primaryKey(),
+  deliveryId: uuid('delivery_id')
+    .notNull()
+    .references(() => smsDeliveries.id),
+  errorCode: varchar('error_code', { length: 32 }),
+  createdAt: createdAt(),
+});
+
+/** When a `sender`/`content` code last alerted the admin: one alert per code per 10 minutes across all instances. */
+export const smsAlerts = pgTable('sms_alerts', {
+  errorCode: varchar('error_code', { length: 32 }).primaryKey(),
+  lastAlertedAt: timestamp('last_alerted_at', { withTimezone: true }).notNull(),
+  /** The last alert's sentence and session, for the doctor. */
+  error: text('error').notNull(),
+  sessionId: uuid('session_id'),
+});
 
 export const auditEvents = pgTable(
   'audit_events',
@@ -136,6 +163,17 @@ export const webhookReceipts = pgTable('webhook_receipts', {
   type: varchar('type', { length: 100 }).notNull(),
   outcome: varchar('outcome', { length: 32 }).notNull(),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Tombstones: `session.ended` for a session id this backend never stored. An older `session.upserted` arriving
+ * later must not create it (backend/sessions/session-tombstones.ts); removed by housekeeping after 30 days.
+ */
+export const endedSessionIds = pgTable('ended_session_ids', {
+  sessionId: uuid('session_id').primaryKey(),
+  /** The event's `occurredAt`. */
+  endedAt: timestamp('ended_at', { withTimezone: true }).notNull(),
+  createdAt: createdAt(),
 });
 
 /** Outbound events to the host, one row per event: its id is the `webhook-id` of every attempt. */
@@ -173,6 +211,11 @@ export const meetSpaces = pgTable(
     meetingCode: varchar('meeting_code', { length: 32 }).notNull(),
     /** `spaces/{id}`, once resolved. */
     spaceName: varchar('space_name', { length: 128 }),
+    /**
+     * The Google user who owns the space, whom the Meet API acts as for access, polling and retirement: the Calendar
+     * event's organizer (the session's calendar) or the solver who captured the room. A reassignment does not move it.
+     */
+    ownerEmail: varchar('owner_email', { length: 255 }),
     accessState: meetAccessStateEnum('access_state').notNull().default('pending'),
     accessType: varchar('access_type', { length: 16 }),
     accessProblem: text('access_problem'),
@@ -191,4 +234,16 @@ export const meetSpaces = pgTable(
   (table) => [index('meet_spaces_space_name_idx').on(table.spaceName)],
 );
 
-export const schema = { solvers, sessions, smsDeliveries, auditEvents, rateLimits, webhookReceipts, hostEvents, meetSpaces };
+export const schema = {
+  solvers,
+  sessions,
+  smsDeliveries,
+  smsSupersededMessages,
+  smsAlerts,
+  auditEvents,
+  rateLimits,
+  webhookReceipts,
+  endedSessionIds,
+  hostEvents,
+  meetSpaces,
+};

@@ -15,6 +15,8 @@ export type HostEventWorkerDeps = {
   realtime: RealtimeOutbox;
   log: Logger;
   timeoutMs?: number;
+  /** The fetch events go out through (start.ts passes one that counts them). */
+  fetch?: typeof fetch;
 };
 
 /** A status the host may answer differently later: retried with backoff. Any other 4xx is a refusal. */
@@ -28,6 +30,7 @@ const retryable = (status: number) => status === 408 || status === 429 || status
  */
 export function createHostEventWorker(deps: HostEventWorkerDeps): JobHandler<'host.deliver'> {
   const timeoutMs = deps.timeoutMs ?? 10_000;
+  const send = deps.fetch ?? fetch;
 
   async function giveUp(event: typeof hostEvents.$inferSelect, status: 'refused' | 'failed', reason: string) {
     await deps.db.transaction(async (tx) => {
@@ -58,7 +61,7 @@ export function createHostEventWorker(deps: HostEventWorkerDeps): JobHandler<'ho
 
     let status: number | undefined;
     try {
-      const response = await fetch(deps.eventsUrl, {
+      const response = await send(deps.eventsUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...deps.signing.headersFor(event.id, payload) },
         body: payload,

@@ -37,3 +37,37 @@ describe('SavvySolve API (lazy pull)', () => {
     await expect(api(fetch as typeof globalThis.fetch).getSession(ID)).rejects.toThrow(message);
   });
 });
+
+describe('SavvySolve API bounds', () => {
+  it('refuses to follow a redirect (fetch with redirect: error)', async () => {
+    let redirect: RequestRedirect | undefined;
+    const refusing = (async (_url: unknown, init?: RequestInit) => {
+      redirect = init?.redirect;
+      throw new TypeError('fetch failed', { cause: new Error('unexpected redirect') });
+    }) as typeof fetch;
+    await expect(api(refusing).getSession(ID)).rejects.toThrow(/answered with a redirect, which is not followed/);
+    expect(redirect).toBe('error');
+  });
+
+  it.each([
+    ['a declared length over 64 KiB', { 'content-length': String(64 * 1024 + 1) }],
+    ['an undeclared body over 64 KiB', {}],
+  ])('refuses %s without reading it all', async (_case, headers) => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 16 * 1024;
+        controller.enqueue(new Uint8Array(16 * 1024).fill(32));
+      },
+    });
+    const huge = (async () => new Response(body, { status: 200, headers })) as typeof fetch;
+    await expect(api(huge).getSession(ID)).rejects.toThrow(/its answer is larger than 64 KiB/);
+    expect(pulled).toBeLessThanOrEqual(128 * 1024);
+  });
+
+  it('reads an answer of exactly 64 KiB', async () => {
+    const text = JSON.stringify(session);
+    const padded = text + ' '.repeat(64 * 1024 - Buffer.byteLength(text));
+    expect(await api(async () => new Response(padded, { status: 200 })).getSession(ID)).toMatchObject({ sessionId: ID });
+  });
+});

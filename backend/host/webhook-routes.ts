@@ -16,7 +16,8 @@ export type HostWebhookDeps = {
 
 /**
  * `POST /webhooks/savvysolve`: the SavvySolve app's events, Standard Webhooks signed. 415 before reading a body
- * that is not JSON, 401 for a bad signature or a timestamp over 5 minutes off, 400 naming a bad field, 413 over
+ * that is not JSON, 401 for a bad signature or a timestamp over 5 minutes off, 400 naming a bad field (an envelope
+ * `timestamp` or `occurredAt` over 5 minutes ahead included), 413 over
  * the body limit (app middleware); 200 `{ received: true, outcome }` otherwise, duplicates and unknown types included.
  */
 export const createHostWebhookRoutes = (deps: HostWebhookDeps) =>

@@ -28,3 +28,6 @@ export const jsonBody = <T extends z.ZodType>(schema: T) =>
 
 /** Hono validator for path parameters. */
 export const pathParams = <T extends z.ZodType>(schema: T) => validator('param', (value) => parseOrThrow(schema, value));
+
+/** Hono validator for the query string. */
+export const queryParams = <T extends z.ZodType>(schema: T) => validator('query', (value) => parseOrThrow(schema, value));

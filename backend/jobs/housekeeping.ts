@@ -1,7 +1,8 @@
 import { lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { rateLimits, webhookReceipts } from '../db/schema.ts';
+import { endedSessionIds, rateLimits, webhookReceipts } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import { TOMBSTONE_RETENTION_DAYS } from '../sessions/session-tombstones.ts';
 
 /** How long an inbound `webhook-id` is remembered: longer than any Standard Webhooks sender retries (days). */
 export const RECEIPT_RETENTION_DAYS = 7;
@@ -10,7 +11,8 @@ const RATE_LIMIT_RETENTION_HOURS = 24;
 const INTERVAL_MS = 60 * 60_000;
 
 /**
- * Deletes rows that only grow: webhook receipts past their retention, rate-limit windows long over. Safe on every
+ * Deletes rows that only grow: webhook receipts past their retention, rate-limit windows long over, tombstones of
+ * unknown ended sessions after 30 days. Safe on every
  * instance at once (plain deletes by age). Returns how many rows it removed.
  */
 export async function cleanUp(db: Database): Promise<number> {
@@ -22,7 +24,11 @@ export async function cleanUp(db: Database): Promise<number> {
     .delete(rateLimits)
     .where(lt(rateLimits.windowStart, sql`now() - make_interval(hours => ${RATE_LIMIT_RETENTION_HOURS})`))
     .returning({ key: rateLimits.key });
-  return receipts.length + windows.length;
+  const tombstones = await db
+    .delete(endedSessionIds)
+    .where(lt(endedSessionIds.createdAt, sql`now() - make_interval(days => ${TOMBSTONE_RETENTION_DAYS})`))
+    .returning({ id: endedSessionIds.sessionId });
+  return receipts.length + windows.length + tombstones.length;
 }
 
 /** Cleans up at start and then hourly; `stop()` ends it. */

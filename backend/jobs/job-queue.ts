@@ -9,13 +9,17 @@ import {
   type JobWithMetadata,
   type QueueOptions,
 } from 'pg-boss';
-import type { DatabaseHandle, Transaction } from '../db/client.ts';
+import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import type { JobCounts, Metrics } from '../metrics/metrics.ts';
+import { inSpan } from '../tracing/tracing.ts';
 
 /** Every durable job, with its payload. */
 export type JobPayloads = {
   'sms.send': { deliveryId: string };
   'realtime.publish': { channel: string; name: string; data: Record<string, unknown> };
+  /** `clientId`: the solver's realtime client id (their channel name). */
+  'realtime.revoke-tokens': { clientId: string };
   'calendar.end-event': { sessionId: string };
   'calendar.discard-event': { sessionId: string };
   'host.deliver': { eventId: string };
@@ -27,10 +31,20 @@ export type JobPayloads = {
 };
 export type JobName = keyof JobPayloads;
 
+/**
+ * Where a job goes when its last attempt fails (pg-boss `deadLetter`): one queue for every job, no worker, so it
+ * waits there, with the queue it came from and its last error, until an admin retries it.
+ */
+export const DEAD_LETTER_QUEUE = 'jobs.dead-letter';
+/** Dead letters are kept 30 days: long enough for an admin to notice, retry or decide to drop them. */
+const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 3_600;
+
 /** Retry policy per job: outages delay delivery, they do not lose it. */
 const QUEUES: Record<JobName, QueueOptions> = {
   'sms.send': { retryLimit: 8, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
   'realtime.publish': { retryLimit: 8, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 60 },
+  // Past ~10 minutes a revocation changes nothing: the tokens have expired and their renewal is refused.
+  'realtime.revoke-tokens': { retryLimit: 6, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 30 },
   'calendar.end-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
   'calendar.discard-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
   // About a day of retries (hourly at most): a host that is down for hours still gets every event.
@@ -52,6 +66,22 @@ const IN_FLIGHT: Partial<Record<JobName, { batchSize: number; concurrency: numbe
 };
 
 export type JobContext = { attempt: number; isLastAttempt: boolean };
+
+/** A job that exhausted its retries, waiting in the dead-letter queue. */
+export type DeadLetter = {
+  /** Its id in the dead-letter queue (what `retryDeadLetter` takes). */
+  id: string;
+  /** The queue it failed on. */
+  queue: string;
+  data: unknown;
+  /** Attempts made before it was given up. */
+  attempts: number;
+  /** The last attempt's error message, when the handler threw one. */
+  reason: string | null;
+  /** When it was first queued, and when it reached the dead-letter queue. */
+  createdAt: Date;
+  failedAt: Date;
+};
 export type JobHandler<N extends JobName> = (data: JobPayloads[N], context: JobContext) => Promise<void>;
 
 export type JobQueue = {
@@ -67,6 +97,17 @@ export type JobQueue = {
   stop(): Promise<void>;
 };
 
+/** The dead-letter queue, for the admin. */
+export type DeadLetters = {
+  /** Jobs that exhausted their retries, oldest first (at most `limit`, default 100). */
+  list(limit?: number): Promise<DeadLetter[]>;
+  /**
+   * Queues a dead letter again on the queue it came from, with that queue's full retry policy; it leaves the
+   * dead-letter queue. Resolves with that queue's name, or undefined when no dead letter has this id.
+   */
+  retry(id: string): Promise<string | undefined>;
+};
+
 export type JobQueueOptions = {
   pollingIntervalSeconds?: number;
   /** Batches in flight per queue in this process. */
@@ -75,22 +116,36 @@ export type JobQueueOptions = {
   batchSize?: number;
   /** Overrides every queue's first retry delay (tests shorten it). */
   retryDelaySeconds?: number;
+  /** Counts failed attempts in savvysolve_meet_job_failures_total. */
+  metrics?: Metrics;
+  /**
+   * OpenTelemetry on: pg-boss stores the trace context of each send on the job and processes a job (a batch of
+   * one) in that trace; a larger batch links to each job's send. Off: no spans, no context stored.
+   */
+  tracing?: boolean;
 };
 
 /** Starts pg-boss on the app's database: PGlite directly, or its own pool on a real server. */
-export async function startJobQueue(handle: DatabaseHandle, log: Logger, options: JobQueueOptions = {}): Promise<JobQueue> {
+export async function startJobQueue(
+  handle: DatabaseHandle,
+  log: Logger,
+  options: JobQueueOptions = {},
+): Promise<JobQueue & { deadLetters: DeadLetters; isRunning(): boolean }> {
+  const openTelemetry = options.tracing ? { propagateContext: true } : { enabled: false };
   const boss = handle.pglite
-    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: false })
-    : new PgBoss({ connectionString: handle.url, max: 5, schedule: false, application_name: 'savvysolve-meet-jobs' });
+    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: false, openTelemetry })
+    : new PgBoss({ connectionString: handle.url, max: 5, schedule: false, application_name: 'savvysolve-meet-jobs', openTelemetry });
   boss.on('error', (error) => log.error('job queue error', { error: error.message }));
   await boss.start();
+  const deadLetterQueue: QueueOptions = { retryLimit: 0, deleteAfterSeconds: DEAD_LETTER_RETENTION_SECONDS };
+  await upsertQueue(boss, DEAD_LETTER_QUEUE, deadLetterQueue);
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
     const tuned = { ...queueOptions, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
-    if (await boss.getQueue(name)) await boss.updateQueue(name, tuned);
-    else await boss.createQueue(name, tuned);
+    await upsertQueue(boss, name, { ...tuned, deadLetter: DEAD_LETTER_QUEUE });
   }
 
   const workerIds = new Map<JobName, string>();
+  let running = true;
 
   return {
     async enqueue(tx, name, data, { startAfterSeconds } = {}) {
@@ -117,9 +172,17 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
           Promise.all(
             jobs.map(async (job): Promise<JobResult> => {
               try {
-                await handler(job.data, { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit });
+                const context = { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit };
+                await inSpan(`job ${name}`, { 'messaging.message.id': job.id, 'pgboss.job.retry_count': job.retryCount }, () =>
+                  handler(job.data, context),
+                );
                 return { id: job.id, status: 'completed' };
               } catch (error) {
+                const attempt = job.retryCount + 1;
+                options.metrics?.jobFailures.inc({ queue: name });
+                const fields = { queue: name, jobId: job.id, attempt, attempts: job.retryLimit + 1, reason: messageOf(error) };
+                if (job.retryCount >= job.retryLimit) log.error('job failed for the last time: moved to the dead-letter queue', fields);
+                else log.warn('job attempt failed: it will be retried', fields);
                 return { id: job.id, status: 'failed', output: { message: messageOf(error) } };
               }
             }),
@@ -136,8 +199,81 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
         }
       });
     },
+    deadLetters: {
+      async list(limit = 100) {
+        const jobs = await boss.findJobs(DEAD_LETTER_QUEUE, { queued: true, limit });
+        return jobs.map((job) => ({
+          id: job.id,
+          queue: job.sourceName ?? 'unknown',
+          data: job.data,
+          attempts: (job.sourceRetryCount ?? 0) + 1,
+          reason: reasonOf(job.sourceOutput),
+          createdAt: job.sourceCreatedOn ?? job.createdOn,
+          failedAt: job.createdOn,
+        }));
+      },
+      async retry(id) {
+        const [job] = await boss.findJobs(DEAD_LETTER_QUEUE, { id, queued: true });
+        if (!job?.sourceName) return undefined;
+        const moved = await boss.redrive(DEAD_LETTER_QUEUE, { ids: [id] });
+        if (moved === 0) return undefined;
+        const worker = workerIds.get(job.sourceName as JobName);
+        if (worker) boss.notifyWorker(worker);
+        return job.sourceName;
+      },
+    },
+    isRunning: () => running,
     async stop() {
+      running = false;
       await boss.stop({ graceful: true, timeout: 5_000 });
     },
   };
+}
+
+async function upsertQueue(boss: PgBoss, name: string, options: QueueOptions & { deadLetter?: string }) {
+  if (await boss.getQueue(name)) await boss.updateQueue(name, options);
+  else await boss.createQueue(name, options);
+}
+
+/** The `{ message }` our handler wrapper stores as a failed job's output. */
+const reasonOf = (output: unknown) =>
+  output && typeof output === 'object' && typeof (output as { message?: unknown }).message === 'string'
+    ? (output as { message: string }).message
+    : null;
+
+/**
+ * Jobs per queue in pg-boss's tables, for the savvysolve_meet_jobs gauges: waiting (created, or retry waiting out
+ * its backoff), active, failed (in the dead-letter queue, under the queue it failed on), and how long the oldest
+ * runnable job has waited past its start time (0 when none waits).
+ */
+export async function readJobCounts(db: Database): Promise<JobCounts> {
+  const rows = rowsOf<{ queue: string; waiting: number; active: number; failed: number; oldest: number }>(
+    await db.execute(sql`
+      select queue, sum(waiting)::int as waiting, sum(active)::int as active, sum(failed)::int as failed,
+             coalesce(max(oldest), 0)::float8 as oldest
+      from (
+        select name as queue,
+               count(*) filter (where state in ('created', 'retry')) as waiting,
+               count(*) filter (where state = 'active') as active,
+               0 as failed,
+               extract(epoch from now() - min(start_after) filter (where state in ('created', 'retry') and start_after <= now())) as oldest
+        from pgboss.job where name <> ${DEAD_LETTER_QUEUE} and state in ('created', 'retry', 'active') group by name
+        union all
+        select source_name, 0, 0, count(*), null
+        from pgboss.job where name = ${DEAD_LETTER_QUEUE} and state in ('created', 'retry') and source_name is not null group by source_name
+      ) as counts
+      group by queue`),
+  );
+  const known = new Map(rows.map((row) => [row.queue, row]));
+  // Every queue appears, so a quiet queue reads 0 rather than vanishing from Prometheus.
+  return Object.keys(QUEUES).map((queue) => {
+    const row = known.get(queue);
+    return {
+      queue,
+      waiting: row?.waiting ?? 0,
+      active: row?.active ?? 0,
+      failed: row?.failed ?? 0,
+      oldestWaitingSeconds: row?.oldest ?? 0,
+    };
+  });
 }

@@ -4,6 +4,7 @@ import { meetSpaces } from '../db/schema.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobHandler, JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { recordSessionChange } from '../sessions/session-change.ts';
 import { changedAttendance, readAttendance, type AttendanceFacts } from './attendance.ts';
@@ -28,6 +29,8 @@ export type AttendancePollerDeps = {
   hostEvents: HostEventOutbox;
   queue: JobQueue;
   log: Logger;
+  /** Observes link → customer joined in savvysolve_meet_customer_join_seconds. */
+  metrics?: Metrics;
   /** Overrides POLL_CADENCE (tests poll every second). */
   cadence?: Partial<typeof POLL_CADENCE>;
   now?: () => Date;
@@ -45,7 +48,7 @@ const factsOf = (space: typeof meetSpaces.$inferSelect): AttendanceFacts => ({
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
  * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
  * duplicated job polls nothing twice. Stops at the session's end, after 4 hours, or when the Meet scopes are not
- * granted. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
+ * granted or the room is not the owner's. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
   const now = deps.now ?? (() => new Date());
@@ -64,17 +67,17 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
       } catch (error) {
         failure = diagnoseMeetError(error);
         deps.log.warn('attendance poll failed', { sessionId, kind: failure.kind });
-        stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_found';
+        stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_owner' || failure.kind === 'not_found';
       }
     }
     const before = factsOf(space);
-    await deps.db.transaction(async (tx) => {
+    const stored = await deps.db.transaction(async (tx) => {
       const [claimed] = await tx
         .update(meetSpaces)
         .set({ pollSeq: seq + 1, ...(facts ?? {}), ...(stop ? { pollingStoppedAt: now() } : {}) })
         .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.pollSeq, seq)))
         .returning({ sessionId: meetSpaces.sessionId });
-      if (!claimed) return;
+      if (!claimed) return false;
       const changed = facts ? changedAttendance(before, facts) : [];
       if (changed.length > 0) {
         await recordSessionChange(tx, deps.realtime, {
@@ -96,7 +99,7 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
           });
         }
       }
-      if (stop) return;
+      if (stop) return true;
       const delay =
         failure?.kind === 'rate_limited'
           ? cadence.rateLimitedSeconds
@@ -104,6 +107,12 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
             ? cadence.fastSeconds
             : cadence.slowSeconds;
       await deps.queue.enqueue(tx, 'meet.attendance-poll', { sessionId, seq: seq + 1 }, { startAfterSeconds: delay });
+      return true;
     });
+    // Counted once the poll that saw the customer arrive has committed (the chain claim makes it once per session).
+    if (stored && facts?.customerJoinedAt && !before.customerJoinedAt) {
+      const linkAt = session.meetLinkCreatedAt ?? space.createdAt;
+      deps.metrics?.customerJoinSeconds.observe(Math.max(0, (facts.customerJoinedAt.getTime() - linkAt.getTime()) / 1000));
+    }
   };
 }

@@ -69,6 +69,25 @@ describe('diagnoseMeetError', () => {
     ],
     [{ response: { status: 403, data: { error: { status: 'PERMISSION_DENIED', message: 'insufficient scopes' } } } }, 'scope_not_granted'],
     [{ response: { status: 401, data: { error: 'unauthorized_client' } } }, 'scope_not_granted'],
+    [
+      { response: { status: 403, data: { error: { status: 'PERMISSION_DENIED', message: 'The caller does not have permission' } } } },
+      'not_owner',
+    ],
+    [
+      {
+        response: {
+          status: 403,
+          data: {
+            error: {
+              status: 'PERMISSION_DENIED',
+              message: 'The caller does not have permission',
+              details: [{ reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT' }],
+            },
+          },
+        },
+      },
+      'scope_not_granted',
+    ],
     [{ response: { status: 404, data: {} } }, 'not_found'],
     [{ response: { status: 429, data: {} } }, 'rate_limited'],
     [{ response: { status: 503, data: {} } }, 'unavailable'],

@@ -5,7 +5,10 @@ import { meetSpaces, sessions, solvers } from '../db/schema.ts';
 export type SpaceTarget = {
   space: typeof meetSpaces.$inferSelect;
   session: typeof sessions.$inferSelect;
-  /** Who the API acts as: the calendar that made the room, else the solver who opened it (captured). */
+  /**
+   * Who the API acts as: the space's owner (the calendar that made the room, or the solver who captured it), also
+   * after a reassignment; for a room stored before owners were, the calendar, else the current solver.
+   */
   subject: string | null;
   solverAccountId: string | null;
 };
@@ -22,7 +25,7 @@ export async function loadSpaceTarget(db: Queryable, sessionId: string): Promise
   return {
     space: row.space,
     session: row.session,
-    subject: row.session.calendarId ?? row.googleEmail,
+    subject: row.space.ownerEmail ?? row.session.calendarId ?? row.googleEmail,
     solverAccountId: row.solverAccountId,
   };
 }

@@ -10,6 +10,7 @@ import { meetingCodeOf } from '../meet-space/meeting-code.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { recordSessionChange } from '../sessions/session-change.ts';
 import type { SmsOutbox } from '../sms/sms-outbox.ts';
+import { DB_SPAN, inSpan } from '../tracing/tracing.ts';
 
 export type LinkFanout = ReturnType<typeof createLinkFanout>;
 
@@ -53,41 +54,56 @@ export function createLinkFanout(deps: {
     return sms.skipped ? 'skipped' : 'queued';
   }
 
+  /**
+   * Who owns the room behind a just-stored link: the calendar the event was made on, else (a captured room) the
+   * solver who captured it — the session's solver in the transaction that claims the fresh link.
+   */
+  async function spaceOwner(tx: Transaction, session: SessionRow): Promise<string | null> {
+    if (session.calendarId) return session.calendarId;
+    const [solver] = await tx.select({ googleEmail: solvers.googleEmail }).from(solvers).where(eq(solvers.id, session.solverId));
+    return solver?.googleEmail ?? null;
+  }
+
   /** Stage 1 for one session if it is still pending; false when there was nothing (left) to do. */
   async function fanOut(sessionId: string): Promise<boolean> {
-    const done = await deps.db.transaction(async (tx) => {
-      const [claimed] = await tx
-        .update(sessions)
-        .set({ fanoutPending: false })
-        .where(and(eq(sessions.id, sessionId), eq(sessions.fanoutPending, true)))
-        .returning();
-      if (!claimed?.meetLink || !claimed.meetLinkSource) return false;
-      const { meetLink, meetLinkSource: source } = claimed;
-      const meetingCode = deps.spaceControl ? meetingCodeOf(meetLink) : undefined;
-      let sms: string;
-      if (meetingCode) {
-        await tx.insert(meetSpaces).values({ sessionId, meetingCode }).onConflictDoNothing();
-        await tx.update(sessions).set({ notifyPending: true }).where(eq(sessions.id, sessionId));
-        await deps.queue.enqueue(tx, 'meet.space-setup', { sessionId });
-        sms = 'after the Meet access step';
-      } else sms = await queueNotifications(tx, claimed);
-      // A Calendar insert that timed out here may still complete at Google: remove that event once it had time to.
-      if (source === 'captured') await deps.queue.enqueue(tx, 'calendar.discard-event', { sessionId }, { startAfterSeconds: 30 });
-      await deps.hostEvents.add(tx, 'meet_link.created', {
-        sessionId,
-        meetLink,
-        source: source === 'captured' ? 'captured' : 'calendar',
-        createdAt: (claimed.meetLinkCreatedAt ?? new Date()).toISOString(),
-      });
-      await recordSessionChange(tx, deps.realtime, {
-        action: source === 'captured' ? 'meet_link.captured' : 'meet_link.created',
-        actor: solverActor(claimed.solverId),
-        solverId: claimed.solverId,
-        sessionId,
-        details: { source, delegationSubject: claimed.calendarId, calendarEventId: claimed.calendarEventId, sms },
-      });
-      return true;
-    });
+    const done = await inSpan('COMMIT link fan-out', { ...DB_SPAN, 'db.operation.name': 'COMMIT' }, () =>
+      deps.db.transaction(async (tx) => {
+        const [claimed] = await tx
+          .update(sessions)
+          .set({ fanoutPending: false })
+          .where(and(eq(sessions.id, sessionId), eq(sessions.fanoutPending, true)))
+          .returning();
+        if (!claimed?.meetLink || !claimed.meetLinkSource) return false;
+        const { meetLink, meetLinkSource: source } = claimed;
+        const meetingCode = deps.spaceControl ? meetingCodeOf(meetLink) : undefined;
+        let sms: string;
+        if (meetingCode) {
+          await tx
+            .insert(meetSpaces)
+            .values({ sessionId, meetingCode, ownerEmail: await spaceOwner(tx, claimed) })
+            .onConflictDoNothing();
+          await tx.update(sessions).set({ notifyPending: true }).where(eq(sessions.id, sessionId));
+          await deps.queue.enqueue(tx, 'meet.space-setup', { sessionId });
+          sms = 'after the Meet access step';
+        } else sms = await queueNotifications(tx, claimed);
+        // A Calendar insert that timed out here may still complete at Google: remove that event once it had time to.
+        if (source === 'captured') await deps.queue.enqueue(tx, 'calendar.discard-event', { sessionId }, { startAfterSeconds: 30 });
+        await deps.hostEvents.add(tx, 'meet_link.created', {
+          sessionId,
+          meetLink,
+          source: source === 'captured' ? 'captured' : 'calendar',
+          createdAt: (claimed.meetLinkCreatedAt ?? new Date()).toISOString(),
+        });
+        await recordSessionChange(tx, deps.realtime, {
+          action: source === 'captured' ? 'meet_link.captured' : 'meet_link.created',
+          actor: solverActor(claimed.solverId),
+          solverId: claimed.solverId,
+          sessionId,
+          details: { source, delegationSubject: claimed.calendarId, calendarEventId: claimed.calendarEventId, sms },
+        });
+        return true;
+      }),
+    );
     if (done) deps.queue.wake(['sms.send', 'realtime.publish', 'host.deliver', 'meet.space-setup']);
     return done;
   }

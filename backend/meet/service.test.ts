@@ -17,6 +17,8 @@ const solver = (overrides: Partial<SolverRow>): SolverRow => ({
   disabled: false,
   tokenVersion: 0,
   googleAccountId: null,
+  disabledBy: null,
+  disabledAt: null,
   ...overrides,
 });
 const service = (calendar: MeetServiceDeps['calendar']) => createMeetService({ calendar } as MeetServiceDeps);

@@ -14,6 +14,7 @@ import { sessions } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import type { EscalationOutcome, Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SMS_NOT_CONFIGURED, type SmsOutbox } from '../sms/sms-outbox.ts';
@@ -39,8 +40,10 @@ export type MeetServiceDeps = {
    * Asks the SavvySolve app about a session this backend does not know and stores it; false when it is unknown
    * there too (or the app is not configured). May throw ApiError 503 when the app cannot be asked.
    */
-  pullSession?: (sessionId: string) => Promise<boolean>;
+  pullSession?: (sessionId: string, solver: SolverRow) => Promise<boolean>;
   log: Logger;
+  /** Counts each click's outcome and time to answer. */
+  metrics?: Metrics;
   now?: () => Date;
   eventDurationMinutes?: number;
 };
@@ -74,9 +77,24 @@ export function createMeetService(deps: MeetServiceDeps) {
   /** The three rules of docs/contract.md, in their order (backend/meet/meet-policy.ts). */
   const canUse = (solver: SolverRow): CanUseMeetResponse => meetPermission(solver, Boolean(deps.calendar));
 
+  /** One escalation click, counted by how it ended (savvysolve_meet_escalations_total, savvysolve_meet_link_seconds). */
   async function createLink(solver: SolverRow, sessionId: string): Promise<CreateMeetLinkResponse> {
+    const started = performance.now();
+    try {
+      const result = await answerClick(solver, sessionId);
+      deps.metrics?.escalations.inc({ outcome: result.usedFallback ? 'fallback' : result.isExisting ? 'existing' : 'calendar' });
+      deps.metrics?.linkSeconds.observe((performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      const outcome: EscalationOutcome = error instanceof ApiError && error.status < 500 ? 'refused' : 'error';
+      deps.metrics?.escalations.inc({ outcome });
+      throw error;
+    }
+  }
+
+  async function answerClick(solver: SolverRow, sessionId: string): Promise<CreateMeetLinkResponse> {
     authorizeSolver(solver);
-    const session = await loadOwnSession(solver.id, sessionId, { pull: true });
+    const session = await loadOwnSession(solver.id, sessionId, { pullFor: solver });
     if (session.meetLink) return existing(session.meetLink);
     authorizeMeetAction(solver, 'create', session);
 
@@ -87,10 +105,14 @@ export function createMeetService(deps: MeetServiceDeps) {
     return created;
   }
 
-  /** The solver's own session; with `pull`, one unknown here is asked of the SavvySolve app first (webhooks missed it). */
-  async function loadOwnSession(solverId: string, sessionId: string, { pull = false } = {}): Promise<typeof sessions.$inferSelect> {
+  /** The solver's own session; with `pullFor`, one unknown here is asked of the SavvySolve app first (webhooks missed it). */
+  async function loadOwnSession(
+    solverId: string,
+    sessionId: string,
+    { pullFor }: { pullFor?: SolverRow } = {},
+  ): Promise<typeof sessions.$inferSelect> {
     const [session] = await deps.db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
-    if (!session && pull && deps.pullSession && (await deps.pullSession(sessionId))) return loadOwnSession(solverId, sessionId);
+    if (!session && pullFor && deps.pullSession && (await deps.pullSession(sessionId, pullFor))) return loadOwnSession(solverId, sessionId);
     // Another solver's session answers exactly like a missing one.
     if (!session || session.solverId !== solverId) throw new ApiError(404, ERROR_CODES.notFound, SESSION_NOT_FOUND);
     return session;
@@ -102,7 +124,10 @@ export function createMeetService(deps: MeetServiceDeps) {
     let meetLink: string;
     try {
       if (!deps.calendar)
-        throw new CalendarFailure('rejected', 'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_KEY unset).');
+        throw new CalendarFailure(
+          'rejected',
+          'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_EMAIL and GOOGLE_SERVICE_ACCOUNT_KEY unset).',
+        );
       const start = now();
       ({ meetLink } = await deps.calendar.createMeetEvent({
         subject,
@@ -137,9 +162,14 @@ export function createMeetService(deps: MeetServiceDeps) {
     const session = await loadOwnSession(solver.id, sessionId);
     if (session.meetLink) return existing(session.meetLink);
     authorizeMeetAction(solver, 'capture', session);
-    if (!(await links.store(sessionId, { meetLink, source: 'captured' }))) {
-      return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
-    }
+    const stored = await links.storeCaptured(sessionId, meetLink);
+    if (stored === 'taken')
+      throw new ApiError(
+        409,
+        ERROR_CODES.conflict,
+        'This Meet room is already the call of another session; open a new room (meet.google.com/new) for this customer.',
+      );
+    if (stored === 'raced') return existing((await loadOwnSession(solver.id, sessionId)).meetLink ?? meetLink);
     deps.fanout.fanOutSoon(sessionId);
     return { success: true, meetLink, isExisting: false, usedFallback: false };
   }
@@ -188,7 +218,13 @@ export function createMeetService(deps: MeetServiceDeps) {
     });
     deps.queue.wake(['sms.send', 'realtime.publish']);
     return {
-      sms: { status: sms.skipped ? 'skipped' : 'queued', error: sms.skipped ? SMS_NOT_CONFIGURED : null, updatedAt: now().toISOString() },
+      sms: {
+        status: sms.skipped ? 'skipped' : 'queued',
+        error: sms.skipped ? SMS_NOT_CONFIGURED : null,
+        errorCode: null,
+        errorClass: null,
+        updatedAt: now().toISOString(),
+      },
     };
   }
 

@@ -15,6 +15,8 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 export type RealtimeOutbox = {
   meetLinkMessage(tx: Transaction, input: { sessionId: string; solverName: string; meetLink: string }): Promise<void>;
   sessionUpdated(tx: Transaction, input: { solverId: string; sessionId: string }): Promise<void>;
+  /** Revokes the solver's realtime tokens (their live connection ends): a permission was taken away. */
+  revokeTokens(tx: Transaction, input: { solverId: string }): Promise<void>;
 };
 
 /** With Ably unconfigured, nothing is queued. Channel names follow the deployment's templates. */
@@ -41,6 +43,11 @@ export function createRealtimeOutbox(
         name: REALTIME_EVENTS.sessionUpdated,
         data,
       });
+    },
+    async revokeTokens(tx, { solverId }) {
+      if (!enabled) return;
+      // The token minter makes the channel name the client id (backend/realtime/routes.ts).
+      await queue.enqueue(tx, 'realtime.revoke-tokens', { clientId: solverChannel(solverId, channels.solver) });
     },
   };
 }

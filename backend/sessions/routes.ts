@@ -16,7 +16,7 @@ export const createSessionRoutes = (auth: AuthService, views: SessionViews) =>
     .use(requireSolver(auth))
     .get('/', async (c) => c.json<ListSessionsResponse>({ sessions: await views.listActive(c.get('solver').id) }))
     .get('/:sessionId', pathParams(sessionParam), async (c) => {
-      const session = await views.getOwn(c.get('solver').id, c.req.valid('param').sessionId);
+      const session = await views.getOwn(c.get('solver'), c.req.valid('param').sessionId);
       // Another solver's session answers exactly like a missing one.
       if (!session) throw new ApiError(404, ERROR_CODES.notFound, 'Session not found');
       return c.json<SessionSummary>(session);

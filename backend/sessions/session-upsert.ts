@@ -79,6 +79,8 @@ export async function upsertSession(
       })
       .where(eq(sessions.id, id));
   }
+  // Every field the change made is audited: a reassignment that also changes the phone records both.
+  const otherFields = changed.filter((field) => field !== 'solverId');
   if (changed.includes('solverId')) {
     await recordAudit(tx, {
       action: 'session.reassigned',
@@ -87,6 +89,14 @@ export async function upsertSession(
       solverId: input.solverId,
       details: { fromSolverId: current.solverId, toSolverId: input.solverId },
     });
+    if (otherFields.length > 0)
+      await recordAudit(tx, {
+        action: 'session.updated',
+        actor,
+        sessionId: id,
+        solverId: input.solverId,
+        details: { fields: otherFields },
+      });
     // The old solver's panel drops the session, the new one's shows it.
     await effects.realtime.sessionUpdated(tx, { solverId: current.solverId, sessionId: id });
     await effects.realtime.sessionUpdated(tx, { solverId: input.solverId, sessionId: id });

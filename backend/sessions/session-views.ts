@@ -1,7 +1,9 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { AdminSession, MeetSpaceState, SessionSummary, SmsState } from '../../shared/index.ts';
 import type { Database } from '../db/client.ts';
+import type { SolverRow } from '../solvers/solver-store.ts';
 import { auditEvents, hostEvents, meetSpaces, sessions, smsDeliveries } from '../db/schema.ts';
+import { smsErrorFields } from '../sms/twilio-error-classes.ts';
 
 type SessionRow = typeof sessions.$inferSelect;
 type SpaceRow = typeof meetSpaces.$inferSelect;
@@ -23,7 +25,7 @@ export function createSessionViews(
   }: {
     customerJoinNudgeMinutes?: number;
     /** Asks the SavvySolve app about a session unknown here and stores it (backend/host/host-sync.ts). */
-    pullSession?: (sessionId: string) => Promise<boolean>;
+    pullSession?: (sessionId: string, solver: SolverRow) => Promise<boolean>;
   } = {},
 ) {
   /** The latest SMS of each session: the state the side panel shows. */
@@ -34,12 +36,18 @@ export function createSessionViews(
         sessionId: smsDeliveries.sessionId,
         status: smsDeliveries.status,
         error: smsDeliveries.errorMessage,
+        errorCode: smsDeliveries.errorCode,
         updatedAt: smsDeliveries.updatedAt,
       })
       .from(smsDeliveries)
       .where(inArray(smsDeliveries.sessionId, sessionIds))
       .orderBy(smsDeliveries.sessionId, desc(smsDeliveries.createdAt));
-    return new Map(rows.map((row) => [row.sessionId, { status: row.status, error: row.error, updatedAt: row.updatedAt.toISOString() }]));
+    return new Map(
+      rows.map((row) => [
+        row.sessionId,
+        { status: row.status, ...smsErrorFields(row.errorCode, row.error), updatedAt: row.updatedAt.toISOString() },
+      ]),
+    );
   }
 
   async function spacesOf(sessionIds: string[]): Promise<Map<string, SpaceRow>> {
@@ -90,13 +98,13 @@ export function createSessionViews(
     /**
      * One of the solver's sessions (the content script asks before it shows the button). One this backend does not
      * know is asked of the SavvySolve app first. Undefined for a missing session and for another solver's alike.
-     * @throws ApiError 503 when the SavvySolve app cannot be asked.
+     * @throws ApiError 503 when the SavvySolve app cannot be asked; 429 over the solver's pull budget.
      */
-    async getOwn(solverId: string, sessionId: string): Promise<SessionSummary | undefined> {
+    async getOwn(solver: SolverRow, sessionId: string): Promise<SessionSummary | undefined> {
       const read = () => db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
       let [row] = await read();
-      if (!row && pullSession && (await pullSession(sessionId))) [row] = await read();
-      if (!row || row.solverId !== solverId) return undefined;
+      if (!row && pullSession && (await pullSession(sessionId, solver))) [row] = await read();
+      if (!row || row.solverId !== solver.id) return undefined;
       return (await summaries([row]))[0];
     },
 

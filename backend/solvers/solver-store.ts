@@ -2,6 +2,7 @@ import { asc, eq, or } from 'drizzle-orm';
 import type { CreateSolverRequest, Solver, UpdateSolverRequest } from '../../shared/index.ts';
 import type { Queryable } from '../db/client.ts';
 import { solvers } from '../db/schema.ts';
+import { ADMIN_ACTOR, disabledStamp } from './disable-rule.ts';
 import { takesPermissionAway } from './revocation.ts';
 
 export type SolverRow = typeof solvers.$inferSelect;
@@ -13,6 +14,13 @@ export const toSolver = (row: SolverRow): Solver => ({
   employment: row.employment,
   googleEmail: row.googleEmail,
   disabled: row.disabled,
+});
+
+/** A solver as the admin sees it: also who disabled them (`admin` or `savvysolve`) and when. */
+export const toAdminSolver = (row: SolverRow): Solver => ({
+  ...toSolver(row),
+  disabledBy: row.disabledBy,
+  disabledAt: row.disabledAt?.toISOString() ?? null,
 });
 
 export async function findSolverById(db: Queryable, id: string): Promise<SolverRow | undefined> {
@@ -54,7 +62,7 @@ export async function insertSolver(db: Queryable, input: CreateSolverRequest): P
 }
 
 /**
- * Applies an admin's change; one that takes a permission away also revokes the solver's session tokens
+ * Applies an admin's change (a disable is stamped `disabled_by: admin`); one that takes a permission away also revokes the solver's session tokens
  * (`revoked`). Undefined when no solver has this id.
  */
 export async function updateSolverRow(
@@ -65,9 +73,10 @@ export async function updateSolverRow(
   const [current] = await db.select().from(solvers).where(eq(solvers.id, id)).for('update');
   if (!current) return undefined;
   const revoked = takesPermissionAway(current, input);
+  const stamp = disabledStamp(current, input.disabled ?? current.disabled, ADMIN_ACTOR, input.disabled === true);
   const [row] = await db
     .update(solvers)
-    .set({ ...input, updatedAt: new Date(), ...(revoked ? { tokenVersion: current.tokenVersion + 1 } : {}) })
+    .set({ ...input, ...stamp, updatedAt: new Date(), ...(revoked ? { tokenVersion: current.tokenVersion + 1 } : {}) })
     .where(eq(solvers.id, id))
     .returning();
   return { row: row!, revoked };

@@ -98,3 +98,50 @@ describe('managed policy that arrives late', () => {
     expect(get.mock.calls.length).toBe(calls + 1);
   });
 });
+
+describe('an install not made by policy', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const installType = (type: string) =>
+    vi.spyOn(fakeBrowser.management, 'getSelf').mockResolvedValue({ installType: type } as never);
+
+  it.each(['development', 'normal', 'sideload'])('%s: goes on at once, never waiting, and tells the other contexts', async (type) => {
+    installType(type);
+    const policy = createManagedPolicy({ keys: KEYS, intervalMs: 60_000, windowMs: 60_000 });
+    const states = recordStates(policy);
+    expect(await policy.read()).toEqual({});
+    expect(states).toEqual(['checking', 'ready']);
+    expect(await noPolicyItem.getValue()).toBe(true);
+  });
+
+  it('still applies a policy that arrives later', async () => {
+    installType('normal');
+    const policy = createManagedPolicy({ keys: KEYS, intervalMs: 60_000, windowMs: 60_000 });
+    expect(await policy.read()).toEqual({});
+    await fakeBrowser.storage.managed.set(POLICY);
+    expect(await policy.read()).toEqual(POLICY);
+    await vi.waitFor(async () => expect(await noPolicyItem.getValue()).toBe(false));
+  });
+
+  it('an admin (policy) install waits for its policy as before', async () => {
+    installType('admin');
+    const policy = createManagedPolicy({ keys: KEYS, intervalMs: 60_000, windowMs: 60_000 });
+    const states = recordStates(policy);
+    const read = policy.read();
+    await vi.waitFor(() => expect(states).toEqual(['checking', 'waiting']));
+    await fakeBrowser.storage.managed.set(POLICY);
+    expect(await read).toEqual(POLICY);
+  });
+
+  it('a context that cannot tell (a content script) waits until one that can says there is no policy coming', async () => {
+    const cannotTell = createManagedPolicy({ keys: KEYS, intervalMs: 60_000, windowMs: 60_000, installedByPolicy: async () => undefined });
+    const states = recordStates(cannotTell);
+    const read = cannotTell.read();
+    await vi.waitFor(() => expect(states).toEqual(['checking', 'waiting']));
+    const worker = createManagedPolicy({ keys: KEYS, intervalMs: 60_000, windowMs: 60_000, installedByPolicy: async () => false });
+    await worker.read();
+    expect(await read).toEqual({});
+  });
+});

@@ -26,6 +26,11 @@ export type ManagedPolicyOptions = {
   intervalMs?: number;
   /** How long to wait for a policy before going on without one. */
   windowMs?: number;
+  /**
+   * Whether Chrome installed this extension by policy (`true`), did not (`false`), or this context cannot tell
+   * (`undefined`: content scripts have no `chrome.management`). Default: {@link installedByPolicy}.
+   */
+  installedByPolicy?: () => Promise<boolean | undefined>;
 };
 
 export const POLICY_POLL_INTERVAL_MS = 500;
@@ -38,10 +43,24 @@ export const POLICY_WAIT_WINDOW_MS = 10_000;
  */
 export const noPolicyItem = storage.defineItem<boolean>('local:managedPolicyAbsent', { fallback: false });
 
+/**
+ * `chrome.management.getSelf().installType === 'admin'`: force-installed by policy (ExtensionInstallForcelist or
+ * ExtensionSettings). `getSelf` needs no permission, but only extension pages and the worker have `management`.
+ */
+export async function installedByPolicy(): Promise<boolean | undefined> {
+  if (typeof browser.management?.getSelf !== 'function') return undefined;
+  try {
+    return (await browser.management.getSelf()).installType === 'admin';
+  } catch {
+    return undefined;
+  }
+}
+
 const hasValues = (values: Record<string, unknown>) => Object.values(values).some((value) => value !== undefined);
 
 /**
- * How "is there a policy at all?" is decided. In a fresh profile `storage.managed.get()` can answer `{}` before
+ * How "is there a policy at all?" is decided. An install not made by policy (`installType` other than `admin`: the
+ * Web Store by hand, unpacked, the demo) has none coming: it goes on at once. For a policy install, in a fresh profile `storage.managed.get()` can answer `{}` before
  * Chrome has loaded the policy (a policy that lands later applies some seconds after, with `storage.onChanged`). So
  * an empty answer only counts once this install is known to be unmanaged: until then every answer is awaited, asked
  * again every `intervalMs` and on each `managed` change, for up to `windowMs`; the first non-empty answer ends the
@@ -51,6 +70,7 @@ const hasValues = (values: Record<string, unknown>) => Object.values(values).som
 export function createManagedPolicy(options: ManagedPolicyOptions): ManagedPolicy {
   const intervalMs = options.intervalMs ?? POLICY_POLL_INTERVAL_MS;
   const windowMs = options.windowMs ?? POLICY_WAIT_WINDOW_MS;
+  const byPolicy = options.installedByPolicy ?? installedByPolicy;
   let state: PolicyState = 'checking';
   let settled: Promise<void> | undefined;
   const watchers = new Set<(state: PolicyState) => void>();
@@ -119,8 +139,13 @@ export function createManagedPolicy(options: ManagedPolicyOptions): ManagedPolic
     (settled ??= (async () => {
       const values = await readValues();
       if (values !== undefined && !hasValues(values) && !(await noPolicyItem.getValue())) {
-        setState('waiting');
-        await waitForPolicy();
+        // Only a policy install has a policy on its way; any other goes on at once (a policy that comes later
+        // still applies). Saying so ends the wait of contexts that cannot tell (the content script).
+        if ((await byPolicy()) === false) await noPolicyItem.setValue(true);
+        else {
+          setState('waiting');
+          await waitForPolicy();
+        }
       } else if (values && hasValues(values)) {
         void rememberPolicySeen().catch(() => undefined);
       }

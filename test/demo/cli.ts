@@ -26,8 +26,13 @@ const variableFor: Record<keyof typeof ports, string> = {
   fixture: 'DEMO_PAGE_PORT',
 };
 
-console.log('Starting the SavvySolve Meet demo (emulated Google, Twilio and Ably; embedded database)…');
-const demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR).catch((error: { code?: string; port?: number }) => {
+const googleAuth = process.env.DEMO_GOOGLE_AUTH ?? 'key';
+if (googleAuth !== 'key' && googleAuth !== 'keyless') {
+  console.error(`DEMO_GOOGLE_AUTH must be key or keyless (got "${googleAuth}").`);
+  process.exit(1);
+}
+console.log(`Starting the SavvySolve Meet demo (emulated Google, Twilio and Ably; embedded database; google: ${googleAuth})…`);
+const demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR, googleAuth).catch((error: { code?: string; port?: number }) => {
   if (error.code !== 'EADDRINUSE') throw error;
   const taken = (Object.keys(ports) as (keyof typeof ports)[]).find((name) => ports[name] === error.port);
   console.error(
@@ -39,7 +44,7 @@ const demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR).catch((erro
 console.log(`
 Demo ready.
 
-  Backend            ${demo.backendUrl}/health
+  Backend            ${demo.backendUrl}/health   (google: ${demo.googleAuth}; DEMO_GOOGLE_AUTH=key|keyless)
   Extension (built)  ${demo.extensionDir}
   Session pages      ${demo.sessionUrl(demo.sessions.grace)}   (Grace Hopper, solver Ada — employed)
                      ${demo.sessionUrl(demo.sessions.alan)}   (Alan Turing, solver Ada)

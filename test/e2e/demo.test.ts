@@ -4,11 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionPage } from './pages/session-page.ts';
 import { SidePanel } from './pages/side-panel.ts';
-import { eventually } from './support/e2e-stack.ts';
 import { ARTIFACTS_DIR, launchExtensionBrowser, nextTab, type ExtensionBrowser } from './support/extension-browser.ts';
+import { expect, test } from './support/fixtures.ts';
 
 /** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
 const SHOTS_DIR = process.env.E2E_SHOTS_DIR ?? ARTIFACTS_DIR;
@@ -22,47 +21,53 @@ const freePort = () =>
     });
   });
 
-describe('npm run demo', () => {
-  let demo: ChildProcess;
-  let output = '';
-  let outDir: string;
-  let browser: ExtensionBrowser | undefined;
-  let panel: SidePanel;
-  const line = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output)?.[1] ?? '';
+// No fixture stack or browser: the demo is the stack, and the browser loads the extension the demo built.
+test.use({ suite: { name: 'demo', stack: false, browser: false } });
+test.describe.configure({ mode: 'serial' });
 
-  beforeAll(async () => {
-    outDir = await mkdtemp(join(tmpdir(), 'ssm-demo-'));
-    const [backend, google, twilio, ably, host, page] = await Promise.all(Array.from({ length: 6 }, freePort));
-    demo = spawn(process.execPath, ['--import', 'tsx', 'test/demo/cli.ts'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        DEMO_BACKEND_PORT: String(backend),
-        DEMO_GOOGLE_PORT: String(google),
-        DEMO_TWILIO_PORT: String(twilio),
-        DEMO_ABLY_PORT: String(ably),
-        DEMO_HOST_PORT: String(host),
-        DEMO_PAGE_PORT: String(page),
-        DEMO_OUT_DIR: outDir,
-        DEMO_OPEN_BROWSER: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    demo.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    demo.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    await eventually(() => output.includes('Press Ctrl+C to stop.'), `the demo to start:\n${output}`, 90_000);
-  }, 120_000);
+let demo: ChildProcess;
+let output = '';
+let outDir: string;
+let browser: ExtensionBrowser | undefined;
+let panel: SidePanel;
+const line = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output)?.[1] ?? '';
 
-  afterAll(async () => {
-    await browser?.close();
-    if (demo && demo.exitCode === null) {
-      demo.kill('SIGTERM');
-      await new Promise((resolve) => demo.once('exit', resolve));
-    }
-    await rm(outDir, { recursive: true, force: true });
+test.beforeAll(async () => {
+  // The demo builds the extension and starts every emulator: slower than a test's minute on a loaded machine.
+  test.setTimeout(120_000);
+  outDir = await mkdtemp(join(tmpdir(), 'ssm-demo-'));
+  const [backend, google, twilio, ably, host, page] = await Promise.all(Array.from({ length: 6 }, freePort));
+  demo = spawn(process.execPath, ['--import', 'tsx', 'test/demo/cli.ts'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DEMO_BACKEND_PORT: String(backend),
+      DEMO_GOOGLE_PORT: String(google),
+      DEMO_TWILIO_PORT: String(twilio),
+      DEMO_ABLY_PORT: String(ably),
+      DEMO_HOST_PORT: String(host),
+      DEMO_PAGE_PORT: String(page),
+      DEMO_OUT_DIR: outDir,
+      DEMO_OPEN_BROWSER: 'false',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  demo.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  demo.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  await expect.poll(() => output, { message: 'the demo to start', timeout: 90_000 }).toContain('Press Ctrl+C to stop.');
+});
 
-  it('serves the backend with every emulated integration and prints what to do next', async () => {
+test.afterAll(async () => {
+  await browser?.close();
+  if (demo && demo.exitCode === null) {
+    demo.kill('SIGTERM');
+    await new Promise((resolve) => demo.once('exit', resolve));
+  }
+  await rm(outDir, { recursive: true, force: true });
+});
+
+test.describe('npm run demo', () => {
+  test('serves the backend with every emulated integration and prints what to do next', async () => {
     const health = await (await fetch(line('Backend'))).json();
     expect(health).toMatchObject({ status: 'ok', database: { kind: 'pglite' } });
     expect(Object.keys(health.integrations)).toHaveLength(8);
@@ -78,7 +83,7 @@ describe('npm run demo', () => {
     expect(line('Host events inbox')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/__emulator\/inbox$/);
   });
 
-  it('has the stand-in SavvySolve app make its sessions with its own UUIDs, told to the backend by signed webhooks', async () => {
+  test('has the stand-in SavvySolve app make its sessions with its own UUIDs, told to the backend by signed webhooks', async () => {
     // Nothing came from the admin API: the stand-in's own record of what it sent, and the backend's answers.
     const sessionUrl = line('Session pages');
     const origin = new URL(sessionUrl).origin;
@@ -95,21 +100,21 @@ describe('npm run demo', () => {
     ]);
   });
 
-  it('gets a newcomer from the demo to a Meet link and the customer SMS, with no configuration', async () => {
+  test('gets a newcomer from the demo to a Meet link and the customer SMS, with no configuration', async () => {
     browser = await launchExtensionBrowser({ extensionDir: `${outDir}/chrome-mv3` });
     panel = await SidePanel.open(browser);
     // The emulated browser has two Google accounts: a silent sign-in at start-up may have picked the first (Ada);
     // otherwise "Sign in" shows the account chooser, where the newcomer picks Ada.
-    await panel.signInButton.or(panel.accountName).waitFor();
+    await expect(panel.signInButton.or(panel.accountName)).toBeVisible();
     if (await panel.signInButton.isVisible()) await panel.signIn({ context: browser.context, account: 'ada@example.com' });
-    expect(await panel.accountName.textContent()).toBe('Ada Lovelace');
+    await expect(panel.accountName).toHaveText('Ada Lovelace');
 
     const session = await SessionPage.open(
       browser.context,
       new URL(line('Session pages')).origin,
       line('Session pages').split('/').at(-1)!,
     );
-    await session.meetButton.waitFor({ timeout: 20_000 });
+    await expect(session.meetButton).toBeVisible({ timeout: 20_000 });
     const meetTab = nextTab(browser.context);
     await session.meetButton.click();
     const tab = await meetTab;
@@ -117,42 +122,37 @@ describe('npm run demo', () => {
     expect(tab.url()).toMatch(/\/meet\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
 
     const inbox = line('SMS the customer got');
-    const page = await eventually(async () => {
-      const html = await (await fetch(inbox)).text();
-      return html.includes(tab.url()) && html;
-    }, 'the SMS in the emulated inbox');
-    expect(page).toContain('Ada Lovelace has started a video call for your support session. Join here:');
+    const inboxPage = async () => (await fetch(inbox)).text();
+    await expect.poll(inboxPage, { message: 'the SMS in the emulated inbox' }).toContain(tab.url());
+    expect(await inboxPage()).toContain('Ada Lovelace has started a video call for your support session. Join here:');
 
     // Back on the stand-in SavvySolve page: the backend told it, signed, and the page shows it.
     await session.page.bringToFront();
     const created = session.hostEventRows('meet_link.created');
-    await created.first().waitFor({ timeout: 15_000 });
-    expect(await created.count()).toBe(1);
-    expect(await created.getAttribute('data-signature')).toBe('valid');
-    expect(await created.textContent()).toContain(tab.url());
-    expect(await created.locator('td.signature').textContent()).toBe('✓ valid');
-    expect(await session.header.locator('h1').textContent()).toBe('Grace Hopper');
+    await expect(created).toHaveCount(1);
+    await expect(created).toHaveAttribute('data-signature', 'valid');
+    await expect(created).toContainText(tab.url());
+    await expect(created.locator('td.signature')).toHaveText('✓ valid');
+    await expect(session.header.locator('h1')).toHaveText('Grace Hopper');
     await session.page.screenshot({ path: `${ARTIFACTS_DIR}/demo-stand-in.png`, fullPage: true });
   });
 
-  it('shows the contract path when Carl is chosen in the account chooser', async () => {
+  test('shows the contract path when Carl is chosen in the account chooser', async () => {
     await panel.page.bringToFront();
     await panel.signOut();
     // Signing out forgets the login hint: the chooser appears, and Carl (not the browser's first account) is picked.
     const chooser = browser!.context.waitForEvent('page', { timeout: 15_000 });
     await panel.signInButton.click();
     const page = await chooser;
-    await page.getByRole('heading', { name: 'Choose an account' }).waitFor();
+    await expect(page.getByRole('heading', { name: 'Choose an account' })).toBeVisible();
     expect(await page.locator('a[data-account]').evaluateAll((links) => links.map((link) => link.getAttribute('data-account')))).toEqual([
       'ada@example.com',
       'carl@example.com',
     ]);
     await page.screenshot({ path: `${SHOTS_DIR}/demo-account-chooser.png` });
     await page.locator('a[data-account="carl@example.com"]').click();
-    await panel.accountName.waitFor();
-    expect(await panel.accountName.textContent()).toBe('Carl Contract');
-    await panel.notEligible.waitFor();
-    expect(await panel.notEligible.textContent()).toContain('Google Meet is only available for employed solvers');
+    await expect(panel.accountName).toHaveText('Carl Contract');
+    await expect(panel.notEligible).toContainText('Google Meet is only available for employed solvers');
 
     const sessionUrl = output
       .split('\n')
@@ -160,8 +160,13 @@ describe('npm run demo', () => {
       .trim()
       .split(/\s+/)[0]!;
     const edsger = await SessionPage.open(browser!.context, new URL(sessionUrl).origin, sessionUrl.split('/').at(-1)!);
-    await edsger.header.waitFor();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await edsger.hostCount()).toBe(0);
+    await expect(edsger.header).toBeVisible();
+    // Signed out, the page asks again and shows the sign-in control: its checks run one at a time, so the one that
+    // told Carl no had finished — and the sign-in control is the only host the page ever got.
+    await panel.page.bringToFront();
+    await panel.signOut();
+    await expect(edsger.signInControl).toBeVisible({ timeout: 20_000 });
+    expect(await edsger.hostsAdded()).toHaveLength(1);
+    await expect(edsger.meetButton).toHaveCount(0);
   });
 });

@@ -10,8 +10,8 @@ import { acceptMessages, wireMessages, type AblyMessage } from './ably-messages.
 import { createAblyRealtime, type AblyRealtime } from './ably-realtime.ts';
 import { createTokenIssuer, isAblyError, type TokenDetails } from './ably-tokens.ts';
 
-export type AblyRoute = 'publish' | 'time' | 'requestToken';
-export const ABLY_ROUTES: readonly AblyRoute[] = ['publish', 'time', 'requestToken'];
+export type AblyRoute = 'publish' | 'time' | 'requestToken' | 'revokeTokens';
+export const ABLY_ROUTES: readonly AblyRoute[] = ['publish', 'time', 'requestToken', 'revokeTokens'];
 
 export type AblyEmulatorOptions = {
   /** The API key clients authenticate with: `appId.keyId:secret`. */
@@ -19,6 +19,8 @@ export type AblyEmulatorOptions = {
   port?: number;
   /** The realtime `maxIdleInterval`: how often connections get a heartbeat (default 15 s, as Ably). */
   heartbeatIntervalMs?: number;
+  /** The key's "revocable tokens" setting (default on): token TTL at most 1 hour, `revokeTokens` allowed. */
+  revocableTokens?: boolean;
 };
 
 export type AblyEmulator = Listening & {
@@ -56,7 +58,8 @@ function reply(accept: string | undefined, value: unknown, status = 200): Respon
 
 /**
  * Ably on 127.0.0.1: REST publish (`POST /channels/:channel/messages`, msgpack or JSON), `GET /time`, the token
- * exchange (`POST /keys/:keyName/requestToken`), and on the same port the realtime WebSocket protocol (JSON), which
+ * exchange (`POST /keys/:keyName/requestToken`), token revocation by clientId (`POST /keys/:keyName/revokeTokens`,
+ * which ends the revoked tokens' connections), and on the same port the realtime WebSocket protocol (JSON), which
  * delivers every published message to the connections attached to its channel.
  */
 export async function startAblyEmulator(options: AblyEmulatorOptions): Promise<AblyEmulator> {
@@ -64,7 +67,8 @@ export async function startAblyEmulator(options: AblyEmulatorOptions): Promise<A
   // One array for the emulator's life: the realtime side stores client publishes in it too.
   const messages: AblyMessage[] = [];
   let serial = 0;
-  const tokens = createTokenIssuer(options.key);
+  const tokens = createTokenIssuer(options.key, { revocableTokens: options.revocableTokens });
+  const pendingRevocations = new Set<NodeJS.Timeout>();
   const realtime = createAblyRealtime({ tokens, store: messages, heartbeatIntervalMs: options.heartbeatIntervalMs });
 
   const kit = createEmulatorApp<AblyRoute>({
@@ -103,6 +107,31 @@ export async function startAblyEmulator(options: AblyEmulatorOptions): Promise<A
     const details = tokens.exchange(c.req.param('keyName'), c.get('body'));
     if (isAblyError(details)) return ablyError(details.statusCode, details.code, details.message);
     return reply(c.req.header('accept'), details);
+  });
+
+  // Token revocation (basic auth only: a token-authenticated caller gets 40162), then the connections it ends.
+  kit.app.post('/keys/:keyName/revokeTokens', kit.route('revokeTokens'), (c) => {
+    const authorization = c.req.header('authorization') ?? '';
+    if (authorization.startsWith('Bearer ')) return ablyError(401, 40162, 'Cannot revoke tokens when using token auth');
+    if (authorization !== expectedAuth) return ablyError(401, 40101, 'Invalid credentials');
+    const result = tokens.revoke(c.req.param('keyName'), c.get('body'));
+    if (isAblyError(result)) return ablyError(result.statusCode, result.code, result.message);
+    const revoked = result.results.flatMap((entry) => ('appliesAt' in entry ? [entry] : []));
+    const later = revoked.filter((entry) => entry.appliesAt > Date.now());
+    if (later.length > 0) {
+      // allowReauthMargin: a hint to renew now, enforcement 30 s later.
+      realtime.requestAuth(later.map((entry) => entry.target.slice('clientId:'.length)));
+      const timer = setTimeout(
+        () => {
+          pendingRevocations.delete(timer);
+          realtime.enforceRevocations();
+        },
+        Math.max(...later.map((entry) => entry.appliesAt)) - Date.now(),
+      );
+      pendingRevocations.add(timer);
+    }
+    realtime.enforceRevocations();
+    return reply(c.req.header('accept'), result, 201);
   });
 
   // For other processes: `POST /__emulator/realtime/drop {mode?}`, `POST /__emulator/realtime/refuse {ms?}`,
@@ -160,11 +189,13 @@ export async function startAblyEmulator(options: AblyEmulatorOptions): Promise<A
       accept: realtime.accept,
       refusedCount: realtime.refusedCount,
       requestAuth: realtime.requestAuth,
+      enforceRevocations: realtime.enforceRevocations,
       clearRecords: realtime.clearRecords,
     },
     reset: kit.reset,
     async close() {
       // Upgraded sockets are no longer the HTTP server's: end them first, or close() waits for them.
+      for (const timer of pendingRevocations) clearTimeout(timer);
       realtime.close();
       await server.close();
     },

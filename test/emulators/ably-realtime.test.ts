@@ -1,6 +1,6 @@
 import * as Ably from 'ably';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAblyPublisher, createAblyTokenMinter } from '../../backend/realtime/ably-publisher.ts';
+import { REALTIME_TOKEN_TTL_MS, createAblyPublisher, createAblyTokenMinter } from '../../backend/realtime/ably-publisher.ts';
 import { ablyClientOptions } from '../../extension/features/session-list/ably-connection.ts';
 import { REALTIME_EVENTS, realtimeEndpointOf, solverChannel } from '../../shared/index.ts';
 import { eventually } from '../support/eventually.ts';
@@ -65,7 +65,7 @@ describe('Ably realtime emulator with the real ably-js client', () => {
     });
     const [token] = ably.tokens();
     expect(token).toMatchObject({ keyName: 'emu.test', clientId: SOLVER, capability: JSON.stringify({ [SOLVER]: ['subscribe'] }) });
-    expect(token!.expires - token!.issued).toBe(60 * 60 * 1000);
+    expect(token!.expires - token!.issued).toBe(REALTIME_TOKEN_TTL_MS); // 10 minutes
 
     const [connection] = ably.realtime.connections();
     expect(connection).toMatchObject({

@@ -20,8 +20,11 @@ export type RealtimeConnection = {
   resumed: boolean;
   openedAt: number;
   closedAt?: number;
-  /** `client` (CLOSE or the socket went), `dropped` (test control), `token_expired`, `emulator` (shut down). */
-  closedBy?: 'client' | 'dropped' | 'token_expired' | 'emulator';
+  /**
+   * `client` (CLOSE or the socket went), `dropped` (test control), `token_expired`, `token_revoked` (revokeTokens),
+   * `emulator` (shut down).
+   */
+  closedBy?: 'client' | 'dropped' | 'token_expired' | 'token_revoked' | 'emulator';
   /** Channels attached now (or when it closed). */
   channels: string[];
   /** Tokens this connection authenticated with, in order: the connect token, then each AUTH. */
@@ -50,8 +53,10 @@ export type AblyRealtime = {
   accept(): void;
   /** Connection attempts refused by `refuse`. */
   refusedCount(): number;
-  /** Asks every open connection to re-authenticate (server AUTH, 17). */
-  requestAuth(): void;
+  /** Asks every open connection to re-authenticate (server AUTH, 17); only those of `clientIds` when given. */
+  requestAuth(clientIds?: string[]): void;
+  /** Ends, as Ably does (DISCONNECTED 40141), every open connection whose token is revoked by now. */
+  enforceRevocations(): number;
   /** Clears the records (open connections stay). */
   clearRecords(): void;
   close(): void;
@@ -346,8 +351,21 @@ export function createAblyRealtime(options: AblyRealtimeOptions): AblyRealtime {
       refusingUntil = 0;
     },
     refusedCount: () => refused,
-    requestAuth() {
-      for (const connection of live) send(connection, { action: ACTIONS.AUTH });
+    requestAuth(clientIds) {
+      for (const connection of live)
+        if (!clientIds || (connection.credentials.clientId && clientIds.includes(connection.credentials.clientId)))
+          send(connection, { action: ACTIONS.AUTH });
+    },
+    enforceRevocations() {
+      const revoked = [...live].filter(
+        (connection) => connection.credentials.token && options.tokens.isRevoked(connection.credentials.token),
+      );
+      for (const connection of revoked)
+        end(connection, 'token_revoked', {
+          action: ACTIONS.DISCONNECTED,
+          error: errorFrame({ statusCode: 401, code: 40141, message: 'Token revoked' }),
+        });
+      return revoked.length;
     },
     clearRecords() {
       records = records.filter((record) => record.closedAt === undefined);

@@ -25,13 +25,38 @@ export type TokenIssuer = {
   exchange(keyName: string, body: unknown): TokenDetails | AblyErrorInfo;
   /** The credentials behind an `access_token` or `key` connect parameter. */
   authenticate(params: { accessToken?: string; key?: string; clientId?: string }): Credentials | AblyErrorInfo;
+  /**
+   * `POST /keys/{keyName}/revokeTokens` (basic auth checked by the caller): `targets` are `clientId:<id>` (other
+   * kinds answer a per-target failure); tokens of that client issued before `issuedBefore` (default now) are
+   * refused from `appliesAt` on (now, or 30 s later with `allowReauthMargin`). Refused with 40164 when the key was
+   * made without revocable tokens, 40003 for an `issuedBefore` in the future or over an hour old.
+   */
+  revoke(keyName: string, body: unknown): RevocationResult | AblyErrorInfo;
+  /** Whether this token was revoked (and the revocation applies by now). */
+  isRevoked(token: TokenDetails): boolean;
   /** Tokens issued since the last `clearRecords` (copies), oldest first. */
   issued(): TokenDetails[];
   /** Forgets the issued list; the tokens stay valid (open connections keep them). */
   clearRecords(): void;
 };
 
+/** Ably's batch answer to `revokeTokens`, one result per target. */
+export type RevocationResult = {
+  successCount: number;
+  failureCount: number;
+  results: ({ target: string; issuedBefore: number; appliesAt: number } | { target: string; error: AblyErrorInfo })[];
+};
+
+export type TokenIssuerOptions = {
+  now?: () => number;
+  /** The key's "revocable tokens" setting (default on): tokens at most 1 hour, `revokeTokens` allowed. */
+  revocableTokens?: boolean;
+};
+
 const DEFAULT_TTL_MS = 60 * 60 * 1000;
+/** With revocable tokens, Ably caps a token's life at one hour. */
+const MAX_REVOCABLE_TTL_MS = 60 * 60 * 1000;
+const REAUTH_MARGIN_MS = 30_000;
 const MAX_TTL_MS = 24 * 60 * 60 * 1000;
 /** How far a token request's timestamp may be from the emulator's clock. */
 const TIMESTAMP_WINDOW_MS = 10 * 60 * 1000;
@@ -74,9 +99,15 @@ function parseCapability(text: unknown): Capability | undefined {
 }
 
 /** Issues and checks tokens for one API key (`appId.keyId:secret`, whose capability is everything). */
-export function createTokenIssuer(apiKey: string, now: () => number = Date.now): TokenIssuer {
+export function createTokenIssuer(apiKey: string, { now = Date.now, revocableTokens = true }: TokenIssuerOptions = {}): TokenIssuer {
   const [keyName = '', secret = ''] = apiKey.split(':');
   const tokens = new Map<string, TokenDetails>();
+  /** clientId → the latest revocation: tokens issued before `issuedBefore` fail from `appliesAt`. */
+  const revocations = new Map<string, { issuedBefore: number; appliesAt: number }>();
+  const isRevoked = (token: TokenDetails) => {
+    const revocation = token.clientId === undefined ? undefined : revocations.get(token.clientId);
+    return revocation !== undefined && token.issued < revocation.issuedBefore && revocation.appliesAt <= now();
+  };
   const nonces = new Set<string>();
   let recorded: TokenDetails[] = [];
 
@@ -95,6 +126,8 @@ export function createTokenIssuer(apiKey: string, now: () => number = Date.now):
       if (!capability) return error(400, 40000, 'Invalid capability: expected a JSON object of resource → operations');
       const ttl = request.ttl === undefined || request.ttl === '' ? DEFAULT_TTL_MS : Number(request.ttl);
       if (!Number.isFinite(ttl) || ttl <= 0 || ttl > MAX_TTL_MS) return error(400, 40003, 'Invalid ttl');
+      if (revocableTokens && ttl > MAX_REVOCABLE_TTL_MS)
+        return error(400, 40003, 'Excessive value for TTL (revocation is enabled on this key)');
       nonces.add(`${request.timestamp}:${request.nonce}`);
       const issued = now();
       const details: TokenDetails = {
@@ -120,9 +153,33 @@ export function createTokenIssuer(apiKey: string, now: () => number = Date.now):
       const token = tokens.get(accessToken);
       if (!token) return error(401, 40140, 'Token not recognised');
       if (token.expires <= now()) return error(401, 40142, 'Key/token expired');
+      if (isRevoked(token)) return error(401, 40141, 'Token revoked');
       return { keyName, capability: parseCapability(token.capability)!, clientId: token.clientId, token: { ...token } };
     },
 
+    revoke(requestedKey, body) {
+      if (requestedKey !== keyName) return error(404, 40400, `No key ${requestedKey} in this application`);
+      if (!revocableTokens) return error(400, 40164, 'Token revocation not enabled for API key');
+      const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+      const { targets, issuedBefore = now(), allowReauthMargin = false } = request;
+      if (!Array.isArray(targets) || targets.length === 0 || !targets.every((target) => typeof target === 'string'))
+        return error(400, 40000, 'targets must be a non-empty array of "type:value" strings');
+      if (typeof issuedBefore !== 'number' || issuedBefore > now() + 1_000 || issuedBefore < now() - 60 * 60 * 1000)
+        return error(400, 40003, 'issuedBefore must be a time in ms within the past hour');
+      const appliesAt = now() + (allowReauthMargin === true ? REAUTH_MARGIN_MS : 0);
+      const results = (targets as string[]).map((target) => {
+        const [kind, ...rest] = target.split(':');
+        const clientId = rest.join(':');
+        if (kind !== 'clientId' || !clientId)
+          return { target, error: error(400, 40000, `Unsupported revocation target ${target} (the emulator revokes by clientId)`) };
+        revocations.set(clientId, { issuedBefore, appliesAt });
+        return { target, issuedBefore, appliesAt };
+      });
+      const failureCount = results.filter((result) => 'error' in result).length;
+      return { successCount: results.length - failureCount, failureCount, results };
+    },
+
+    isRevoked,
     issued: () => recorded.map((token) => ({ ...token })),
     clearRecords: () => void (recorded = []),
   };

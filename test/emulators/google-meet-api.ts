@@ -70,6 +70,11 @@ export type MeetControls = {
   leave(codeOrName: string, participant: ParticipantMatcher, at?: Date): MeetParticipant;
   /** Ends the active conference: its `endTime`, and `latestEndTime` of everyone still in it. */
   endCall(codeOrName: string, at?: Date): ConferenceRecord;
+  /**
+   * A room `owner` opened themselves (meet.google.com/new in their browser): a new space they own, TRUSTED, with a
+   * fresh meeting code unless one is given (no Calendar event behind it).
+   */
+  openRoom(owner: string, meetingCode?: string): StoredMeetSpace;
 };
 
 export type MeetStore = MeetControls & {
@@ -97,6 +102,7 @@ type SpaceState = {
 };
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const randomLetters = (length: number) => randomId(length, 'abcdefghijklmnopqrstuvwxyz');
 const randomId = (length: number, alphabet = ALNUM) => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
 const MEETING_CODE = /^[a-z]{3}-[a-z]{4}-[a-z]{3}$/i;
 const RECORD_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -314,7 +320,7 @@ export function registerMeetRoutes(
     );
   });
 
-  const controls: MeetControls = {
+  const controls: Omit<MeetControls, 'openRoom'> = {
     space: (codeOrName) => {
       const space = findSpace(codeOrName);
       return space && storedSpace(space);
@@ -372,6 +378,10 @@ export function registerMeetRoutes(
 
   return {
     ...controls,
+    openRoom(owner, meetingCode = `${randomLetters(3)}-${randomLetters(4)}-${randomLetters(3)}`) {
+      this.addSpace({ meetingCode, meetingUri: `https://meet.google.com/${meetingCode}`, owner });
+      return storedSpace(spacesByCode.get(meetingCode.toLowerCase())!);
+    },
     addSpace({ meetingCode, meetingUri, owner }) {
       if (spacesByCode.has(meetingCode.toLowerCase())) return;
       let id = randomId(12);

@@ -7,8 +7,15 @@ import { inboxPage } from './inbox-page.ts';
 import { listen, type Listening } from './listen.ts';
 import type { RecordedRequest } from './recorder.ts';
 
-export type SavvySolveHostRoute = 'events' | 'sessions.get';
-export const SAVVYSOLVE_HOST_ROUTES: readonly SavvySolveHostRoute[] = ['events', 'sessions.get'];
+export type SavvySolveHostRoute = 'events' | 'sessions.get' | 'redirected';
+export const SAVVYSOLVE_HOST_ROUTES: readonly SavvySolveHostRoute[] = ['events', 'sessions.get', 'redirected'];
+
+/**
+ * How `GET {apiUrl}/sessions/:id` misbehaves, for the lazy pull's bounds: a 200 whose body is `bytes` long (streamed
+ * as the client reads, chunked unless `declareLength`), or a 302 to `{url}/redirected/sessions/:id` (route
+ * `redirected` records whoever follows it, and answers the session).
+ */
+export type SessionAnswerMode = { oversize: { bytes: number; declareLength?: boolean } } | { redirect: true };
 
 /** A session as the host serves it on `GET {apiUrl}/sessions/:id` (the `session.upserted` data). */
 export type HostSession = SessionUpserted;
@@ -65,6 +72,10 @@ export type SavvySolveHostEmulator = Listening & {
   /** Stores a session for `GET {apiUrl}/sessions/:id` (ids match case-insensitively). */
   putSession(session: HostSession): void;
   removeSession(id: string): void;
+  /** Makes every `sessions.get` misbehave this way until `undefined` (or reset). */
+  answerSessionsWith(mode: SessionAnswerMode | undefined): void;
+  /** Bytes of oversize answers the client actually read (what it pulled from the stream). */
+  oversizeBytesSent(): number;
   /**
    * Signs and POSTs an event `{ type, timestamp, data }` to a backend's webhook URL, as the host would; resolves with
    * the answer's status and body (JSON parsed, else text, undefined when empty). Only loopback URLs; throws otherwise.
@@ -103,6 +114,8 @@ export async function startSavvySolveHostEmulator(options: SavvySolveHostEmulato
   const verifiers = secrets.map((secret) => new Webhook(secret));
   let deliveries: ReceivedEvent[] = [];
   let sessions = new Map<string, HostSession>();
+  let answerMode: SessionAnswerMode | undefined;
+  let oversizeSent = 0;
   const pending = new WeakMap<Request, ReceivedEvent>();
 
   const kit = createEmulatorApp<SavvySolveHostRoute>({
@@ -111,6 +124,8 @@ export async function startSavvySolveHostEmulator(options: SavvySolveHostEmulato
     resetState() {
       deliveries = [];
       sessions = new Map();
+      answerMode = undefined;
+      oversizeSent = 0;
     },
   });
 
@@ -151,9 +166,36 @@ export async function startSavvySolveHostEmulator(options: SavvySolveHostEmulato
 
   kit.app.get('/api/sessions/:id', kit.route('sessions.get'), (c) => {
     if (c.req.header('authorization') !== `Bearer ${options.apiToken}`) return c.json({ error: 'unauthorized' }, 401);
+    if (answerMode && 'redirect' in answerMode) return c.redirect(`/redirected/sessions/${c.req.param('id')}`, 302);
+    if (answerMode) return oversizeAnswer(answerMode.oversize);
     const session = sessions.get(c.req.param('id').toLowerCase());
     return session ? c.json(session) : c.json({ error: 'not found' }, 404);
   });
+  kit.app.get('/redirected/sessions/:id', kit.route('redirected'), (c) => {
+    const session = sessions.get(c.req.param('id').toLowerCase());
+    return session ? c.json(session) : c.json({ error: 'not found' }, 404);
+  });
+
+  /** A JSON-looking body of `bytes`, produced only as fast as the client reads it (64 KiB chunks). */
+  function oversizeAnswer({ bytes, declareLength }: { bytes: number; declareLength?: boolean }): Response {
+    const chunk = new TextEncoder().encode(' '.repeat(64 * 1024));
+    let left = bytes;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (left <= 0) return controller.close();
+          const next = left >= chunk.byteLength ? chunk : chunk.subarray(0, left);
+          left -= next.byteLength;
+          oversizeSent += next.byteLength;
+          controller.enqueue(next);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (declareLength) headers['content-length'] = String(bytes);
+    return new Response(body, { status: 200, headers });
+  }
 
   const copies = (events: ReceivedEvent[]) => events.map((event) => ({ ...event }));
   const events = () => copies(deliveries);
@@ -208,6 +250,8 @@ export async function startSavvySolveHostEmulator(options: SavvySolveHostEmulato
       copies(deliveries.filter((event, index) => deliveries.findIndex((first) => first.webhookId === event.webhookId) === index)),
     putSession: (session) => void sessions.set(session.sessionId.toLowerCase(), { ...session }),
     removeSession: (id) => void sessions.delete(id.toLowerCase()),
+    answerSessionsWith: (mode) => void (answerMode = mode),
+    oversizeBytesSent: () => oversizeSent,
     sendWebhook,
     reset: kit.reset,
   };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../backend/db/client.ts';
 import { auditEvents, sessions, solvers, webhookReceipts } from '../../backend/db/schema.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH, solverChannel } from '../../shared/index.ts';
 import { HOST_WEBHOOK_SECRET, LIVE_POLLS, eventually, settle, startStack, type DatabaseChoice, type Stack } from './stack.ts';
@@ -337,6 +338,33 @@ export function describeHostIntegration(database: DatabaseChoice) {
           );
         }, 'delivered in the admin view');
         expect(view.hostEvents.length).toBeGreaterThan(0);
+      });
+
+      it('delivers an event within 15 s of a host that was down for 4 s, once', async () => {
+        const adaToken = await signIn(ADA.email);
+        const data = upserted({ customerPhone: '+14155550174' });
+        await send('session.upserted', data);
+        stack.host.faults.set('events', { status: 503 });
+        await createLink(data.sessionId, adaToken);
+        await eventually(() => hostEventsFor(data.sessionId, 'meet_link.created').length > 0, 'the first attempt, refused');
+        await new Promise((resolve) => setTimeout(resolve, 4_000)); // the outage itself
+        stack.host.faults.clear();
+        const upAt = Date.now();
+        await eventually(
+          () => hostEventsFor(data.sessionId, 'meet_link.created').some((event) => event.status === 204),
+          'meet_link.created within 15 s of the host coming back',
+          15_000,
+        );
+        expect(Date.now() - upAt).toBeLessThan(15_000);
+        // Once: its job has completed, so nothing is left that could send it again.
+        await eventually(async () => {
+          const rows = await db().execute(
+            sql`select count(*)::int as n from pgboss.job where name = 'host.deliver' and state <> 'completed' and data->>'eventId' in (select id::text from host_events where session_id = ${data.sessionId})`,
+          );
+          return rowsOf<{ n: number }>(rows)[0]!.n === 0;
+        }, 'every host.deliver job of the session settled');
+        const delivered = hostEventsFor(data.sessionId, 'meet_link.created').filter((event) => event.status === 204);
+        expect(delivered).toHaveLength(1);
       });
 
       it('stops retrying an event the host refuses with a 4xx, and shows it in the admin view and the audit trail', async () => {

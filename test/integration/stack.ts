@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { count } from 'drizzle-orm';
 import { auditEvents, sessions, smsDeliveries, solvers } from '../../backend/db/schema.ts';
 import { loadConfig } from '../../backend/env.ts';
@@ -10,13 +9,17 @@ import {
   type Emulators,
   type EmulatorsOptions,
   type SavvySolveHostEmulator,
+  useEmulatedAdc,
 } from '../emulators/index.ts';
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
+import { freePort } from '../support/free-port.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
 export { eventually } from '../support/eventually.ts';
 import { settledEffects, waitForQuiescence, type QuiescenceScope, type SessionEffects } from '../support/quiescence.ts';
 
 export type DatabaseChoice = 'pglite' | 'postgres';
+/** How the backend signs delegated Google tokens: with the service-account key, or keyless through IAM Credentials. */
+export type GoogleAuthMode = 'key' | 'keyless';
 
 export const OAUTH_CLIENT_ID = 'savvysolve-ext.apps.googleusercontent.com';
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -46,15 +49,17 @@ export async function startStack(
   database: DatabaseChoice,
   extraEnv: Record<string, string> = {},
   emulatorOptions: EmulatorsOptions = {},
-  startOptions: Pick<StartOptions, 'meetSpace'> = {},
+  { auth = 'key', ...startOptions }: Pick<StartOptions, 'meetSpace' | 'sms'> & { auth?: GoogleAuthMode } = {},
 ): Promise<Stack> {
   const emulators = await startEmulators({ delegatedUsers: ['ada@example.com', 'bob@example.com'], ...emulatorOptions });
+  // Keyless: the backend's own identity comes from the emulated metadata server, as on Cloud Run.
+  const restoreEnv = auth === 'keyless' ? useEmulatedAdc(emulators.adcEnv) : undefined;
   const host = await startSavvySolveHostEmulator({ secret: HOST_WEBHOOK_SECRET, apiToken: HOST_API_TOKEN });
   const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
   // A known port, so PUBLIC_BASE_URL (and the Twilio status callbacks signed against it) point at this backend.
   const port = await freePort();
   const env = {
-    ...emulators.backendEnv,
+    ...(auth === 'keyless' ? emulators.keylessBackendEnv : emulators.backendEnv),
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: 'memory://' }),
@@ -92,6 +97,7 @@ export async function startStack(
       await emulators.close();
       await host.close();
       await scratch?.drop();
+      restoreEnv?.();
     },
   };
 }
@@ -115,6 +121,16 @@ export async function snapshotSideEffects(stack: Stack) {
   };
 }
 
+/** The data of a `session.upserted` event for an active session with Grace Hopper, happening now. */
+export const activeSession = (sessionId: string, solverEmail: string, customerPhone: string) => ({
+  sessionId,
+  solverEmail,
+  customerName: 'Grace Hopper',
+  customerPhone,
+  status: 'active',
+  occurredAt: new Date().toISOString(),
+});
+
 /**
  * For `settle` while a session is live: its attendance polls go on until it ends (each schedules the next), and
  * they text, invite and message nobody.
@@ -129,14 +145,4 @@ export function settle(stack: Stack, sessionId: string, scope: Omit<QuiescenceSc
 /** Waits until nothing is left to happen anywhere in the stack's database. */
 export function settleAll(stack: Stack, scope: Omit<QuiescenceScope, 'sessionId'> = {}): Promise<void> {
   return waitForQuiescence(stack.backend.database.db, scope);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }

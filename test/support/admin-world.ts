@@ -7,7 +7,14 @@ import { createRealtimeOutbox } from '../../backend/realtime/outbox.ts';
 import { createSessionViews } from '../../backend/sessions/session-views.ts';
 import { createScratchDatabase } from './postgres.ts';
 
-export type AdminWorld = { database: DatabaseHandle; queue: JobQueue; admin: AdminService; close(): Promise<void> };
+export type AdminWorld = {
+  database: DatabaseHandle;
+  queue: JobQueue;
+  admin: AdminService;
+  /** What the job queue logged (JSON lines). */
+  logs: string[];
+  close(): Promise<void>;
+};
 
 /**
  * The admin service on a fresh database — embedded PGlite in memory, or a scratch database on the test Postgres
@@ -16,10 +23,13 @@ export type AdminWorld = { database: DatabaseHandle; queue: JobQueue; admin: Adm
 export async function openAdminWorld(kind: 'pglite' | 'postgres'): Promise<AdminWorld> {
   const scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
   const database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
-  const queue = await startJobQueue(database, createMemoryLogger().logger);
+  const { logger, lines } = createMemoryLogger();
+  // Short retry delays and polls, so a job exhausts its retries in seconds.
+  const queue = await startJobQueue(database, logger, { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1 });
   const admin = createAdminService({
     db: database.db,
     queue,
+    deadLetters: queue.deadLetters,
     realtime: createRealtimeOutbox(queue, false),
     hostEvents: createHostEventOutbox(queue, false),
     views: createSessionViews(database.db),
@@ -29,6 +39,7 @@ export async function openAdminWorld(kind: 'pglite' | 'postgres'): Promise<Admin
     database,
     queue,
     admin,
+    logs: lines,
     async close() {
       await queue.stop();
       await database.close();

@@ -1,6 +1,7 @@
 import type { Reporter, TestModule } from 'vitest/node';
+import { reportCounts } from './test-counts.ts';
 
-/** Ends the run with one plain line, `Tests: N passed, N failed, N skipped`, that any CI log reader understands. */
+/** Vitest's counts for the run's last line (`test/support/test-counts.ts`). */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>) {
     let passed = 0;
@@ -15,6 +16,6 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    reportCounts('vitest', { passed, failed, skipped });
   }
 }

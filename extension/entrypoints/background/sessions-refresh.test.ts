@@ -15,13 +15,14 @@ function setup() {
   );
   const onList = vi.fn();
   const announce = vi.fn();
-  const refresh = createSessionsRefresh({ load, onList, announce });
+  const changed = vi.fn();
+  const refresh = createSessionsRefresh({ load, onList, announce, changed });
   /** Answers the oldest request still open, once it has been made. */
   const answer = async (list: ListSessionsResponse) => {
     await vi.waitFor(() => expect(pending.length).toBeGreaterThan(0));
     pending.shift()!.resolve(list);
   };
-  return { load, onList, announce, refresh, answer, pending };
+  return { load, onList, announce, changed, refresh, answer, pending };
 }
 
 const one = { sessions: [aSession()] };
@@ -89,4 +90,27 @@ describe('the background’s one session list', () => {
     expect(onList).not.toHaveBeenCalled();
     expect(announce).not.toHaveBeenCalled();
   });
+
+  it('says a list fetched for someone else changed, so the session pages ask again (not the first, not a repeat)', async () => {
+    const { changed, announce, refresh, answer } = setup();
+    const first = refresh.refresh();
+    await answer(one);
+    await first;
+    expect(changed).not.toHaveBeenCalled();
+    const same = refresh.refresh();
+    await answer(one);
+    await same;
+    expect(changed).not.toHaveBeenCalled();
+    const differs = refresh.refresh();
+    await answer(two);
+    await differs;
+    expect(changed).toHaveBeenCalledTimes(1);
+    // A change made from this browser is announced to everyone instead.
+    const announced = refresh.refresh({ announce: true });
+    await answer(one);
+    await announced;
+    expect(announce).toHaveBeenCalledWith(one.sessions);
+    expect(changed).toHaveBeenCalledTimes(1);
+  });
 });
+

@@ -7,6 +7,11 @@ export type SessionsRefreshDeps = {
   onList: (sessions: SessionSummary[]) => void;
   /** A list fetched because sessions changed, for the extension pages to show as it is (`sessions.changed`). */
   announce: (sessions: SessionSummary[]) => void;
+  /**
+   * Any other list that differs from the one before (the side panel's live update, the badge's minute): the
+   * session pages' buttons ask again, so the header and the panel follow the same list.
+   */
+  changed?: () => void;
 };
 
 type Run = { announce: boolean; result: Promise<ListSessionsResponse> };
@@ -21,6 +26,7 @@ export function createSessionsRefresh(deps: SessionsRefreshDeps) {
   let queued: Run | undefined;
   let previous: Promise<unknown> = Promise.resolve();
   let generation = 0;
+  let lastSeen: string | undefined;
 
   return {
     /** A fresh list; `announce` also sends it to the extension pages (after a change made from this browser). */
@@ -34,7 +40,11 @@ export function createSessionsRefresh(deps: SessionsRefreshDeps) {
           const list = await deps.load();
           if (startedIn === generation) {
             deps.onList(list.sessions);
+            const seen = JSON.stringify(list.sessions);
+            const differs = lastSeen !== undefined && seen !== lastSeen;
+            lastSeen = seen;
             if (run.announce) deps.announce(list.sessions);
+            else if (differs) deps.changed?.();
           }
           return list;
         });
@@ -47,6 +57,7 @@ export function createSessionsRefresh(deps: SessionsRefreshDeps) {
     /** Someone else signed in (or out): a list under way belongs to the one before, so nobody else is given it. */
     reset(): void {
       generation += 1;
+      lastSeen = undefined;
     },
   };
 }

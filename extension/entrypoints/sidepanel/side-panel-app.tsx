@@ -42,12 +42,13 @@ function SignedOut({ state }: { state: Extract<AuthState, { status: 'signed_out'
       />
     );
   }
-  const problem = state.problem?.code === 'network' ? undefined : state.problem;
+  // While a sign-in is under way (at start-up the silent one), the last one's problem is not news.
+  const problem = state.problem?.code === 'network' || state.signingIn ? undefined : state.problem;
   return (
     <SignInCard
       problem={problem}
       onSignIn={() => signIn.mutate()}
-      pending={signIn.isPending}
+      pending={signIn.isPending || state.signingIn === true}
       error={signIn.error ? messageOf(signIn.error) : undefined}
     />
   );

@@ -26,12 +26,13 @@ function fakeScripting(initial: { id: string; matches: string[] }[] = []) {
 describe('session content script registration', () => {
   it('registers the script on the origins of the session URL patterns', async () => {
     const scripting = fakeScripting();
-    const matches = await syncSessionScript(scripting.api, [
+    const { matches, changed } = await syncSessionScript(scripting.api, [
       'https://app.savvysolve.com/sessions/:sessionId',
       'https://app.savvysolve.com/console/*',
       'http://127.0.0.1:5173/s/:sessionId',
     ]);
     expect(matches).toEqual(['http://127.0.0.1/*', 'https://app.savvysolve.com/*']);
+    expect(changed).toBe(true);
     expect(scripting.api.registerContentScripts).toHaveBeenCalledWith([
       { id: SESSION_SCRIPT_ID, js: [SESSION_SCRIPT_FILE], matches, runAt: 'document_idle', persistAcrossSessions: true },
     ]);
@@ -39,11 +40,14 @@ describe('session content script registration', () => {
 
   it('leaves an up-to-date registration alone and replaces a stale one', async () => {
     const scripting = fakeScripting([{ id: SESSION_SCRIPT_ID, matches: ['https://app.savvysolve.com/*'] }]);
-    await syncSessionScript(scripting.api, ['https://app.savvysolve.com/sessions/:sessionId']);
+    expect(await syncSessionScript(scripting.api, ['https://app.savvysolve.com/sessions/:sessionId'])).toEqual({
+      matches: ['https://app.savvysolve.com/*'],
+      changed: false,
+    });
     expect(scripting.api.unregisterContentScripts).not.toHaveBeenCalled();
     expect(scripting.api.registerContentScripts).not.toHaveBeenCalled();
 
-    await syncSessionScript(scripting.api, ['https://eu.savvysolve.com/sessions/:sessionId']);
+    expect((await syncSessionScript(scripting.api, ['https://eu.savvysolve.com/sessions/:sessionId'])).changed).toBe(true);
     expect(scripting.api.unregisterContentScripts).toHaveBeenCalledWith({ ids: [SESSION_SCRIPT_ID] });
     expect(scripting.registered()).toEqual([{ id: SESSION_SCRIPT_ID, matches: ['https://eu.savvysolve.com/*'] }]);
   });

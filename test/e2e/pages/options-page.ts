@@ -1,4 +1,4 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Locator, Page } from '@playwright/test';
 import type { ExtensionBrowser } from '../support/extension-browser.ts';
 
 export class OptionsPage {

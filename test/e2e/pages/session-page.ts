@@ -1,4 +1,6 @@
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from '@playwright/test';
+
+const HOST_TAG = 'savvysolve-meet-button';
 
 /** The fixture SavvySolve session page, and the Meet button the extension adds to it. */
 export class SessionPage {
@@ -6,6 +8,7 @@ export class SessionPage {
 
   static async open(context: BrowserContext, fixtureUrl: string, sessionId: string, others: string[] = []): Promise<SessionPage> {
     const page = await context.newPage();
+    await page.addInitScript(recordHostsAdded, HOST_TAG);
     const query = others.length > 0 ? `?others=${others.join(',')}` : '';
     await page.goto(`${fixtureUrl}/sessions/${sessionId}${query}`);
     return new SessionPage(page);
@@ -46,7 +49,15 @@ export class SessionPage {
 
   /** Shadow hosts of the button anywhere on the page (to prove there is one). */
   hostCount(): Promise<number> {
-    return this.page.locator('savvysolve-meet-button').count();
+    return this.page.locator(HOST_TAG).count();
+  }
+
+  /**
+   * The page's path each time the extension put a shadow host (button or sign-in control) on it, since it was opened:
+   * proves that none ever came, not only that none is there now.
+   */
+  hostsAdded(): Promise<string[]> {
+    return this.page.evaluate(() => (window as unknown as { savvysolveHostsAdded: string[] }).savvysolveHostsAdded);
   }
 
   /** SPA navigation: the fixture's queue link does `history.pushState` and re-renders. */
@@ -58,4 +69,18 @@ export class SessionPage {
   async buttonText(): Promise<string> {
     return (await this.meetButton.textContent())?.trim() ?? '';
   }
+}
+
+/** Runs in the page before its scripts: notes the path whenever a shadow host of the extension is added. */
+function recordHostsAdded(tag: string) {
+  const added: string[] = [];
+  (window as unknown as { savvysolveHostsAdded: string[] }).savvysolveHostsAdded = added;
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        const element = node as Element;
+        if (element.localName === tag || element.querySelector?.(tag)) added.push(location.pathname);
+      }
+    }
+  }).observe(document, { childList: true, subtree: true });
 }

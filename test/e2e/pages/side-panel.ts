@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { BrowserContext, CDPSession, Locator, Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Locator, Page } from '@playwright/test';
 import type { ExtensionBrowser } from '../support/extension-browser.ts';
 
 /** The side panel app (opened as a tab of `sidepanel.html`, which renders the same app as the panel). */

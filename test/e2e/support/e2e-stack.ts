@@ -2,7 +2,6 @@ import { SAVVYSOLVE_WEBHOOK_PATH } from '../../../shared/index.ts';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/session-app/serve.ts';
 import { OAUTH_CLIENT_ID, startStack, type Stack } from '../../integration/stack.ts';
 
-export { eventually } from '../../integration/stack.ts';
 export { OAUTH_CLIENT_ID };
 
 export const ADA = { name: 'Ada Lovelace', email: 'ada@example.com' };

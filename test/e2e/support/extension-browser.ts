@@ -1,7 +1,7 @@
 /// <reference types="chrome" />
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { chromium, expect, type BrowserContext, type Page, type Worker } from '@playwright/test';
 
 export const EXTENSION_DIR = fileURLToPath(new URL('../../../.output/chrome-mv3', import.meta.url));
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts', import.meta.url));
@@ -142,16 +142,14 @@ export async function configureExtension(
   expectedMatch: string,
 ): Promise<void> {
   await browser.evaluate((values) => chrome.storage.local.set(values), settings);
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const matches = await browser.evaluate(async () => {
+  const registeredMatches = () =>
+    browser.evaluate(async () => {
       const scripts = await chrome.scripting.getRegisteredContentScripts();
       return scripts.flatMap((script) => script.matches ?? []);
     }, undefined);
-    if (matches.includes(expectedMatch)) return;
-    if (Date.now() > deadline) throw new Error(`content script not registered for ${expectedMatch} (have ${matches.join(', ')})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await expect
+    .poll(registeredMatches, { message: `the content script registered for ${expectedMatch}`, timeout: 20_000 })
+    .toContain(expectedMatch);
 }
 
 /** True for the extension's starting page a first click opens (`meet-start.html`) while it has no error to show. */

@@ -1,0 +1,3 @@
+import { describeHostAccessRules } from './host-access-rules.suite.ts';
+
+describeHostAccessRules('pglite');

@@ -1,0 +1,3 @@
+import { describeLazyPullBounds } from './lazy-pull-bounds.suite.ts';
+
+describeLazyPullBounds('pglite');

@@ -1,0 +1,3 @@
+import { describeMeetSpaceOwnership } from './meet-space-ownership.suite.ts';
+
+describeMeetSpaceOwnership('pglite');

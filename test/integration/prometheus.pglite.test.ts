@@ -1,0 +1,3 @@
+import { describePrometheusScrape } from './prometheus.suite.ts';
+
+describePrometheusScrape('pglite');

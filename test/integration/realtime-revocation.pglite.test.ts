@@ -1,0 +1,3 @@
+import { describeRealtimeRevocation } from './realtime-revocation.suite.ts';
+
+describeRealtimeRevocation('pglite');

@@ -1,0 +1,3 @@
+import { describeTracing } from './tracing.suite.ts';
+
+describeTracing('pglite');
