@@ -30,7 +30,7 @@ describe('logger (pino)', () => {
   it('puts the request id on every line logged while the request runs', async () => {
     const { logger, lines } = createMemoryLogger();
     await withRequestId('req-1', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await new Promise(setImmediate); // across a turn of the event loop, not just a microtask
       logger.info('inside');
     });
     logger.info('outside');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openAdminWorld, type AdminWorld } from '../../test/support/admin-world.ts';
+import { eventually } from '../../test/support/eventually.ts';
 import { postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
 import { createAdminRoutes } from '../admin/routes.ts';
 import { runAdminCommand } from '../cli/admin-commands.ts';
@@ -14,15 +15,8 @@ const TOKEN = 'admin-token-for-tests-0123456789';
 const logged = (world: AdminWorld, level: string, message: string) =>
   world.logs.map((line) => JSON.parse(line)).filter((entry) => entry.level === level && entry.message === message);
 
-async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The retries here take seconds (pg-boss's delays): a longer wait than `eventually`'s default. */
+const waitFor = <T>(check: () => Promise<T | undefined | false>, what: string) => eventually(check, what, 20_000);
 
 describe.each([
   ['pglite', true],

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_MEET_LINK, MEET_REASONS } from '../../shared/index.ts';
-import { backendClient, type BackendClient } from '../../test/support/backend-client.ts';
+import { inProcessClient, type BackendClient } from '../../test/support/backend-client.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { waitForQuiescence } from '../../test/support/quiescence.ts';
 import { stubCalendar, stubTokenVerifier } from '../../test/support/stubs.ts';
 import { loadConfig } from '../env.ts';
 import { createMemoryLogger } from '../logger.ts';
 import { startBackend, type RunningBackend } from '../start.ts';
 
-// The spec's router tests: the HTTP API with Calendar and tokeninfo stubbed (integration tests use the real SDKs).
+// The spec's router tests, in-process (no request crosses a socket): the HTTP API with Calendar and tokeninfo stubbed
+// (integration tests use the real SDKs over real HTTP).
 const ADMIN = 'admin-token-0123456789';
 const calendar = stubCalendar();
 let backend: RunningBackend;
@@ -34,7 +37,7 @@ beforeAll(async () => {
       }),
     },
   });
-  api = backendClient(backend.url, ADMIN);
+  api = inProcessClient(backend.app, ADMIN);
   const adaId = await api.createSolver({ name: 'Ada', email: 'ada@example.com', employment: 'employed', googleEmail: 'ada@example.com' });
   await api.createSolver({ name: 'Carl', email: 'carl@example.com', employment: 'contract', googleEmail: 'carl@example.com' });
   await api.createSolver({ name: 'Nina', email: 'nina@example.com', employment: 'employed' });
@@ -128,6 +131,7 @@ describe('meet.createMeetLink', () => {
     try {
       const result = await createLink(employed.token, sessionId);
       expect(result.body).toEqual({ success: true, meetLink: FALLBACK_MEET_LINK, isExisting: false, usedFallback: true });
+      await waitForQuiescence(backend.database.db, { sessionId }); // "texts nothing": once nothing is left to happen
       const detail = await api.adminSession(sessionId);
       expect(detail.body).toMatchObject({ meetLink: null, meetLinkSource: 'fallback', sms: null });
       expect(detail.body.audit.map((entry: { action: string }) => entry.action)).toContain('meet_link.fallback');
@@ -163,7 +167,11 @@ describe('meet.createMeetLink', () => {
       isExisting: false,
       usedFallback: false,
     });
-    const detail = (await api.adminSession(sessionId)).body;
+    // The fan-out runs after the answer: wait for its SMS row.
+    const detail = await eventually(async () => {
+      const body = (await api.adminSession(sessionId)).body;
+      return body.sms ? body : undefined;
+    }, 'the fan-out of the captured link');
     expect(detail).toMatchObject({
       meetLink: 'https://meet.google.com/abc-defg-hij',
       meetLinkSource: 'captured',

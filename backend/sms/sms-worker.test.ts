@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { sessions, smsDeliveries, solvers } from '../db/schema.ts';
 import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
@@ -221,7 +221,7 @@ describe('SMS worker: a worker died while Twilio had the request', () => {
   /** The first run hangs inside Twilio's call, as if its process was killed there. */
   const dieMidCall = async (deliveryId: string, twilio: ReturnType<typeof fakeTwilio>) => {
     void worker(twilio.sender)({ deliveryId }, attempt(1));
-    for (let i = 0; i < 100 && twilio.sent.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.waitFor(() => expect(twilio.sent).toHaveLength(1));
   };
 
   it.each([

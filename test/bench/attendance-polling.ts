@@ -7,6 +7,7 @@ import type { Database } from '../../backend/db/client.ts';
 import { schema } from '../../backend/db/schema.ts';
 import { POLL_CADENCE } from '../../backend/meet-space/attendance-poller.ts';
 import { meetingCodeOf } from '../../backend/meet-space/meeting-code.ts';
+import { eventually } from '../support/eventually.ts';
 import { startBackendUnderTest } from './backend-under-test.ts';
 import { click, describeFailure } from './click.ts';
 import { seedFreshSessions, seedSolvers } from './seed.ts';
@@ -89,10 +90,8 @@ export async function measureAttendancePolling(world: World, options: PollingOpt
     // A server process reports its counters to pg_stat_database when it goes idle, up to 10 s late
     // (PGSTAT_IDLE_INTERVAL): the start-up's migrations and the seeding must be in before the idle window opens.
     options.log(`  idle backend: ${options.idleSec} s, after ${STATS_SETTLE_SEC} s for the statistics to settle`);
-    await sleep(STATS_SETTLE_SEC * 1000);
-    const idleStart = await snapshot();
-    await sleep(options.idleSec * 1000);
-    const idle = rates(idleStart, await snapshot());
+    await sleep(STATS_SETTLE_SEC * 1000); // a clock on purpose: no query says the late statistics are in
+    const idle = (await measureOver(options.idleSec)).rates;
 
     options.log(`  escalating ${options.sessions} sessions (100 at a time)`);
     const links: string[] = [];
@@ -107,10 +106,14 @@ export async function measureAttendancePolling(world: World, options: PollingOpt
         else if (++clickErrors <= 3) examples.push(describeFailure(result));
       }
     }
-    await waitFor('every room opened', 180_000, async () => {
-      const [row] = await query(sql`select count(*)::int as n from meet_spaces where access_state <> 'pending'`);
-      return Number(row?.n) >= links.length;
-    });
+    await eventually(
+      async () => {
+        const [row] = await query(sql`select count(*)::int as n from meet_spaces where access_state <> 'pending'`);
+        return Number(row?.n) >= links.length;
+      },
+      'every room opened',
+      180_000,
+    );
     const [notApplied] = await query(sql`select count(*)::int as n from meet_spaces where access_state <> 'applied'`);
 
     options.log(`  the solver and a customer join each of the ${links.length} calls`);
@@ -119,16 +122,17 @@ export async function measureAttendancePolling(world: World, options: PollingOpt
       google.meet.join(code, { kind: 'signedin', email: solvers[index]!.email, displayName: solvers[index]!.name });
       google.meet.join(code, { kind: 'anonymous', displayName: `Customer ${index}` });
     });
-    await waitFor('every poll chain saw the customer', (POLL_CADENCE.fastSeconds * 3 + 60) * 1000, async () => {
-      const [row] = await query(sql`select count(*)::int as n from meet_spaces where customer_joined_at is not null`);
-      return Number(row?.n) >= links.length;
-    });
+    await eventually(
+      async () => {
+        const [row] = await query(sql`select count(*)::int as n from meet_spaces where customer_joined_at is not null`);
+        return Number(row?.n) >= links.length;
+      },
+      'every poll chain saw the customer',
+      (POLL_CADENCE.fastSeconds * 3 + 60) * 1000,
+    );
 
     options.log(`  measuring ${options.windowSec} s of steady polling (${links.length} live sessions)`);
-    const start = await snapshot();
-    await sleep(options.windowSec * 1000);
-    const end = await snapshot();
-    const window = rates(start, end);
+    const { start, end, rates: window } = await measureOver(options.windowSec);
 
     const jobs = await query(sql`
       select extract(epoch from (started_on - start_after)) * 1000 as lag, extract(epoch from (completed_on - started_on)) * 1000 as run
@@ -200,6 +204,14 @@ export async function measureAttendancePolling(world: World, options: PollingOpt
 
   type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 
+  /** Snapshots before and after `seconds` of wall clock (the window is what is measured), and the rates between. */
+  async function measureOver(seconds: number) {
+    const start = await snapshot();
+    await sleep(seconds * 1000);
+    const end = await snapshot();
+    return { start, end, rates: rates(start, end) };
+  }
+
   async function snapshot() {
     const [stats] = await query(sql`
       select xact_commit + xact_rollback as transactions, tup_inserted + tup_updated + tup_deleted as rows_written, now()::text as db_now
@@ -242,14 +254,6 @@ export async function measureAttendancePolling(world: World, options: PollingOpt
       backendCpuMsPerSecond: backendCpuMs / seconds,
       postgresCpuMs: read === 0 ? null : postgresTicks * CLOCK_TICK_MS,
     };
-  }
-}
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(250);
   }
 }
 

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REALTIME_TOKEN_TTL_MS, createAblyPublisher, createAblyTokenMinter } from '../../backend/realtime/ably-publisher.ts';
 import { ablyClientOptions } from '../../extension/features/session-list/ably-connection.ts';
 import { REALTIME_EVENTS, realtimeEndpointOf, solverChannel } from '../../shared/index.ts';
+import { eventually } from '../support/eventually.ts';
 import { startAblyEmulator, type AblyEmulator } from './ably-emulator.ts';
 
 // The real ably-js Realtime client (Node build, JSON protocol) with the options the extension uses, against the
@@ -37,12 +38,6 @@ function connect(tokens: TokenSource = () => minter().subscribeOnly(SOLVER, SOLV
 const connected = (client: Ably.Realtime) => client.connection.whenState('connected');
 const nextMessage = (channel: Ably.RealtimeChannel, event: string) =>
   new Promise<Ably.Message>((resolve) => void channel.subscribe(event, resolve));
-const eventually = async (check: () => boolean, what: string) => {
-  for (const deadline = Date.now() + 5_000; !check();) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 beforeAll(async () => {
   ably = await startAblyEmulator({ key: KEY });

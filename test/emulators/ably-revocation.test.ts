@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAblyTokenMinter, createAblyTokenRevoker, RevocationNotEnabledError } from '../../backend/realtime/ably-publisher.ts';
 import { ablyClientOptions } from '../../extension/features/session-list/ably-connection.ts';
 import { realtimeEndpointOf, solverChannel } from '../../shared/index.ts';
+import { eventually } from '../support/eventually.ts';
 import { startAblyEmulator, type AblyEmulator } from './ably-emulator.ts';
 
 // Token revocation by clientId (POST /keys/{keyName}/revokeTokens) through the real ably-js REST and Realtime clients.
@@ -106,10 +107,7 @@ describe('Ably token revocation in the emulator', () => {
       { allowReauthMargin: true },
     );
     // The AUTH hint makes the client renew at once; its new token is not revoked, so nothing ends it.
-    for (const deadline = Date.now() + 5_000; ably.tokens().length === firstToken;) {
-      if (Date.now() > deadline) throw new Error('timed out waiting for the renewal');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(() => ably.tokens().length !== firstToken, 'the renewal', 5_000);
     expect(ably.realtime.enforceRevocations()).toBe(0);
     expect(client.connection.state).toBe('connected');
   });

@@ -1,6 +1,6 @@
 import { decode as decodeMsgpack } from '@ably/msgpack-js';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { createFaults, type Fault, type Faults } from './faults.ts';
+import { createFaults, waitOutLatency, type Fault, type Faults } from './faults.ts';
 import { createRecorder, type RecordedRequest, type Recorder } from './recorder.ts';
 
 /** The parsed request body, shared by the recording middleware and the route handler. */
@@ -22,8 +22,6 @@ export type EmulatorApp<Route extends string> = {
   route(key: Route): MiddlewareHandler<EmulatorEnv>;
   reset(): void;
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The parts every emulator shares: per-route recording and fault injection, and the control API for other
@@ -75,7 +73,7 @@ export function createEmulatorApp<Route extends string>(options: EmulatorAppOpti
       };
       recorder.record(request);
       const fault = faults.take(key);
-      if (fault?.latencyMs) await sleep(fault.latencyMs);
+      if (fault?.latencyMs) await waitOutLatency(fault.latencyMs);
       if (fault?.status) {
         return new Response(JSON.stringify(fault.body ?? options.faultBody(key, fault.status)), {
           status: fault.status,

@@ -7,6 +7,11 @@ export type Fault = {
   times?: number;
 };
 
+/** Waits out a fault's injected latency: a clock on purpose, the delay is the fault under test. */
+export function waitOutLatency(latencyMs: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, latencyMs));
+}
+
 export type Faults<Route extends string = string> = {
   set(route: Route, fault: Fault): void;
   clear(): void;

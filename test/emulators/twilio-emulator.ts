@@ -1,7 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import { createEmulatorApp, type EmulatorEnv } from './emulator-app.ts';
-import type { Fault, Faults } from './faults.ts';
+import { waitOutLatency, type Fault, type Faults } from './faults.ts';
 import { listen, type Listening } from './listen.ts';
 import type { RecordedRequest } from './recorder.ts';
 import { postStatusCallback, type StatusCallbackResult } from './twilio-callbacks.ts';
@@ -155,7 +155,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
       if (drop && drop.times !== undefined && --drop.times <= 0) drops.delete(route);
       await next();
       if (!drop) return;
-      if (drop.latencyMs) await new Promise((resolve) => setTimeout(resolve, drop.latencyMs));
+      if (drop.latencyMs) await waitOutLatency(drop.latencyMs);
       (c.env as HttpBindings).incoming.socket.destroy();
     };
 

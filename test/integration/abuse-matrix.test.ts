@@ -1,6 +1,16 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, OAUTH_CLIENT_ID, SESSION_SECRET, eventually, startStack, type Stack, snapshotSideEffects } from './stack.ts';
+import {
+  ADMIN_TOKEN,
+  OAUTH_CLIENT_ID,
+  SESSION_SECRET,
+  LIVE_POLLS,
+  eventually,
+  settleAll,
+  startStack,
+  type Stack,
+  snapshotSideEffects,
+} from './stack.ts';
 
 // Abuse and bad input: each case asserts the status, the message, and that nothing was created or sent.
 let stack: Stack;
@@ -182,7 +192,7 @@ describe('abuse and bad input', () => {
     expect(result.body.error.message).toMatch(
       typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message,
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settleAll(stack, LIVE_POLLS);
     expect(await snapshot()).toEqual(before);
   });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../backend/db/client.ts';
 import { auditEvents, sessions, solvers, webhookReceipts } from '../../backend/db/schema.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH, solverChannel } from '../../shared/index.ts';
-import { HOST_WEBHOOK_SECRET, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
+import { HOST_WEBHOOK_SECRET, LIVE_POLLS, eventually, settle, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
 const ADA = { email: 'ada@example.com', name: 'Ada Lovelace', employment: 'employed', googleEmail: 'ada@example.com' } as const;
 const BOB = { email: 'bob@example.com', name: 'Bob Byron', employment: 'employed', googleEmail: 'bob@example.com' } as const;
@@ -383,7 +383,7 @@ export function describeHostIntegration(database: DatabaseChoice) {
           lastError: 'the host answered HTTP 400',
         });
         expect(refused.audit.map((entry: { action: string }) => entry.action)).toContain('host_event.refused');
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await settle(stack, data.sessionId, LIVE_POLLS); // no retry of the refused event is left
         expect(hostEventsFor(data.sessionId, 'meet_link.created')).toHaveLength(1);
       });
     });

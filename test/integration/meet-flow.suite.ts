@@ -2,7 +2,18 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessions } from '../../backend/db/schema.ts';
 import { FALLBACK_MEET_LINK, meetSmsBody, realtimeTokenRequestSchema, sessionChannel } from '../../shared/index.ts';
-import { ADMIN_TOKEN, SESSION_SECRET, eventually, startStack, type DatabaseChoice, type GoogleAuthMode, type Stack } from './stack.ts';
+import {
+  ADMIN_TOKEN,
+  LIVE_POLLS,
+  SESSION_SECRET,
+  eventually,
+  settle,
+  settleAll,
+  startStack,
+  type DatabaseChoice,
+  type GoogleAuthMode,
+  type Stack,
+} from './stack.ts';
 
 const CUSTOMER_PHONE = '+14155550123';
 
@@ -128,8 +139,9 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
 
       const again = await createLink(sessionId);
       expect(again.body).toEqual({ success: true, meetLink: result.body.meetLink, isExisting: true, usedFallback: false });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(smsTo(CUSTOMER_PHONE).filter((message) => message.body.includes(result.body.meetLink))).toHaveLength(1);
+      const settled = await settle(stack, sessionId, LIVE_POLLS);
+      expect(settled.sms.filter((message) => message.body.includes(result.body.meetLink))).toHaveLength(1);
+      expect(settled.messages.filter((message) => message.name === 'system')).toHaveLength(1);
     });
 
     it(`signs the delegated tokens ${auth === 'keyless' ? 'through IAM Credentials, with no key' : 'with the key'}`, () => {
@@ -161,9 +173,10 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
       expect(
         stack.emulators.google.calendar.events('ada@example.com').filter((event) => event.description?.includes(sessionId)),
       ).toHaveLength(1);
-      await eventually(() => smsTo(phone).length === 1, 'the one SMS');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(smsTo(phone)).toHaveLength(1);
+      const settled = await settle(stack, sessionId, LIVE_POLLS);
+      expect(settled.sms).toHaveLength(1);
+      expect(settled.calendarEvents).toHaveLength(1);
+      expect(settled.messages.filter((message) => message.name === 'system')).toHaveLength(1);
     });
 
     describe('fallback', () => {
@@ -182,8 +195,9 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
         expect(stack.logs.some((line) => line.includes('Domain-wide delegation is not granted for bob.nodelegation@example.com'))).toBe(
           true,
         );
-        await new Promise((resolve) => setTimeout(resolve, 700));
-        expect(smsTo(phone)).toHaveLength(0);
+        const settled = await settle(stack, sessionId, LIVE_POLLS);
+        expect(settled.sms).toHaveLength(0);
+        expect(settled.messages).toHaveLength(0);
         expect((await stack.api.adminSession(sessionId)).body).toMatchObject({ meetLink: null, meetLinkSource: 'fallback', sms: null });
       });
 
@@ -199,8 +213,9 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
         stack.emulators.google.faults.clear();
         const retried = await createLink(sessionId);
         expect(retried.body).toMatchObject({ usedFallback: false, isExisting: false });
-        await eventually(() => smsTo(phone).length === 1, 'the SMS of the real link');
-        expect(smsTo(phone)[0]!.body).toContain(retried.body.meetLink);
+        const settled = await settle(stack, sessionId, LIVE_POLLS);
+        expect(settled.sms).toHaveLength(1);
+        expect(settled.sms[0]!.body).toContain(retried.body.meetLink);
       });
     });
 
@@ -290,6 +305,10 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
           return session.sms?.status === 'accepted' && session;
         }, 'SMS state accepted');
         expect(detail.sms.error).toBeNull();
+        // The retries after the outages sent each once.
+        const settled = await settle(stack, sessionId, LIVE_POLLS);
+        expect(settled.sms).toHaveLength(1);
+        expect(settled.messages.filter((message) => message.name === 'system')).toHaveLength(1);
       }, 60_000);
 
       it('marks an SMS to an unsubscribed number failed at once, with the reason', async () => {
@@ -305,6 +324,7 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
           errorCode: '21610',
           errorClass: 'opted_out',
         });
+        await settle(stack, sessionId, LIVE_POLLS); // a refusal Twilio calls final is not retried
         expect(stack.emulators.twilio.requests('messages.create').filter((request) => request.body?.To === phone)).toHaveLength(1);
       });
     });
@@ -349,7 +369,7 @@ export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode 
         const before = await snapshot();
         expect(result.status).toBe(status);
         expect(result.body.error.code).toBe(code);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await settleAll(stack, LIVE_POLLS);
         expect(await snapshot()).toEqual(before);
       });
 

@@ -33,6 +33,7 @@ if (await postgresAvailable()) {
       expect((await canUse()).status).toBe(200); // the other instance now caches the enabled solver
       const disabled = await stack.api.call('PATCH', `/api/admin/solvers/${id}`, { json: { disabled: true }, token: ADMIN_TOKEN });
       expect(disabled.status).toBe(200);
+      // A clock on purpose: the promise under test is the solver cache's one-second lifetime on the other instance.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       const refused = await canUse();
       expect(refused.status).toBe(403);

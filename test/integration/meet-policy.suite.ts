@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions } from '../../backend/db/schema.ts';
 import { MEET_REASONS, SAVVYSOLVE_WEBHOOK_PATH } from '../../shared/index.ts';
-import { ADMIN_TOKEN, startStack, type DatabaseChoice, type Stack } from './stack.ts';
+import { ADMIN_TOKEN, LIVE_POLLS, settle, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
 type Kind = 'employed' | 'contract' | 'no Google email' | 'switched to contract mid-token' | 'disabled';
 type Action = 'create' | 'capture' | 'resend';
@@ -87,8 +87,8 @@ export function describeMeetPolicy(database: DatabaseChoice) {
           if ('status' in expected) {
             expect(result.status).toBe(expected.status);
             expect(result.body.error.message).toMatch(expected.message);
-            await new Promise((resolve) => setTimeout(resolve, 300));
-            expect(stack.emulators.twilio.messages().filter((message) => message.to === customerPhone)).toHaveLength(0);
+            const settled = await settle(stack, id, LIVE_POLLS);
+            expect(settled.sms).toHaveLength(0);
             expect(stack.emulators.google.calendar.events().length).toBe(eventsBefore);
             const row = (await stack.backend.database.db.select().from(sessions).where(eq(sessions.id, id)))[0]!;
             expect(row.meetLink).toBe(action === 'resend' ? 'https://meet.google.com/abc-defg-hij' : null);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SAVVYSOLVE_WEBHOOK_PATH, type SessionSummary } from '../../shared/index.ts';
-import { ADMIN_TOKEN, eventually, startStack, type DatabaseChoice, type GoogleAuthMode, type Stack } from './stack.ts';
+import { ADMIN_TOKEN, eventually, settle, startStack, type DatabaseChoice, type GoogleAuthMode, type Stack } from './stack.ts';
 
 const CALENDAR = 'https://www.googleapis.com/auth/calendar';
 const ADA = { email: 'ada@example.com', name: 'Ada Lovelace', employment: 'employed', googleEmail: 'ada@example.com' } as const;
@@ -141,13 +141,9 @@ export function describeMeetSpace(database: DatabaseChoice, auth: GoogleAuthMode
         return admin.meetSpace?.retired === 'done' ? admin : undefined;
       }, 'retired');
       expect(view.audit.map((entry: { action: string }) => entry.action)).toContain('meet_space.retired');
-      await new Promise((resolve) => setTimeout(resolve, 1_500)); // a poll in flight at the end may finish
-      const polls = () =>
-        stack.emulators.google.requests('conferenceRecords.list').filter((request) => request.query.filter?.includes(view.meetSpaceName))
-          .length;
-      const before = polls();
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      expect(polls()).toBe(before);
+      // Quiescence with no queue ignored: no attendance poll is left queued, in retry or running, so none can follow.
+      await settle(stack, sessionId);
+      expect(stack.emulators.google.meet.space(code)?.config?.accessType).toBe('RESTRICTED');
     });
 
     it('keeps the room of a session that ended while it was being opened retired (never reopened)', async () => {
@@ -160,7 +156,7 @@ export function describeMeetSpace(database: DatabaseChoice, auth: GoogleAuthMode
         'the access step done',
       );
       await eventually(async () => (await stack.api.adminSession(sessionId)).body.meetSpace?.retired === 'done', 'retired');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await settle(stack, sessionId); // the retirement's confirmation included
       expect(stack.emulators.google.meet.space(code)?.config?.accessType).toBe('RESTRICTED');
     });
 

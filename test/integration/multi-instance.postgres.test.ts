@@ -5,7 +5,9 @@ import { startEmulators, type Emulators } from '../emulators/index.ts';
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
 import { startBackendProcess, type BackendProcess } from '../support/backend-process.ts';
 import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../support/postgres.ts';
-import { ADMIN_TOKEN, OAUTH_CLIENT_ID, SESSION_SECRET, eventually } from './stack.ts';
+import { pendingWork, settledEffects, waitForQuiescence } from '../support/quiescence.ts';
+import { openDatabase, type DatabaseHandle } from '../../backend/db/client.ts';
+import { ADMIN_TOKEN, LIVE_POLLS, OAUTH_CLIENT_ID, SESSION_SECRET, eventually } from './stack.ts';
 
 // Exactly once across instances and crashes: separate backend processes (as `npm start` runs them) on one real
 // Postgres server, SIGKILLed at the worst moments.
@@ -20,6 +22,8 @@ if (!(await postgresAvailable())) {
   describe('exactly once across instances and crashes (real Postgres, separate processes)', () => {
     let emulators: Emulators;
     let database: { url: string; drop(): Promise<void> };
+    /** The test's own connection to the instances' database, to see what is still pending there. */
+    let observer: DatabaseHandle;
     let env: Record<string, string>;
     const processes: BackendProcess[] = [];
     let a: BackendClient;
@@ -37,6 +41,8 @@ if (!(await postgresAvailable())) {
     const eventsFor = (sessionId: string) =>
       emulators.google.calendar.events().filter((event) => event.description === `Support session ID: ${sessionId}`);
     const smsTo = (phone: string) => emulators.twilio.messages().filter((message) => message.to === phone);
+    /** Waits until nothing is left to happen for the session on any instance; then what it caused outside. */
+    const settled = (sessionId: string) => settledEffects({ db: observer.db, emulators }, sessionId, { ...LIVE_POLLS, timeoutMs: 60_000 });
     const phoneFor = (index: number) => `+1415${String(5_000_000 + index).padStart(7, '0')}`;
     let phoneCounter = 0;
     const newSession = async (solver = 0) => {
@@ -57,6 +63,7 @@ if (!(await postgresAvailable())) {
       };
       // Both start at once: migrations and the job queue's schema must cope with that.
       const [first, second] = await Promise.all([start(), start()]);
+      observer = await openDatabase({ kind: 'postgres', url: database.url }, { migrate: false });
       a = backendClient(first.url, ADMIN_TOKEN);
       b = backendClient(second.url, ADMIN_TOKEN);
       for (let index = 0; index < SOLVERS; index++) {
@@ -75,6 +82,7 @@ if (!(await postgresAvailable())) {
 
     afterAll(async () => {
       await Promise.all(processes.map((backend) => backend.stop()));
+      await observer?.close();
       await emulators?.close();
       await database?.drop();
     });
@@ -86,11 +94,10 @@ if (!(await postgresAvailable())) {
       expect(new Set(results.map((result) => result.body.meetLink)).size).toBe(1);
       expect(results.some((result) => result.body.usedFallback)).toBe(false);
       expect(results.filter((result) => !result.body.isExisting)).toHaveLength(1);
-      expect(eventsFor(session.id)).toHaveLength(1);
-      await eventually(() => smsTo(session.phone).length === 1, 'the SMS');
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(smsTo(session.phone)).toHaveLength(1);
-      expect(emulators.ably.messages(sessionChannel(session.id))).toHaveLength(1);
+      const effects = await settled(session.id);
+      expect(effects.calendarEvents).toHaveLength(1);
+      expect(effects.sms).toHaveLength(1);
+      expect(effects.messages).toHaveLength(1);
     });
 
     it('holds the per-solver resend limit across instances (counted in Postgres)', async () => {
@@ -111,8 +118,7 @@ if (!(await postgresAvailable())) {
       const results = await Promise.all(clicks);
       expect(results.filter((result) => result.status !== 200 || result.body.usedFallback)).toEqual([]);
       for (const session of sessions) expect(eventsFor(session.id)).toHaveLength(1);
-      await eventually(() => sessions.every((session) => smsTo(session.phone).length >= 1), 'every SMS', 60_000);
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await waitForQuiescence(observer.db, { ...LIVE_POLLS, timeoutMs: 90_000 });
       expect(sessions.filter((session) => smsTo(session.phone).length !== 1)).toEqual([]);
     }, 120_000);
 
@@ -136,9 +142,9 @@ if (!(await postgresAvailable())) {
       expect(eventsFor(session.id)).toHaveLength(1);
       const entryPoint = eventsFor(session.id)[0]!.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video');
       expect(retry.body.meetLink).toBe(entryPoint?.uri);
-      await eventually(() => smsTo(session.phone).length === 1, 'the SMS after the retry');
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(smsTo(session.phone)).toHaveLength(1);
+      const effects = await settled(session.id);
+      expect(effects.sms).toHaveLength(1);
+      expect(effects.calendarEvents).toHaveLength(1);
     }, 60_000);
 
     it('delivers the queued SMS once when the instance dies after storing the link, before its jobs ran', async () => {
@@ -150,7 +156,9 @@ if (!(await postgresAvailable())) {
       const result = await createLink(backendClient(apiOnly.url, ADMIN_TOKEN), session.id, tokens[1]!);
       expect(result.body).toMatchObject({ success: true, usedFallback: false, isExisting: false });
       await apiOnly.crash();
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // No instance works the queue or sweeps now: the SMS is still owed (by the fan-out or the queue), unsent.
+      const owed = await pendingWork(observer.db, { sessionId: session.id });
+      expect(owed.fanouts + owed.sms + owed.jobs.length).toBeGreaterThan(0);
       expect(smsTo(session.phone)).toHaveLength(0);
 
       const survivor = await start();
@@ -159,9 +167,10 @@ if (!(await postgresAvailable())) {
       await eventually(() => emulators.ably.messages(sessionChannel(session.id)).length === 1, 'the system message', 30_000);
       const again = await createLink(backendClient(survivor.url, ADMIN_TOKEN), session.id, tokens[1]!);
       expect(again.body).toMatchObject({ isExisting: true, meetLink: result.body.meetLink });
-      expect(eventsFor(session.id)).toHaveLength(1);
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(smsTo(session.phone)).toHaveLength(1);
+      const effects = await settled(session.id);
+      expect(effects.calendarEvents).toHaveLength(1);
+      expect(effects.sms).toHaveLength(1);
+      expect(effects.messages).toHaveLength(1);
     }, 90_000);
 
     it('fans the link out once when the instance dies after storing it, before its fan-out committed', async () => {
@@ -189,9 +198,10 @@ if (!(await postgresAvailable())) {
         await locker`select count(*)::int as n from audit_events where session_id = ${session.id} and action = 'meet_link.created'`;
       expect(audit[0]!.n).toBe(1);
       await locker.end();
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(smsTo(session.phone)).toHaveLength(1);
-      expect(eventsFor(session.id)).toHaveLength(1);
+      const effects = await settled(session.id);
+      expect(effects.sms).toHaveLength(1);
+      expect(effects.calendarEvents).toHaveLength(1);
+      expect(effects.messages).toHaveLength(1);
     }, 90_000);
 
     async function newSessionVia(backend: BackendProcess) {

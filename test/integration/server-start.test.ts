@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { startBackendProcess } from '../support/backend-process.ts';
+import { eventually } from '../support/eventually.ts';
 
 // `npm start` as a newcomer runs it: no configuration at all, the embedded database on disk.
 describe('the backend process', () => {
@@ -78,18 +79,16 @@ describe('the backend process', () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
     npm.kill('SIGTERM');
     await new Promise((resolve) => npm.once('exit', resolve));
-    const closed = async () => {
-      for (let i = 0; i < 50; i++) {
-        try {
-          await fetch(`${url}/health`);
-        } catch {
-          return true;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      return false;
-    };
-    expect(await closed()).toBe(true);
+    // Closed: a connection is refused (the fetch rejects) instead of answered.
+    await eventually(
+      () =>
+        fetch(`${url}/health`).then(
+          () => false,
+          () => true,
+        ),
+      'the listener to close',
+      10_000,
+    );
     expect(output).toContain('"signal":"SIGTERM"');
   }, 60_000);
 });

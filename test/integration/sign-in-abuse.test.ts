@@ -4,7 +4,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIGN_IN_GLOBAL, SIGN_IN_PER_ADDRESS } from '../../backend/auth/sign-in-throttle.ts';
 import { rateLimits } from '../../backend/db/schema.ts';
 import { postgresAvailable } from '../support/postgres.ts';
-import { OAUTH_CLIENT_ID, eventually, startStack, type DatabaseChoice, type Stack, snapshotSideEffects } from './stack.ts';
+import {
+  OAUTH_CLIENT_ID,
+  LIVE_POLLS,
+  eventually,
+  settleAll,
+  startStack,
+  type DatabaseChoice,
+  type Stack,
+  snapshotSideEffects,
+} from './stack.ts';
 
 // Sign-in abuse, upstream failures and the other edges of the HTTP surface, in the abuse matrix's style: each case
 // asserts the status, the message, how many times Google was asked, and that nothing was stored or sent.
@@ -99,7 +108,7 @@ describe.each(databases)('sign-in abuse on %s', (database) => {
     expect(result.status).toBe(status);
     expect(result.body.error.message).toMatch(typeof message === 'string' ? escape(message) : message);
     expect(tokeninfoCalls()).toBe(googleCalls);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settleAll(stack, LIVE_POLLS);
     expect(await snapshot()).toEqual(before);
   });
 

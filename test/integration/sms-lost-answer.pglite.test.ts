@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { smsDeliveries } from '../../backend/db/schema.ts';
-import { eventually, startStack, type Stack } from './stack.ts';
+import { LIVE_POLLS, eventually, settle, startStack, type Stack } from './stack.ts';
 
 /**
  * Twilio takes the SMS but its answer never reaches the backend (the connection drops): the real twilio SDK, the
@@ -13,7 +13,6 @@ describe('SMS whose answer from Twilio was lost', () => {
   let token: string;
   let phone = 14155554000;
 
-  const smsTo = (customerPhone: string) => stack.emulators.twilio.messages().filter((message) => message.to === customerPhone);
   const createsTo = (customerPhone: string) =>
     stack.emulators.twilio.requests('messages.create').filter((request) => request.body?.To === customerPhone);
   const deliveries = (sessionId: string) =>
@@ -52,8 +51,9 @@ describe('SMS whose answer from Twilio was lost', () => {
     stack.emulators.twilio.faults.set('messages.create', { dropAfterAccept: true, times: 1 });
     const { sessionId, customerPhone } = await escalate();
     const [delivery] = await accepted(sessionId, 1);
-    const [message] = smsTo(customerPhone);
-    expect(smsTo(customerPhone)).toHaveLength(1);
+    const { sms } = await settle(stack, sessionId, LIVE_POLLS);
+    const [message] = sms;
+    expect(sms).toHaveLength(1);
     expect(createsTo(customerPhone)).toHaveLength(1);
     expect(stack.emulators.twilio.requests('messages.list').some((request) => request.query.To === customerPhone)).toBe(true);
     expect(delivery).toMatchObject({ status: 'accepted', twilioSid: message!.sid, errorMessage: null, attempts: 1 });
@@ -69,7 +69,7 @@ describe('SMS whose answer from Twilio was lost', () => {
     const resend = await stack.api.call('POST', `/api/meet/links/${sessionId}/resend`, { token });
     expect(resend.status).toBe(200);
     const [first, second] = await accepted(sessionId, 2);
-    const messages = smsTo(customerPhone);
+    const messages = (await settle(stack, sessionId, LIVE_POLLS)).sms;
     expect(messages).toHaveLength(2);
     expect(messages[0]!.body).toBe(messages[1]!.body);
     expect([first!.twilioSid, second!.twilioSid]).toEqual(messages.map((message) => message.sid));

@@ -14,6 +14,8 @@ import {
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
 import { freePort } from '../support/free-port.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
+export { eventually } from '../support/eventually.ts';
+import { settledEffects, waitForQuiescence, type QuiescenceScope, type SessionEffects } from '../support/quiescence.ts';
 
 export type DatabaseChoice = 'pglite' | 'postgres';
 /** How the backend signs delegated Google tokens: with the service-account key, or keyless through IAM Credentials. */
@@ -129,17 +131,18 @@ export const activeSession = (sessionId: string, solverEmail: string, customerPh
   occurredAt: new Date().toISOString(),
 });
 
-/** Polls until `check` returns a value (not undefined/false) or the deadline passes. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/**
+ * For `settle` while a session is live: its attendance polls go on until it ends (each schedules the next), and
+ * they text, invite and message nobody.
+ */
+export const LIVE_POLLS = { ignoreQueues: ['meet.attendance-poll'] } as const;
+
+/** Waits until nothing is left to happen for the session (test/support/quiescence.ts), then what it caused outside. */
+export function settle(stack: Stack, sessionId: string, scope: Omit<QuiescenceScope, 'sessionId'> = {}): Promise<SessionEffects> {
+  return settledEffects({ db: stack.backend.database.db, emulators: stack.emulators, host: stack.host }, sessionId, scope);
+}
+
+/** Waits until nothing is left to happen anywhere in the stack's database. */
+export function settleAll(stack: Stack, scope: Omit<QuiescenceScope, 'sessionId'> = {}): Promise<void> {
+  return waitForQuiescence(stack.backend.database.db, scope);
 }

@@ -1,5 +1,6 @@
 import { hc, type ClientRequestOptions } from 'hono/client';
 import type { AppType } from '../../backend/app.ts';
+import { eventually } from '../support/eventually.ts';
 import type { Random } from './random.ts';
 import type { Instance, World } from './world.ts';
 
@@ -23,16 +24,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function createClient(world: World, random: Random, onConnectionError: () => void) {
   /** An instance that is up, other than `avoid` when another one is; waits (bounded) while none is. */
-  async function pick(avoid?: Instance): Promise<Instance | undefined> {
-    const deadline = Date.now() + WAIT_FOR_INSTANCE_MS;
-    for (;;) {
+  function pick(avoid?: Instance): Promise<Instance | undefined> {
+    const choose = () => {
       const alive = world.instances.filter((instance) => instance.alive);
       const preferred = alive.filter((instance) => instance !== avoid);
-      if (preferred.length > 0) return random.pick(preferred);
-      if (alive.length > 0) return alive[0];
-      if (Date.now() > deadline) return undefined;
-      await sleep(100);
-    }
+      return preferred.length > 0 ? random.pick(preferred) : alive[0];
+    };
+    return eventually(choose, 'an instance up', WAIT_FOR_INSTANCE_MS).catch(() => undefined);
   }
 
   async function withFailover(
@@ -96,7 +94,7 @@ export function createClient(world: World, random: Random, onConnectionError: ()
         { instance: round === 1 ? options.instance : undefined },
       );
       if (answer.status !== 0 && answer.status < 500 && answer.status !== 409) break;
-      await sleep(300 * round);
+      await sleep(300 * round); // a clock on purpose: the host's retry back-off is part of the load's shape
     }
     return { ...answer!, webhookId };
   }

@@ -54,6 +54,8 @@ export type LoadResult = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A person's pause between two actions, `minMs`–`maxMs`: a clock on purpose, the timing is the load's shape. */
+const think = (random: Random, minMs: number, maxMs: number) => sleep(random.int(minMs, maxMs));
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 /** A unique Meet-shaped room, `sok-xxxx-xxx`, for the capture after a fallback. */
@@ -171,7 +173,7 @@ export async function runLoad(world: World, plans: SessionPlan[], seed: number, 
 
     if (record.links.length === 0 && record.fallbacks > 0) {
       if (plan.retryAfterFallback) {
-        await sleep(random.int(500, 1500));
+        await think(random, 500, 1500);
         await click('click again after a fallback');
       }
       if (record.links.length === 0) {
@@ -187,7 +189,7 @@ export async function runLoad(world: World, plans: SessionPlan[], seed: number, 
     }
 
     for (let n = 0; n < plan.resends && record.links.length > 0; n++) {
-      await sleep(random.int(300, 1500));
+      await think(random, 300, 1500);
       const answer = await client.call(
         (api, request) => api.api.meet.links[':sessionId'].resend.$post({ param: { sessionId: plan.id } }, request),
         solver.token,
@@ -203,7 +205,7 @@ export async function runLoad(world: World, plans: SessionPlan[], seed: number, 
     }
 
     if (plan.end) {
-      await sleep(random.int(500, 2500));
+      await think(random, 500, 2500);
       count('session.ended');
       record.endStatus = (await client.webhook('session.ended', { sessionId: plan.id, occurredAt: new Date().toISOString() })).status;
     }
@@ -213,7 +215,7 @@ export async function runLoad(world: World, plans: SessionPlan[], seed: number, 
   try {
     const records = await Promise.all(
       plans.map(async (plan) => {
-        await sleep(plan.startAtMs);
+        await sleep(plan.startAtMs); // the arrival schedule: a clock on purpose
         const record = await runSession(plan, createRandom(seed * 7919 + plan.index));
         finished += 1;
         return record;

@@ -1,4 +1,5 @@
 import { hc } from 'hono/client';
+import { testClient } from 'hono/testing';
 import type { AppType } from '../../backend/app.ts';
 import type { CreateSessionRequest, CreateSolverRequest } from '../../shared/index.ts';
 
@@ -10,7 +11,22 @@ export type ApiResult<T = any> = { status: number; body: T; headers: Headers };
  * (the abuse tests need malformed requests).
  */
 export function backendClient(baseUrl: string, adminToken: string) {
-  const typed = hc<AppType>(baseUrl);
+  return clientOver(hc<AppType>(baseUrl), (path, init) => fetch(`${baseUrl}${path}`, init), adminToken);
+}
+
+/**
+ * The same client calling `app` in-process through Hono's `testClient(app)` / `app.request()`: no port, no socket.
+ * For route tests that need no real server (the client's address is then `unknown`).
+ */
+export function inProcessClient(app: AppType, adminToken: string) {
+  return clientOver(testClient(app), (path, init) => app.request(path, init), adminToken);
+}
+
+function clientOver(
+  typed: ReturnType<typeof hc<AppType>>,
+  send: (path: string, init: RequestInit) => Promise<Response> | Response,
+  adminToken: string,
+) {
   const admin = { headers: { authorization: `Bearer ${adminToken}` } };
   const statusOf = async <T>(response: Response, status: number, what: string): Promise<T> => {
     const text = await response.text();
@@ -26,7 +42,7 @@ export function backendClient(baseUrl: string, adminToken: string) {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.json !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(`${baseUrl}${path}`, {
+    const response = await send(path, {
       method,
       headers,
       body: options.rawBody ?? (options.json !== undefined ? JSON.stringify(options.json) : undefined),
