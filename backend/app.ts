@@ -10,6 +10,7 @@ import { createAuthRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
 import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
 import type { AppEnv } from './http/app-env.ts';
+import { clientAddress, type TrustProxy } from './http/client-address.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
 import { withRequestId, type Logger } from './logger.ts';
 import { createMeetRoutes } from './meet/routes.ts';
@@ -32,6 +33,8 @@ export type AppDeps = {
   hostWebhook: HostWebhookDeps;
   twilioWebhook: TwilioWebhookDeps;
   corsOrigins: string[];
+  /** TRUST_PROXY: whose X-Forwarded-For names the client (throttling, logs). */
+  trustProxy: TrustProxy;
   health: () => Promise<HealthResponse>;
   log: Logger;
 };
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps) {
     // Always our own id (a client's X-Request-Id could forge or collide with another request's log lines).
     .use(requestId({ generator: () => randomUUID(), headerName: '' }))
     .use(securityHeaders)
+    .use(clientAddress(deps.trustProxy))
     // Only browsers send Origin (the extension's background does not): no CORS work for the rest.
     .use('/api/*', (c, next) => (c.req.header('origin') ? corsForExtension(c, next) : next()))
     .use(async (c, next) => {
@@ -83,6 +87,7 @@ export function createApp(deps: AppDeps) {
       deps.log.info('request', {
         requestId: c.get('requestId'),
         ...(clientRequestId && /^[\x20-\x7e]+$/.test(clientRequestId) ? { clientRequestId: clientRequestId.slice(0, 64) } : {}),
+        clientAddress: c.get('clientAddress'),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,

@@ -116,4 +116,31 @@ describe('loadConfig', () => {
       /SAVVYSOLVE_EVENTS_URL: .*set SAVVYSOLVE_WEBHOOK_SECRET/,
     );
   });
+
+  it('reads TRUST_PROXY as off, a hop count or a list of proxy addresses, refusing what proxy-addr cannot parse', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toEqual({ hops: 2 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8' }).http.trustProxy).toEqual({
+      addresses: ['10.0.0.0/8', 'loopback', 'fd00::/8'],
+    });
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: must be a hop count \(e\.g\. 1\) or proxy addresses/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY: /);
+  });
+
+  it('keeps connections alive 65 s by default, headers timing out after that, and refuses the wrong order', () => {
+    expect(loadConfig({}).http).toMatchObject({ keepAliveTimeoutSeconds: 65, headersTimeoutSeconds: 66 });
+    expect(loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: '350' }).http).toMatchObject({
+      keepAliveTimeoutSeconds: 350,
+      headersTimeoutSeconds: 351,
+    });
+    expect(loadConfig({ HEADERS_TIMEOUT_SECONDS: '90' }).http.headersTimeoutSeconds).toBe(90);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_SECONDS: '60' })).toThrow(
+      'HEADERS_TIMEOUT_SECONDS: must be greater than KEEP_ALIVE_TIMEOUT_SECONDS (65)',
+    );
+    expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: '30', HEADERS_TIMEOUT_SECONDS: '30' })).toThrow(
+      'HEADERS_TIMEOUT_SECONDS: must be greater than KEEP_ALIVE_TIMEOUT_SECONDS (30)',
+    );
+    expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: 'soon' })).toThrow(/KEEP_ALIVE_TIMEOUT_SECONDS: must be a number of seconds/);
+  });
 });

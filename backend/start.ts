@@ -1,4 +1,3 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { realtimeEndpointOf, type HealthResponse } from '../shared/index.ts';
 import { createAdminService } from './admin/service.ts';
 import { createApp } from './app.ts';
@@ -7,6 +6,7 @@ import { createAuthService } from './auth/service.ts';
 import { createSessionTokens } from './auth/session-tokens.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
+import { listen, serverLimits } from './http/listener.ts';
 import { startHousekeeping } from './jobs/housekeeping.ts';
 import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
@@ -194,6 +194,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     admin,
     adminApiToken: config.adminApiToken,
     corsOrigins: config.corsOrigins,
+    trustProxy: config.http.trustProxy,
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
@@ -211,7 +212,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     health,
     log,
   });
-  const server = await listen(app.fetch, config.port);
+  const server = await listen(app.fetch, config.port, serverLimits(config.http));
   const port = (server.address() as { port: number }).port;
 
   return {
@@ -227,35 +228,4 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       await database.close();
     },
   };
-}
-
-/** Node HTTP server limits, in milliseconds: slow or idle clients cannot hold sockets open. */
-export type ServerLimits = {
-  /** Time to receive the request headers (Node's default is 60 s). */
-  headersTimeout: number;
-  /** Time to receive the whole request, body included (a client trickling a body is cut off with 408). */
-  requestTimeout: number;
-  /** Idle time on a kept-alive connection between requests (behind a load balancer: longer than its idle timeout). */
-  keepAliveTimeout: number;
-  /** How often Node checks the two request timeouts above (so a timeout fires up to this much late). */
-  connectionsCheckingInterval: number;
-};
-
-export const SERVER_LIMITS: ServerLimits = {
-  headersTimeout: 15_000,
-  requestTimeout: 30_000,
-  keepAliveTimeout: 5_000,
-  connectionsCheckingInterval: 2_000,
-};
-
-/** Serves `fetch` on 0.0.0.0:`port` (0: any free port) with `limits`; resolves once listening. */
-export function listen(
-  fetch: Parameters<typeof serve>[0]['fetch'],
-  port: number,
-  limits: ServerLimits = SERVER_LIMITS,
-): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: '0.0.0.0', serverOptions: limits }, () => resolve(server));
-    server.once('error', reject);
-  });
 }
