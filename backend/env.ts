@@ -137,6 +137,7 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxy,
   KEEP_ALIVE_TIMEOUT_SECONDS: seconds.default(65),
   HEADERS_TIMEOUT_SECONDS: seconds.optional(),
+  SHUTDOWN_GRACE_SECONDS: seconds.default(10),
   JOB_WORKERS: z.enum(['true', 'false'], 'must be true or false').default('true'),
   NODE_ENV: optionalText,
   LOG_LEVEL: z
@@ -200,6 +201,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       // Node's advice behind a balancer: headers time out after the keep-alive, or a reused socket can be cut.
       headersTimeoutSeconds: env.HEADERS_TIMEOUT_SECONDS ?? env.KEEP_ALIVE_TIMEOUT_SECONDS + 1,
     },
+    /** On SIGTERM: how long requests in flight and running jobs get before the process exits (Cloud Run: 10 s). */
+    shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
     logLevel: env.LOG_LEVEL,
     /** `false`: this instance serves HTTP only and leaves the job queue to the others. */
     jobWorkers: env.JOB_WORKERS === 'true',

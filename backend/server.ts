@@ -25,9 +25,11 @@ try {
     database: config.database.kind === 'pglite' ? `PGlite (${config.database.dataDir})` : 'Postgres (DATABASE_URL)',
   });
 
+  // SIGTERM (systemd, Cloud Run, a balancer draining us): finish what is in flight, then exit 0.
   const shutdown = async (signal: string) => {
-    log.info('shutting down', { signal });
-    await backend.close();
+    log.info('shutting down', { signal, graceSeconds: config.shutdownGraceSeconds });
+    await backend.close(config.shutdownGraceSeconds * 1000);
+    log.info('stopped', { signal });
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

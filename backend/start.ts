@@ -6,7 +6,7 @@ import { createAuthService } from './auth/service.ts';
 import { createSessionTokens } from './auth/session-tokens.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
-import { listen, serverLimits } from './http/listener.ts';
+import { closeGracefully, listen, serverLimits } from './http/listener.ts';
 import { startHousekeeping } from './jobs/housekeeping.ts';
 import { startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
@@ -53,7 +53,11 @@ export type RunningBackend = {
   port: number;
   database: DatabaseHandle;
   app: ReturnType<typeof createApp>;
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown within `graceMs` (default SHUTDOWN_GRACE_SECONDS): stops accepting, answers the requests in
+   * flight, lets running jobs finish (or fails them back to the queue), then closes the database.
+   */
+  close(graceMs?: number): Promise<void>;
 };
 
 const configured = (value: unknown) => (value ? 'configured' : 'not_configured') as 'configured' | 'not_configured';
@@ -220,11 +224,12 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     port,
     database,
     app,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    async close(graceMs = config.shutdownGraceSeconds * 1000) {
+      const deadline = Date.now() + graceMs;
       housekeeping?.stop();
-      await fanout.stop();
-      await queue.stop();
+      // Requests in flight still enqueue jobs: the queue stops after them, with what is left of the grace.
+      await Promise.all([closeGracefully(server, graceMs), fanout.stop()]);
+      await queue.stop(deadline - Date.now());
       await database.close();
     },
   };

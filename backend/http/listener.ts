@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 
 /** Node HTTP server limits, in milliseconds: slow or idle clients cannot hold sockets open. */
@@ -44,5 +45,22 @@ export function listen(
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname: '0.0.0.0', serverOptions: limits }, () => resolve(server));
     server.once('error', reject);
+  });
+}
+
+/**
+ * Stops accepting connections and resolves once the requests in flight are answered (their kept-alive sockets are
+ * closed as soon as they go idle), or after `graceMs`, when the connections still open are cut.
+ */
+export function closeGracefully(server: ServerType, graceMs: number): Promise<void> {
+  const http = server as Server;
+  return new Promise((resolve) => {
+    const idleSweep = setInterval(() => http.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => http.closeAllConnections(), graceMs);
+    http.close(() => {
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
+      resolve();
+    });
   });
 }

@@ -64,7 +64,11 @@ export type JobQueue = {
   work<N extends JobName>(name: N, handler: JobHandler<N>): Promise<void>;
   /** Wakes this process's workers now instead of at their next poll (call after a commit). */
   wake(names: JobName[]): void;
-  stop(): Promise<void>;
+  /**
+   * Stops fetching jobs and waits up to `graceMs` (default 5 s, at least 1 s) for those running here; any still
+   * running then are failed back to the queue (retried per their policy, on another instance or after a restart).
+   */
+  stop(graceMs?: number): Promise<void>;
 };
 
 export type JobQueueOptions = {
@@ -136,8 +140,8 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
         }
       });
     },
-    async stop() {
-      await boss.stop({ graceful: true, timeout: 5_000 });
+    async stop(graceMs = 5_000) {
+      await boss.stop({ graceful: true, timeout: graceMs });
     },
   };
 }
