@@ -5,20 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../integration/stack.ts';
 
 // A script killing `npm run demo` or `npm run emulators` (SIGTERM, or Ctrl+C's SIGINT) leaves no port held.
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** A port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '0.0.0.0', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 /** Whether `port` can be listened on (its owner, if any, is gone). */
 function portIsFree(port: number): Promise<boolean> {

@@ -128,7 +128,8 @@ export async function eventually<T>(
   }
 }
 
-function freePort(): Promise<number> {
+/** A port nobody listens on now (another process may take it before the caller does). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
