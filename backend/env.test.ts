@@ -143,4 +143,14 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: 'soon' })).toThrow(/KEEP_ALIVE_TIMEOUT_SECONDS: must be a number of seconds/);
   });
+
+  it('gives requests and jobs 10 s on SIGTERM and keeps customer data 30 days by default', () => {
+    expect(loadConfig({})).toMatchObject({ shutdownGraceSeconds: 10, customerDataRetentionDays: 30 });
+    expect(loadConfig({ SHUTDOWN_GRACE_SECONDS: '25', CUSTOMER_DATA_RETENTION_DAYS: '7' })).toMatchObject({
+      shutdownGraceSeconds: 25,
+      customerDataRetentionDays: 7,
+    });
+    expect(() => loadConfig({ CUSTOMER_DATA_RETENTION_DAYS: '0' })).toThrow(/CUSTOMER_DATA_RETENTION_DAYS: /);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: 'soon' })).toThrow(/SHUTDOWN_GRACE_SECONDS: must be a number of seconds/);
+  });
 });

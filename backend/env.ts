@@ -138,6 +138,7 @@ const envSchema = z.object({
   KEEP_ALIVE_TIMEOUT_SECONDS: seconds.default(65),
   HEADERS_TIMEOUT_SECONDS: seconds.optional(),
   SHUTDOWN_GRACE_SECONDS: seconds.default(10),
+  CUSTOMER_DATA_RETENTION_DAYS: z.coerce.number('must be a number of days').int('must be a whole number of days').min(1).max(3650).default(30),
   JOB_WORKERS: z.enum(['true', 'false'], 'must be true or false').default('true'),
   NODE_ENV: optionalText,
   LOG_LEVEL: z
@@ -203,6 +204,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     /** On SIGTERM: how long requests in flight and running jobs get before the process exits (Cloud Run: 10 s). */
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    /** Days after a session ended before its customer's name and number are erased (backend/customers/). */
+    customerDataRetentionDays: env.CUSTOMER_DATA_RETENTION_DAYS,
     logLevel: env.LOG_LEVEL,
     /** `false`: this instance serves HTTP only and leaves the job queue to the others. */
     jobWorkers: env.JOB_WORKERS === 'true',

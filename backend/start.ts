@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import { createGoogleTokenVerifier, type GoogleTokenVerifier } from './auth/google-token-verifier.ts';
 import { createAuthService } from './auth/service.ts';
 import { createSessionTokens } from './auth/session-tokens.ts';
+import { startRetention } from './customers/retention-job.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
 import { closeGracefully, listen, serverLimits } from './http/listener.ts';
@@ -66,7 +67,8 @@ const configured = (value: unknown) => (value ? 'configured' : 'not_configured')
 export async function startBackend(config: Config, options: StartOptions): Promise<RunningBackend> {
   const { log } = options;
   const database = await openDatabase(config.database);
-  const queue = await startJobQueue(database, log, options.jobs);
+  const workers = options.workers ?? config.jobWorkers;
+  const queue = await startJobQueue(database, log, { ...options.jobs, schedule: workers });
   const { db } = database;
 
   const calendar =
@@ -155,7 +157,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   };
 
   let housekeeping: { stop(): void } | undefined;
-  if (options.workers ?? config.jobWorkers) {
+  if (workers) {
     if (config.twilio) {
       const sender = createTwilioSender(config.twilio);
       const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;
@@ -187,6 +189,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     }
     if (config.host.eventsUrl && signing)
       await queue.work('host.deliver', createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log }));
+    await startRetention(queue, { db, retentionDays: config.customerDataRetentionDays, log });
     await fanout.start();
     housekeeping = startHousekeeping(db, log);
   }

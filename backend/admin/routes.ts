@@ -2,7 +2,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
-import { ERROR_CODES, createSessionRequestSchema, createSolverRequestSchema, updateSolverRequestSchema } from '../../shared/index.ts';
+import {
+  ERROR_CODES,
+  createSessionRequestSchema,
+  createSolverRequestSchema,
+  eraseCustomerRequestSchema,
+  updateSolverRequestSchema,
+} from '../../shared/index.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBody, pathParams } from '../http/validate.ts';
@@ -39,4 +45,7 @@ export const createAdminRoutes = (admin: AdminService, adminApiToken: string | u
       return c.json({ id, outcome }, outcome === 'created' ? 201 : 200);
     })
     .get('/sessions/:id', pathParams(idParam), async (c) => c.json(await admin.getSession(c.req.valid('param').id)))
-    .post('/sessions/:id/end', pathParams(idParam), async (c) => c.json(await admin.endSession(c.req.valid('param').id)));
+    .post('/sessions/:id/end', pathParams(idParam), async (c) => c.json(await admin.endSession(c.req.valid('param').id)))
+    .post('/customers/erase', jsonBody(eraseCustomerRequestSchema), async (c) =>
+      c.json(await admin.eraseCustomer(c.req.valid('json').phone)),
+    );

@@ -4,10 +4,12 @@ import {
   type AdminSession,
   type CreateSessionRequest,
   type CreateSolverRequest,
+  type EraseCustomerResponse,
   type Solver,
   type UpdateSolverRequest,
 } from '../../shared/index.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { eraseCustomerByPhone } from '../customers/customer-erasure.ts';
 import type { Database } from '../db/client.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import { ApiError } from '../http/errors.ts';
@@ -117,8 +119,16 @@ export function createAdminService(deps: AdminServiceDeps) {
     return getSession(id);
   }
 
+  /**
+   * Erases one customer's personal data now (backend/customers/customer-erasure.ts), found by phone number.
+   * @throws ApiError 400 for a number that cannot be read (nothing changed).
+   */
+  async function eraseCustomer(phone: string): Promise<EraseCustomerResponse> {
+    return { erased: await eraseCustomerByPhone(deps.db, toE164(phone, deps.defaultPhoneRegion, 'phone')) };
+  }
+
   const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toSolver);
   const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => deps.views.listForAdmin(filter);
 
-  return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession };
+  return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession, eraseCustomer };
 }

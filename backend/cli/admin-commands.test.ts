@@ -84,6 +84,20 @@ describe.each([
     await expect(run('sessions fly')).rejects.toThrow(/Unknown command "sessions fly"/);
   });
 
+  it("erases one customer's name and number now, with the counts", async () => {
+    await run('solvers add', { name: 'Cy', email: 'cy@example.com', employment: 'employed' });
+    const sessionId = /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(
+      await run('sessions add', { solver: 'cy@example.com', 'customer-name': 'Ida', 'customer-phone': '+14155550177' }),
+    )![0];
+    await expect(run('customers erase')).rejects.toThrow(/^phone: /);
+    await expect(run('customers erase', { phone: '555' })).rejects.toThrow(/^phone: .*not a valid phone number/);
+    expect(await run('customers erase', { phone: '(415) 555-0177' })).toBe(
+      'Erased: 1 sessions, 0 SMS, 0 SavvySolve events (the audit trail is kept).',
+    );
+    expect(JSON.parse(await run(`sessions show ${sessionId}`))).toMatchObject({ customerName: '(erased)', customerPhone: '' });
+    expect(await run('customers erase', { phone: '+14155550177' })).toMatch(/^Erased: 0 sessions, 0 SMS, 0 SavvySolve events/);
+  });
+
   describe('imports', () => {
     let dir: string;
     beforeAll(async () => {

@@ -1,4 +1,10 @@
-import { createSessionRequestSchema, createSolverRequestSchema, updateSolverRequestSchema, type Solver } from '../../shared/index.ts';
+import {
+  createSessionRequestSchema,
+  createSolverRequestSchema,
+  eraseCustomerRequestSchema,
+  updateSolverRequestSchema,
+  type Solver,
+} from '../../shared/index.ts';
 import { readFile } from 'node:fs/promises';
 import { formatImport, importSessions, importSolvers, type SolverImportDeps } from '../admin/roster-import.ts';
 import type { AdminService } from '../admin/service.ts';
@@ -21,6 +27,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   sessions end <session-id>
   sessions import <sessions.csv>  CSV header: sessionId,solverEmail,customerName,customerPhone[,status]
                                   (status: active, the default, or ended)
+  customers erase --phone <number> erase that customer's name and number from every session, SMS and event now
 
 Imports are idempotent (solvers keyed by email, sessions by id): each row prints created, updated, unchanged or
 refused (with the reason and its line), then a summary; a refused row does not stop the others.
@@ -132,6 +139,10 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
     case 'sessions end': {
       const session = await admin.endSession(parseOrThrow(id, target));
       return `Session ${session.id} is ${session.status}${session.calendarEventId ? '; its Calendar event will be ended by the next running backend' : ''}.`;
+    }
+    case 'customers erase': {
+      const { erased } = await admin.eraseCustomer(parseOrThrow(eraseCustomerRequestSchema, { phone: text(flags, 'phone') }).phone);
+      return `Erased: ${erased.sessions} sessions, ${erased.smsDeliveries} SMS, ${erased.hostEvents} SavvySolve events (the audit trail is kept).`;
     }
     default:
       throw new ApiError(400, 'invalid_request', `Unknown command "${words.join(' ')}".\n\n${ADMIN_USAGE}`);

@@ -21,6 +21,7 @@ const { positionals, values } = parseArgs({
     solver: { type: 'string' },
     'customer-name': { type: 'string' },
     'customer-phone': { type: 'string' },
+    phone: { type: 'string' },
     id: { type: 'string' },
     all: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },

@@ -24,6 +24,8 @@ export type JobPayloads = {
   'meet.attendance-poll': { sessionId: string; seq: number };
   /** `confirm`: read the retired room again and restrict it again if it was reopened. */
   'meet.space-retire': { sessionId: string; confirm?: boolean };
+  /** Daily, by schedule: erase customer data past CUSTOMER_DATA_RETENTION_DAYS (backend/customers/). */
+  'customers.retention': Record<string, never>;
 };
 export type JobName = keyof JobPayloads;
 
@@ -41,6 +43,8 @@ const QUEUES: Record<JobName, QueueOptions> = {
   // A live session always has its next poll queued: completed polls go after an hour, not pg-boss's default week.
   'meet.attendance-poll': { retryLimit: 1, retryDelay: 5, expireInSeconds: 60, deleteAfterSeconds: 3_600 },
   'meet.space-retire': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 },
+  // A failed run is retried within the hour; the next day's run catches up anyway.
+  'customers.retention': { retryLimit: 3, retryDelay: 300, expireInSeconds: 900 },
 };
 
 /** How many jobs of a queue one process works at once: batch size × batches in flight. */
@@ -62,6 +66,11 @@ export type JobQueue = {
   enqueue<N extends JobName>(tx: Transaction, name: N, data: JobPayloads[N], options?: { startAfterSeconds?: number }): Promise<void>;
   /** Starts working a queue in this process. */
   work<N extends JobName>(name: N, handler: JobHandler<N>): Promise<void>;
+  /**
+   * Runs `name` on the cron expression `cron` (UTC), once per occurrence across all instances (pg-boss's
+   * schedules; needs `schedule: true`). Calling it again with the same name replaces the schedule.
+   */
+  schedule<N extends JobName>(name: N, cron: string, data: JobPayloads[N]): Promise<void>;
   /** Wakes this process's workers now instead of at their next poll (call after a commit). */
   wake(names: JobName[]): void;
   /**
@@ -79,13 +88,15 @@ export type JobQueueOptions = {
   batchSize?: number;
   /** Overrides every queue's first retry delay (tests shorten it). */
   retryDelaySeconds?: number;
+  /** Run pg-boss's cron timekeeper in this process (instances that work jobs); off by default (CLIs). */
+  schedule?: boolean;
 };
 
 /** Starts pg-boss on the app's database: PGlite directly, or its own pool on a real server. */
 export async function startJobQueue(handle: DatabaseHandle, log: Logger, options: JobQueueOptions = {}): Promise<JobQueue> {
   const boss = handle.pglite
-    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: false })
-    : new PgBoss({ connectionString: handle.url, max: 5, schedule: false, application_name: 'savvysolve-meet-jobs' });
+    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: options.schedule ?? false })
+    : new PgBoss({ connectionString: handle.url, max: 5, schedule: options.schedule ?? false, application_name: 'savvysolve-meet-jobs' });
   boss.on('error', (error) => log.error('job queue error', { error: error.message }));
   await boss.start();
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
@@ -130,6 +141,9 @@ export async function startJobQueue(handle: DatabaseHandle, log: Logger, options
           ),
       );
       workerIds.set(name, id);
+    },
+    async schedule(name, cron, data) {
+      await boss.schedule(name, cron, data, { tz: 'UTC' });
     },
     wake(names) {
       // After the HTTP answer is written: the woken worker's first query must not delay it.
