@@ -153,4 +153,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CUSTOMER_DATA_RETENTION_DAYS: '0' })).toThrow(/CUSTOMER_DATA_RETENTION_DAYS: /);
     expect(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: 'soon' })).toThrow(/SHUTDOWN_GRACE_SECONDS: must be a number of seconds/);
   });
+
+  it('reads SESSION_SECRET as a list during a rotation, each secret at least 32 characters', () => {
+    const [first, second] = ['a'.repeat(32), 'b'.repeat(40)];
+    expect(loadConfig({}).sessionSecrets).toEqual([]);
+    expect(loadConfig({ SESSION_SECRET: `${first}, ${second}` }).sessionSecrets).toEqual([first, second]);
+    expect(() => loadConfig({ SESSION_SECRET: `${first},short` })).toThrow(/SESSION_SECRET: must be at least 32 characters/);
+  });
 });

@@ -103,7 +103,8 @@ const envSchema = z.object({
   GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
   GOOGLE_OAUTH_CLIENT_IDS: list,
   WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
-  SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  // Several, comma-separated, during a rotation: the first signs, all verify.
+  SESSION_SECRET: list.refine((secrets) => secrets.every((secret) => secret.length >= 32), 'must be at least 32 characters'),
   ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().startsWith('AC', 'must start with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalText,
@@ -138,7 +139,12 @@ const envSchema = z.object({
   KEEP_ALIVE_TIMEOUT_SECONDS: seconds.default(65),
   HEADERS_TIMEOUT_SECONDS: seconds.optional(),
   SHUTDOWN_GRACE_SECONDS: seconds.default(10),
-  CUSTOMER_DATA_RETENTION_DAYS: z.coerce.number('must be a number of days').int('must be a whole number of days').min(1).max(3650).default(30),
+  CUSTOMER_DATA_RETENTION_DAYS: z.coerce
+    .number('must be a number of days')
+    .int('must be a whole number of days')
+    .min(1)
+    .max(3650)
+    .default(30),
   JOB_WORKERS: z.enum(['true', 'false'], 'must be true or false').default('true'),
   NODE_ENV: optionalText,
   LOG_LEVEL: z
@@ -168,8 +174,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       accessType: env.MEET_ACCESS_TYPE,
       customerJoinNudgeMinutes: env.CUSTOMER_JOIN_NUDGE_MINUTES,
     },
-    /** Undefined means "generate one per process" (tokens then die with the process). */
-    sessionSecret: env.SESSION_SECRET,
+    /** The first signs session tokens, all verify them; none means "generate one per process" (tokens die with it). */
+    sessionSecrets: env.SESSION_SECRET,
     adminApiToken: env.ADMIN_API_TOKEN,
     twilio:
       env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN

@@ -90,7 +90,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     db,
     solvers: solverCache,
     verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl),
-    tokens: createSessionTokens(config.sessionSecret),
+    tokens: createSessionTokens(config.sessionSecrets),
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
   });
