@@ -82,6 +82,7 @@ describe.each([
     expect(await run('sessions list', { all: true })).toMatch(new RegExp(`${sessionId}\\s+ended`));
     await expect(run('sessions end not-a-uuid')).rejects.toThrow('the id must be a UUID');
     await expect(run('sessions fly')).rejects.toThrow(/Unknown command "sessions fly"/);
+    expect(await run('database migrate')).toBe('The database schema is up to date.');
   });
 
   it("erases one customer's name and number now, with the counts", async () => {

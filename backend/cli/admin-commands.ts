@@ -27,6 +27,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   sessions end <session-id>
   sessions import <sessions.csv>  CSV header: sessionId,solverEmail,customerName,customerPhone[,status]
                                   (status: active, the default, or ended)
+  database migrate                 apply pending migrations (every command does; this one does only that)
   customers erase --phone <number> erase that customer's name and number from every session, SMS and event now
 
 Imports are idempotent (solvers keyed by email, sessions by id): each row prints created, updated, unchanged or
@@ -140,6 +141,9 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
       const session = await admin.endSession(parseOrThrow(id, target));
       return `Session ${session.id} is ${session.status}${session.calendarEventId ? '; its Calendar event will be ended by the next running backend' : ''}.`;
     }
+    case 'database migrate':
+      // The CLI opened the database with its migrations applied (backend/db/client.ts) before running any command.
+      return 'The database schema is up to date.';
     case 'customers erase': {
       const { erased } = await admin.eraseCustomer(parseOrThrow(eraseCustomerRequestSchema, { phone: text(flags, 'phone') }).phone);
       return `Erased: ${erased.sessions} sessions, ${erased.smsDeliveries} SMS, ${erased.hostEvents} SavvySolve events (the audit trail is kept).`;
