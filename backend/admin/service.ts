@@ -127,8 +127,19 @@ export function createAdminService(deps: AdminServiceDeps) {
     return { erased: await eraseCustomerByPhone(deps.db, toE164(phone, deps.defaultPhoneRegion, 'phone')) };
   }
 
+  /**
+   * The id of the solver named by `idOrEmail`: a UUID as is, or a login email (any case).
+   * @throws ApiError 404 when no solver has that email.
+   */
+  async function solverIdFor(idOrEmail: string): Promise<string> {
+    if (!idOrEmail.includes('@')) return idOrEmail;
+    const solver = await findSolverByEmail(deps.db, idOrEmail.trim().toLowerCase());
+    if (!solver) throw new ApiError(404, ERROR_CODES.notFound, `No solver has the email ${idOrEmail}`);
+    return solver.id;
+  }
+
   const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toSolver);
   const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => deps.views.listForAdmin(filter);
 
-  return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession, eraseCustomer };
+  return { createSolver, updateSolver, listSolvers, upsertSession, getSession, listSessions, endSession, eraseCustomer, solverIdFor };
 }

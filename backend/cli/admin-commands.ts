@@ -17,11 +17,11 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
 
   solvers list
   solvers add --name <name> --email <email> --employment employed|contract [--google-email <email>]
-  solvers update <solver-id> [--name …] [--email …] [--employment …] [--google-email <email>|none]
-  solvers disable <solver-id>      no sign-in, and tokens already issued stop working
-  solvers enable <solver-id>
+  solvers update <solver-id|email> [--name …] [--email …] [--employment …] [--google-email <email>|none]
+  solvers disable <solver-id|email>  no sign-in, and tokens already issued stop working
+  solvers enable <solver-id|email>
   solvers import <roster.csv>     CSV header: name,email,employment,googleEmail (googleEmail may be empty)
-  sessions list [--all] [--solver <solver-id>]
+  sessions list [--all] [--solver <solver-id|email>]
   sessions add --solver <solver-id|email> --customer-name <name> --customer-phone <number> [--id <savvysolve-session-id>]
   sessions show <session-id>
   sessions end <session-id>
@@ -51,6 +51,10 @@ const solverRows = (solvers: Solver[]) =>
     })),
     ['id', 'name', 'email', 'employment', 'google email', 'state'],
   );
+
+/** A solver named by id or by login email. @throws ApiError 400 for neither, 404 for an unknown email. */
+const solverId = async (admin: AdminService, value: string | undefined) =>
+  value?.includes('@') ? admin.solverIdFor(value) : parseOrThrow(id, value);
 
 const text = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
 
@@ -94,21 +98,21 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
           googleEmail: googleEmail === 'none' ? null : googleEmail,
         }).filter(([, value]) => value !== undefined),
       );
-      const solver = await admin.updateSolver(parseOrThrow(id, target), parseOrThrow(updateSolverRequestSchema, changes));
+      const solver = await admin.updateSolver(await solverId(admin, target), parseOrThrow(updateSolverRequestSchema, changes));
       return `Updated solver:\n${solverRows([solver])}`;
     }
     case 'solvers disable':
     case 'solvers enable': {
-      const solver = await admin.updateSolver(parseOrThrow(id, target), { disabled: verb === 'disable' });
+      const solver = await admin.updateSolver(await solverId(admin, target), { disabled: verb === 'disable' });
       return `${verb === 'disable' ? 'Disabled (signed out everywhere within a second)' : 'Enabled'}:\n${solverRows([solver])}`;
     }
     case 'solvers import':
       return formatImport(await importSolvers(importDeps, await readCsvFile(target, 'solvers import roster.csv')));
     case 'sessions list': {
-      const solverId = text(flags, 'solver');
+      const solver = text(flags, 'solver');
       const sessions = await admin.listSessions({
         includeEnded: flags.all === true,
-        solverId: solverId ? parseOrThrow(id, solverId) : undefined,
+        solverId: solver ? await solverId(admin, solver) : undefined,
       });
       return formatTable(
         sessions.map((session) => ({

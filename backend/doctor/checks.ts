@@ -12,6 +12,7 @@ import { CalendarFailure, diagnoseCalendarError } from '../meet/calendar-failure
 import { createGoogleCalendar, type MeetCalendar } from '../meet/google-calendar.ts';
 import { createAblyPublisher } from '../realtime/ably-publisher.ts';
 import { createTwilioSender, fetchTwilioAccountStatus } from '../sms/twilio-sender.ts';
+import { checkAppSettings } from './app-checks.ts';
 
 /** `warn`: something a deployment can live without (the exit code stays 0), said with its consequence. */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -42,6 +43,7 @@ export async function runDoctor(config: Config, options: DoctorOptions, report: 
   await checkGoogle(config, subjects, add);
   await checkTwilio(config, options, add);
   await checkAbly(config, add);
+  await checkAppSettings(config, add);
   await checkPublicUrl(config, add);
   return results;
 }
