@@ -11,7 +11,8 @@ try {
   log = createLogger({ level: config.logLevel });
   if (config.google.oauthClientIds.length === 0)
     log.warn('GOOGLE_OAUTH_CLIENT_IDS is unset: sign-in is off, so no solver can use the extension with this backend');
-  if (config.sessionSecrets.length === 0) log.warn('SESSION_SECRET is unset: using a random secret, so sign-ins end when this process stops');
+  if (config.sessionSecrets.length === 0)
+    log.warn('SESSION_SECRET is unset: using a random secret, so sign-ins end when this process stops');
   if (!config.adminApiToken) log.warn('ADMIN_API_TOKEN is unset: the admin API is disabled');
   if (!config.google.serviceAccount) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY is unset: Google Meet integration not configured');
   if (!config.twilio) log.warn('Twilio is not configured: Meet links will not be texted to customers');

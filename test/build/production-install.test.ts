@@ -34,7 +34,14 @@ describe('a production install', () => {
     const app = join(dir, 'app');
     try {
       execFileSync('git', ['clone', '--quiet', root, app]);
-      execFileSync('git', ['-C', app, 'checkout', '--quiet', '--detach', execFileSync('git', ['-C', root, 'rev-parse', 'HEAD']).toString().trim()]);
+      execFileSync('git', [
+        '-C',
+        app,
+        'checkout',
+        '--quiet',
+        '--detach',
+        execFileSync('git', ['-C', root, 'rev-parse', 'HEAD']).toString().trim(),
+      ]);
 
       const install = await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], app);
       expect(install.code, install.output).toBe(0);
@@ -43,7 +50,10 @@ describe('a production install', () => {
 
       const env = { PORT: '0', PGLITE_DATA_DIR: join(dir, 'data') };
       const started = performance.now();
-      const server = spawn('npm', ['run', '--silent', 'start:prod'], { cwd: app, env: { PATH: path, HOME: process.env.HOME ?? '', ...env } });
+      const server = spawn('npm', ['run', '--silent', 'start:prod'], {
+        cwd: app,
+        env: { PATH: path, HOME: process.env.HOME ?? '', ...env },
+      });
       let logs = '';
       server.stdout.setEncoding('utf8').on('data', (chunk: string) => (logs += chunk));
       server.stderr.setEncoding('utf8').on('data', (chunk: string) => (logs += chunk));
