@@ -18,6 +18,8 @@ export default defineConfig({
       {
         // Extension unit tests: WXT's fake browser and a DOM.
         plugins: [WxtVitest()],
+        // As in a development build (wxt.config.ts).
+        define: { __SAVVYSOLVE_LOOPBACK_MEET_ROOMS__: 'true' },
         test: {
           name: 'extension',
           include: ['extension/**/*.test.{ts,tsx}'],

@@ -29,13 +29,16 @@ export default defineConfig({
   outDir: process.env.SAVVYSOLVE_OUT_DIR ?? '.output',
   publicDir: 'extension/public',
   modules: ['@wxt-dev/module-react'],
+  // Development and test builds open the test emulator's loopback Meet rooms too (`extension/lib/meet-links.ts`).
+  vite: () => ({ define: { __SAVVYSOLVE_LOOPBACK_MEET_ROOMS__: JSON.stringify(!storeBuild) } }),
   // Every import is written out, so a reader can follow any name.
   imports: false,
   manifest: {
     name: 'SavvySolve Meet',
     description: 'Start a Google Meet video call from a SavvySolve support session in one click.',
     ...(extensionKey ? { key: extensionKey } : {}),
-    minimum_chrome_version: '116',
+    // 140: `storage.local.setAccessLevel`, which closes the settings to content scripts (docs/guarantees.md).
+    minimum_chrome_version: '140',
     action: { default_title: 'SavvySolve Meet' },
     permissions: ['storage', 'identity', 'sidePanel', 'scripting', 'alarms'],
     // The Meet tab watched after a Calendar fallback, and (not in the store build) the local backend. Session page

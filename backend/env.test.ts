@@ -28,6 +28,27 @@ describe('loadConfig', () => {
     expect(config.google.serviceAccount?.client_email).toBe('meet@proj.iam.gserviceaccount.com');
   });
 
+  it.each([
+    ['neither (Google Meet integration not configured)', {}, undefined],
+    ['keyless: only the service account email', { GOOGLE_SERVICE_ACCOUNT_EMAIL: 'meet@proj.iam.gserviceaccount.com' }, 'keyless'],
+    ['key: only the key', { GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountBase64 }, 'key'],
+    [
+      'key: both set, the key wins',
+      { GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountBase64, GOOGLE_SERVICE_ACCOUNT_EMAIL: 'other@proj.iam.gserviceaccount.com' },
+      'key',
+    ],
+  ])('Google delegation mode, %s', (_case, env: Record<string, string>, mode) => {
+    const config = loadConfig(env);
+    expect(config.google.delegationMode).toBe(mode);
+    expect(config.google.iamCredentialsUrl).toBe('https://iamcredentials.googleapis.com');
+  });
+
+  it('refuses a GOOGLE_SERVICE_ACCOUNT_EMAIL that is not a service account', () => {
+    expect(() => loadConfig({ GOOGLE_SERVICE_ACCOUNT_EMAIL: 'ada@example.com' })).toThrow(
+      /GOOGLE_SERVICE_ACCOUNT_EMAIL: must be a service account email/,
+    );
+  });
+
   it('splits lists and lower-cases Workspace domains', () => {
     const config = loadConfig({ GOOGLE_OAUTH_CLIENT_IDS: 'a.apps, b.apps', WORKSPACE_DOMAINS: 'Example.COM,savvy.io' });
     expect(config.google.oauthClientIds).toEqual(['a.apps', 'b.apps']);
@@ -54,6 +75,15 @@ describe('loadConfig', () => {
       expect(problems).toContain(name);
     }
     expect(problems).not.toContain(secretish);
+  });
+
+  it('reads SMS_VALIDITY_SECONDS (default 900) within Twilio’s 1–36000 seconds', () => {
+    const twilio = { TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM_NUMBER: '+15005550006' };
+    expect(loadConfig(twilio).twilio?.validitySeconds).toBe(900);
+    expect(loadConfig({ ...twilio, SMS_VALIDITY_SECONDS: '36000' }).twilio?.validitySeconds).toBe(36_000);
+    for (const bad of ['0', '36001', '1.5', 'soon']) {
+      expect(() => loadConfig({ ...twilio, SMS_VALIDITY_SECONDS: bad }), bad).toThrow(/SMS_VALIDITY_SECONDS/);
+    }
   });
 
   it('reads the realtime endpoint the extension connects to (ABLY_REALTIME_URL), ws:// or wss:// only', () => {

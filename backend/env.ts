@@ -101,6 +101,14 @@ const envSchema = z.object({
   ),
   PGLITE_DATA_DIR: optionalText.transform((value) => value ?? '.data/pglite'),
   GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccountKey,
+  // Keyless domain-wide delegation: IAM Credentials signs as this account (used when no key is set).
+  GOOGLE_SERVICE_ACCOUNT_EMAIL: optionalText.pipe(
+    z
+      .email('must be a service account email such as name@project.iam.gserviceaccount.com')
+      .regex(/\.gserviceaccount\.com$/i, 'must be a service account email (…@<project>.iam.gserviceaccount.com)')
+      .optional(),
+  ),
+  GOOGLE_IAM_CREDENTIALS_URL: url('https://iamcredentials.googleapis.com'),
   GOOGLE_OAUTH_CLIENT_IDS: list,
   WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
   // Several, comma-separated, during a rotation: the first signs, all verify.
@@ -124,6 +132,13 @@ const envSchema = z.object({
   MEET_SPACE_CONTROL: z.enum(['true', 'false'], 'must be true or false').default('true'),
   CUSTOMER_JOIN_NUDGE_MINUTES: z.coerce.number('must be a number of minutes').int().min(1).max(120).default(3),
   TWILIO_API_URL: url('https://api.twilio.com'),
+  // Twilio's ValidityPeriod: a text not delivered within it is dropped (error 30036); Twilio allows 1–36000 seconds.
+  SMS_VALIDITY_SECONDS: z.coerce
+    .number('must be a number of seconds')
+    .int('must be a whole number of seconds')
+    .min(1)
+    .max(36_000)
+    .default(900),
   ABLY_REST_URL: url(),
   // Where the extension's realtime client connects (an emulator, a proxy); unset: Ably's own endpoint.
   ABLY_REALTIME_URL: optionalText.pipe(z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional()),
@@ -162,6 +177,12 @@ function toConfig(env: z.infer<typeof envSchema>) {
       : ({ kind: 'pglite', dataDir: env.PGLITE_DATA_DIR } as const),
     google: {
       serviceAccount: env.GOOGLE_SERVICE_ACCOUNT_KEY,
+      /** Keyless mode's delegated service account (IAM Credentials signs for it); ignored when a key is set. */
+      serviceAccountEmail: env.GOOGLE_SERVICE_ACCOUNT_EMAIL,
+      /** How delegated tokens are signed: with the key, keyless through IAM Credentials, or not at all. */
+      delegationMode: (env.GOOGLE_SERVICE_ACCOUNT_KEY ? 'key' : env.GOOGLE_SERVICE_ACCOUNT_EMAIL ? 'keyless' : undefined) as
+        'key' | 'keyless' | undefined,
+      iamCredentialsUrl: env.GOOGLE_IAM_CREDENTIALS_URL!,
       oauthClientIds: env.GOOGLE_OAUTH_CLIENT_IDS,
       workspaceDomains: env.WORKSPACE_DOMAINS,
       oauthUrl: env.GOOGLE_OAUTH_URL!,
@@ -185,6 +206,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
             fromNumber: env.TWILIO_FROM_NUMBER,
             messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
             apiUrl: env.TWILIO_API_URL!,
+            validitySeconds: env.SMS_VALIDITY_SECONDS,
           }
         : undefined,
     ably: env.ABLY_API_KEY ? { apiKey: env.ABLY_API_KEY, restUrl: env.ABLY_REST_URL, realtimeUrl: env.ABLY_REALTIME_URL } : undefined,

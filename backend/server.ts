@@ -14,7 +14,9 @@ try {
   if (config.sessionSecrets.length === 0)
     log.warn('SESSION_SECRET is unset: using a random secret, so sign-ins end when this process stops');
   if (!config.adminApiToken) log.warn('ADMIN_API_TOKEN is unset: the admin API is disabled');
-  if (!config.google.serviceAccount) log.warn('GOOGLE_SERVICE_ACCOUNT_KEY is unset: Google Meet integration not configured');
+  if (!config.google.delegationMode)
+    log.warn('GOOGLE_SERVICE_ACCOUNT_EMAIL (keyless) and GOOGLE_SERVICE_ACCOUNT_KEY are unset: Google Meet integration not configured');
+  else log.info('Google domain-wide delegation', { google: config.google.delegationMode });
   if (!config.twilio) log.warn('Twilio is not configured: Meet links will not be texted to customers');
   if (!config.ably) log.warn('ABLY_API_KEY is unset: no realtime system messages');
 

@@ -17,6 +17,7 @@ import { createHostSync } from './host/host-sync.ts';
 import { createSavvySolveApi } from './host/savvysolve-api.ts';
 import { createWebhookSigning } from './host/webhook-signing.ts';
 import { POLL_CADENCE, createAttendancePoller } from './meet-space/attendance-poller.ts';
+import { createCredentialSource } from './google/credential-source.ts';
 import { createGoogleMeetSpaces, type MeetSpaces } from './meet-space/google-meet-spaces.ts';
 import { createSpaceRetireWorker } from './meet-space/space-retire-worker.ts';
 import { createSpaceSetupWorker } from './meet-space/space-setup-worker.ts';
@@ -30,21 +31,19 @@ import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRealtimeOutbox } from './realtime/outbox.ts';
 import { createPublishWorker } from './realtime/publish-worker.ts';
 import { createSessionViews } from './sessions/session-views.ts';
-import { createSmsOutbox } from './sms/sms-outbox.ts';
 import { createSolverCache } from './solvers/solver-cache.ts';
-import { applyTwilioStatus } from './sms/delivery-status.ts';
-import { createSmsWorker } from './sms/sms-worker.ts';
-import { createTwilioSender } from './sms/twilio-sender.ts';
-import { TWILIO_STATUS_PATH } from './sms/webhook-routes.ts';
+import type { CarrierRetryOptions } from './sms/delivery-status.ts';
+import { createSmsFeature } from './sms/sms-feature.ts';
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
 export type StartOptions = {
   log: Logger;
   jobs?: JobQueueOptions;
-  calendar?: Partial<Omit<GoogleCalendarOptions, 'serviceAccount' | 'oauthUrl' | 'apiUrl'>>;
+  calendar?: Partial<Omit<GoogleCalendarOptions, 'delegated' | 'apiUrl'>>;
   /** Replace an adapter (unit-level tests only; integration tests use the real ones). */
   overrides?: { calendar?: MeetCalendar; googleTokenVerifier?: GoogleTokenVerifier; meetSpaces?: MeetSpaces };
   meetSpace?: { retryBaseDelayMs?: number; pollCadence?: Partial<typeof POLL_CADENCE>; retireConfirmSeconds?: number };
+  sms?: { carrierRetry?: CarrierRetryOptions };
   /** Run the job workers (and the fan-out sweep) in this process; defaults to JOB_WORKERS. */
   workers?: boolean;
 };
@@ -71,19 +70,14 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const queue = await startJobQueue(database, log, { ...options.jobs, schedule: workers });
   const { db } = database;
 
+  const delegated = createCredentialSource(config.google);
   const calendar =
     options.overrides?.calendar ??
-    (config.google.serviceAccount
-      ? createGoogleCalendar({
-          ...options.calendar,
-          serviceAccount: config.google.serviceAccount,
-          oauthUrl: config.google.oauthUrl,
-          apiUrl: config.google.apiUrl,
-        })
-      : undefined);
+    (delegated ? createGoogleCalendar({ ...options.calendar, delegated, apiUrl: config.google.apiUrl }) : undefined);
   const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
-  const sms = createSmsOutbox(queue, Boolean(config.twilio));
   const hostEvents = createHostEventOutbox(queue, Boolean(config.host.eventsUrl));
+  const smsFeature = createSmsFeature({ config, db, queue, realtime, hostEvents, log, carrierRetry: options.sms?.carrierRetry });
+  const sms = smsFeature.outbox;
   const signing = config.host.webhookSecrets.length > 0 ? createWebhookSigning(config.host.webhookSecrets) : undefined;
   const solverCache = createSolverCache(db);
   const auth = createAuthService({
@@ -104,13 +98,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   });
   const meetSpaces =
     options.overrides?.meetSpaces ??
-    (config.google.serviceAccount && config.meetSpace.enabled
-      ? createGoogleMeetSpaces({
-          serviceAccount: config.google.serviceAccount,
-          oauthUrl: config.google.oauthUrl,
-          meetApiUrl: config.google.meetApiUrl,
-        })
-      : undefined);
+    (delegated && config.meetSpace.enabled ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl }) : undefined);
   const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log, spaceControl: Boolean(meetSpaces) });
   const sessionViews = createSessionViews(db, {
     customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes,
@@ -143,7 +131,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       status: ok ? 'ok' : 'degraded',
       database: { kind: database.kind, ok },
       integrations: {
-        googleCalendar: configured(config.google.serviceAccount),
+        googleCalendar: configured(config.google.delegationMode),
         googleSignIn: configured(config.google.oauthClientIds.length),
         twilio: configured(config.twilio),
         ably: configured(config.ably),
@@ -152,17 +140,14 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         savvysolveApi: configured(config.host.api),
         savvysolveEvents: configured(config.host.eventsUrl),
       },
+      ...(config.google.delegationMode ? { google: config.google.delegationMode } : {}),
       ...(config.ably?.realtimeUrl ? { realtime: realtimeEndpointOf(config.ably.realtimeUrl) } : {}),
     };
   };
 
   let housekeeping: { stop(): void } | undefined;
   if (workers) {
-    if (config.twilio) {
-      const sender = createTwilioSender(config.twilio);
-      const statusCallbackUrl = config.publicBaseUrl ? `${config.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined;
-      await queue.work('sms.send', createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl }));
-    }
+    await smsFeature.work();
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher(config.ably), log));
     await queue.work('calendar.end-event', createEndEventWorker(db, calendar, log));
     await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
@@ -205,17 +190,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
-    twilioWebhook: {
-      applyStatus: async (callback) => {
-        const changed = await applyTwilioStatus(db, { realtime, hostEvents }, callback);
-        // The solver's panel hears of it now, not at the publisher's next poll (up to 2 s).
-        if (changed) queue.wake(['realtime.publish', 'host.deliver']);
-        return changed;
-      },
-      log,
-      verification:
-        config.twilio && config.publicBaseUrl ? { authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl } : undefined,
-    },
+    twilioWebhook: smsFeature.twilioWebhook,
     health,
     log,
   });

@@ -18,6 +18,11 @@ export const healthResponseSchema = z.object({
     savvysolveApi: integrationStateSchema,
     savvysolveEvents: integrationStateSchema,
   }),
+  /**
+   * How delegated Google tokens are signed, when Google is configured: `key` (GOOGLE_SERVICE_ACCOUNT_KEY) or
+   * `keyless` (IAM Credentials signs for GOOGLE_SERVICE_ACCOUNT_EMAIL with the backend's own credentials).
+   */
+  google: z.enum(['key', 'keyless']).optional(),
   /** Present when Ably is configured with ABLY_REALTIME_URL: where the extension connects for live updates. Absent: Ably's own endpoint. */
   realtime: realtimeEndpointSchema.optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { meetLinkSourceSchema, smsStatusSchema } from './sessions.ts';
+import { meetLinkSourceSchema, smsErrorClassSchema, smsStatusSchema } from './sessions.ts';
 import { solverEmploymentSchema } from './solvers.ts';
 import { emailSchema, sessionIdSchema, textFieldSchema } from './fields.ts';
 
@@ -64,7 +64,20 @@ export const meetLinkCreatedSchema = z.object({
   source: meetLinkSourceSchema.exclude(['fallback']),
   createdAt: z.iso.datetime({ offset: true }),
 });
-export const smsStatusChangedSchema = z.object({ sessionId: z.uuid(), status: smsStatusSchema, error: z.string().nullable() });
+export const smsStatusChangedSchema = z.object({
+  sessionId: z.uuid(),
+  status: smsStatusSchema,
+  error: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  errorClass: smsErrorClassSchema.nullable(),
+});
+/** A `sender` or `content` failure: the deployment's texting number needs the admin; at most once per 10 minutes per code. */
+export const smsSenderProblemSchema = z.object({
+  sessionId: z.uuid(),
+  errorCode: z.string(),
+  errorClass: smsErrorClassSchema.extract(['sender', 'content']),
+  error: z.string(),
+});
 export const sessionMeetEndedSchema = z.object({ sessionId: z.uuid(), endedAt: z.iso.datetime({ offset: true }) });
 
 export const meetCustomerJoinedSchema = z.object({ sessionId: z.uuid(), joinedAt: z.iso.datetime({ offset: true }) });
@@ -77,6 +90,7 @@ export const meetCallEndedSchema = z.object({
 export const OUTBOUND_EVENT_SCHEMAS = {
   'meet_link.created': meetLinkCreatedSchema,
   'sms.status_changed': smsStatusChangedSchema,
+  'sms.sender_problem': smsSenderProblemSchema,
   'session.meet_ended': sessionMeetEndedSchema,
   'meet.customer_joined': meetCustomerJoinedSchema,
   'meet.call_ended': meetCallEndedSchema,

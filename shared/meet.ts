@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sessionIdSchema } from './fields.ts';
-import { MEET_REASONS, type MeetReason } from './reasons.ts';
+import { FALLBACK_MEET_LINK, MEET_REASONS, type MeetReason } from './reasons.ts';
 import { smsStateSchema } from './sessions.ts';
 
 export const canUseMeetResponseSchema = z.object({
@@ -26,6 +26,26 @@ export type CreateMeetLinkResponse = z.infer<typeof createMeetLinkResponseSchema
 
 /** A real Meet room (`https://meet.google.com/abc-defg-hij`), as opposed to `meet.google.com/new`. */
 export const MEET_ROOM_PATTERN = /^https:\/\/meet\.google\.com\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
+
+/**
+ * A stand-in Meet room on loopback (`http://127.0.0.1:<port>/meet/abc-defg-hij`), as the test emulator serves them:
+ * development and test builds only open these (see {@link isOpenableMeetLink}).
+ */
+export const LOOPBACK_MEET_ROOM_PATTERN = /^http:\/\/(?:127\.0\.0\.1|localhost):\d{1,5}\/meet\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
+
+/**
+ * The only links the extension opens for a session: a real Meet room, or the spec's fallback
+ * `https://meet.google.com/new` (docs/meet-link.md). Anything else — another host, a query, `javascript:` — is refused.
+ */
+export const openableMeetLinkSchema = z.union([z.string().regex(MEET_ROOM_PATTERN), z.literal(FALLBACK_MEET_LINK)]);
+
+/**
+ * Whether `url` is a link the extension may open ({@link openableMeetLinkSchema}); with `loopbackRooms` (a development
+ * or test build, never the store build) also a {@link LOOPBACK_MEET_ROOM_PATTERN} stand-in.
+ */
+export const isOpenableMeetLink = (url: unknown, options: { loopbackRooms?: boolean } = {}): url is string =>
+  openableMeetLinkSchema.safeParse(url).success ||
+  (options.loopbackRooms === true && typeof url === 'string' && LOOPBACK_MEET_ROOM_PATTERN.test(url));
 
 /** After a fallback: the room the solver landed on after a fallback, handed back so the customer can be texted. */
 export const captureMeetLinkRequestSchema = z.strictObject({

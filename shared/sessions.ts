@@ -17,9 +17,26 @@ export type SmsStatus = z.infer<typeof smsStatusSchema>;
 export const SESSION_STATUSES = ['active', 'ended'] as const;
 export const sessionStatusSchema = z.enum(SESSION_STATUSES);
 
+/**
+ * What a Twilio error means for the SMS (backend/sms/twilio-error-classes.ts holds the table of codes):
+ * `recipient` the number cannot receive texts, `opted_out` the customer replied STOP, `sender` our texting number or
+ * account is misconfigured (the admin must act), `content` the carrier filtered the text, `temporary` the phone or
+ * network was unavailable (retried automatically), `expired` not delivered within SMS_VALIDITY_SECONDS.
+ */
+export const SMS_ERROR_CLASSES = ['recipient', 'opted_out', 'sender', 'content', 'temporary', 'expired'] as const;
+export const smsErrorClassSchema = z.enum(SMS_ERROR_CLASSES);
+export type SmsErrorClass = z.infer<typeof smsErrorClassSchema>;
+
+/**
+ * The customer SMS as the panel, the admin and the host see it. `error` is a sentence in plain words; `errorCode` is
+ * Twilio's error code (`"30034"`), null when there is none or the failure was not Twilio's answer; `errorClass` is
+ * null when there is no error or it is not one of Twilio's (a lost answer, SMS not configured).
+ */
 export const smsStateSchema = z.object({
   status: smsStatusSchema,
   error: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  errorClass: smsErrorClassSchema.nullable(),
   updatedAt: z.iso.datetime(),
 });
 export type SmsState = z.infer<typeof smsStateSchema>;

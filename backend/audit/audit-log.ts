@@ -15,6 +15,7 @@ export type AuditAction =
   | 'sms.accepted'
   | 'sms.failed'
   | 'sms.status_changed'
+  | 'sms.retry_scheduled'
   | 'session.created'
   | 'session.updated'
   | 'session.reassigned'

@@ -92,6 +92,8 @@ export const smsDeliveries = pgTable(
     attempts: integer('attempts').notNull().default(0),
     /** Set while a worker hands the SMS to Twilio; still set on a later run means that worker died mid-call. */
     handingOverAt: timestamp('handing_over_at', { withTimezone: true }),
+    /** New sends after a `temporary` failure reported by a status callback (at most 2: backend/sms/carrier-retry.ts). */
+    carrierRetries: integer('carrier_retries').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -102,6 +104,28 @@ export const smsDeliveries = pgTable(
       .where(sql`${table.twilioSid} is not null`),
   ],
 );
+
+/**
+ * Twilio messages of earlier attempts of a delivery that was sent again after a `temporary` failure: their late
+ * callbacks change nothing, and no look-up (backend/sms/sms-worker.ts) adopts them as the new attempt's message.
+ */
+export const smsSupersededMessages = pgTable('sms_superseded_messages', {
+  twilioSid: varchar('twilio_sid', { length: 64 }).primaryKey(),
+  deliveryId: uuid('delivery_id')
+    .notNull()
+    .references(() => smsDeliveries.id),
+  errorCode: varchar('error_code', { length: 32 }),
+  createdAt: createdAt(),
+});
+
+/** When a `sender`/`content` code last alerted the admin: one alert per code per 10 minutes across all instances. */
+export const smsAlerts = pgTable('sms_alerts', {
+  errorCode: varchar('error_code', { length: 32 }).primaryKey(),
+  lastAlertedAt: timestamp('last_alerted_at', { withTimezone: true }).notNull(),
+  /** The last alert's sentence and session, for the doctor. */
+  error: text('error').notNull(),
+  sessionId: uuid('session_id'),
+});
 
 export const auditEvents = pgTable(
   'audit_events',
@@ -191,4 +215,15 @@ export const meetSpaces = pgTable(
   (table) => [index('meet_spaces_space_name_idx').on(table.spaceName)],
 );
 
-export const schema = { solvers, sessions, smsDeliveries, auditEvents, rateLimits, webhookReceipts, hostEvents, meetSpaces };
+export const schema = {
+  solvers,
+  sessions,
+  smsDeliveries,
+  smsSupersededMessages,
+  smsAlerts,
+  auditEvents,
+  rateLimits,
+  webhookReceipts,
+  hostEvents,
+  meetSpaces,
+};

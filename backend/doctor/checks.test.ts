@@ -6,11 +6,13 @@ import {
   createTestServiceAccount,
   startEmulators,
   startSavvySolveHostEmulator,
+  useEmulatedAdc,
   type Emulators,
   type SavvySolveHostEmulator,
 } from '../../test/emulators/index.ts';
 import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
 import { openDatabase } from '../db/client.ts';
+import { smsAlerts } from '../db/schema.ts';
 import { loadConfig } from '../env.ts';
 import { runDoctor, type CheckResult, type DoctorOptions } from './checks.ts';
 
@@ -82,6 +84,7 @@ describe('npm run doctor', () => {
       'ok Calendar + Meet ada@example.com',
       'ok Meet REST API ada@example.com',
       'ok twilio',
+      'ok twilio sender',
       'skip twilio test SMS',
       'ok ably',
       'ok session secret',
@@ -187,6 +190,79 @@ describe('npm run doctor', () => {
     expect(find(results, 'session secret')?.detail).toMatch(/a restart signs solvers out/);
     expect(find(results, 'SavvySolve webhooks')?.detail).toMatch(/\/webhooks\/savvysolve answers 404/);
     expect(results.filter((result) => result.status === 'fail')).toEqual([]);
+  });
+
+  describe('can this sender text US customers?', () => {
+    const SERVICE = 'MG' + '5a'.repeat(16);
+    const TOLL_FREE = '+18885550100';
+    const LONG_CODE = '+14155550100';
+    const sender = async (env: Record<string, string>) => find(await doctor(env), 'twilio sender');
+
+    it.each([
+      ['VERIFIED', 'ok', /campaign verified/],
+      ['IN_PROGRESS', 'warn', /campaign in progress; US carriers block its texts until it is verified/],
+      ['FAILED', 'fail', /failed vetting.*30034/],
+      [undefined, 'warn', /has no A2P 10DLC campaign/],
+    ])('a Messaging Service whose A2P 10DLC campaign is %s: %s', async (campaignStatus, status, detail) => {
+      emulators.twilio.setSenders({ numbers: [], services: [{ sid: SERVICE, phoneNumbers: [], campaignStatus }] });
+      const result = await sender({ ...healthyEnv(), TWILIO_FROM_NUMBER: '', TWILIO_MESSAGING_SERVICE_SID: SERVICE });
+      expect(result).toMatchObject({ status, detail: expect.stringMatching(detail) });
+      if (status !== 'ok') expect(result?.fix).toMatch(/A2P 10DLC|vetting/);
+      expect(emulators.twilio.requests('usAppToPerson.list').at(-1)?.path).toBe(`/v1/Services/${SERVICE}/Compliance/Usa2p`);
+    });
+
+    it.each([
+      ['TWILIO_APPROVED', 'ok', /is verified/],
+      ['PENDING_REVIEW', 'warn', /verification pending review.*30032/],
+      ['TWILIO_REJECTED', 'fail', /verification rejected/],
+      [undefined, 'fail', /is not verified: US carriers block its texts \(error 30032\)/],
+    ] as const)('a toll-free TWILIO_FROM_NUMBER whose verification is %s: %s', async (tollfreeVerification, status, detail) => {
+      emulators.twilio.setSenders({ numbers: [{ phoneNumber: TOLL_FREE, tollfreeVerification }], services: [] });
+      const result = await sender({ ...healthyEnv(), TWILIO_FROM_NUMBER: TOLL_FREE });
+      expect(result).toMatchObject({ status, detail: expect.stringMatching(detail) });
+      if (status !== 'ok') expect(result?.fix).toMatch(/Toll-free verifications/);
+      expect(emulators.twilio.requests('incomingPhoneNumbers.list').at(-1)?.query).toMatchObject({ PhoneNumber: TOLL_FREE });
+    });
+
+    it('a long code in no registered campaign: a warning that US carriers will block it, with the fix', async () => {
+      emulators.twilio.setSenders({
+        numbers: [{ phoneNumber: LONG_CODE }],
+        services: [{ sid: SERVICE, phoneNumbers: [LONG_CODE], campaignStatus: 'IN_PROGRESS' }],
+      });
+      const results = await doctor({ ...healthyEnv(), TWILIO_FROM_NUMBER: LONG_CODE });
+      expect(find(results, 'twilio sender')).toMatchObject({
+        status: 'warn',
+        detail: `${LONG_CODE} is not in any registered A2P 10DLC campaign: US carriers will block its texts (error 30034)`,
+        fix: expect.stringContaining('Register an A2P 10DLC brand and campaign'),
+      });
+      expect(results.filter((result) => result.status === 'fail')).toEqual([]);
+    });
+
+    it('a number the account does not own fails', async () => {
+      emulators.twilio.setSenders({ numbers: [], services: [] });
+      expect(await sender({ ...healthyEnv(), TWILIO_FROM_NUMBER: LONG_CODE })).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('Active numbers'),
+      });
+    });
+
+    it.runIf(hasPostgres)('reports the sender problems customers met in the last day, with the fix', async () => {
+      const handle = await openDatabase({ kind: 'postgres', url: database!.url });
+      try {
+        await handle.db
+          .insert(smsAlerts)
+          .values({ errorCode: '30034', lastAlertedAt: new Date(), error: 'Our texting number is not registered.' });
+        const results = await doctor(healthyEnv());
+        expect(find(results, 'SMS sender problem')).toMatchObject({
+          status: 'fail',
+          detail: expect.stringContaining('Twilio error 30034'),
+          fix: expect.stringContaining('A2P 10DLC'),
+        });
+      } finally {
+        await handle.db.delete(smsAlerts);
+        await handle.close();
+      }
+    });
   });
 
   describe('Meet space control scopes', () => {
@@ -297,6 +373,88 @@ describe('npm run doctor', () => {
         fix: expect.stringContaining('Enable "Google Meet REST API" in Google Cloud › APIs & Services › Library'),
       });
       expect(emulators.google.calendar.events('ada@example.com').map((event) => event.status)).toEqual(['cancelled']);
+    });
+  });
+
+  describe("keyless (IAM Credentials signs, the backend runs as the metadata server's account)", () => {
+    let restore: () => void;
+    beforeAll(() => void (restore = useEmulatedAdc(emulators.adcEnv)));
+    afterAll(() => restore?.());
+    const keylessEnv = (): Record<string, string> => {
+      const { GOOGLE_SERVICE_ACCOUNT_KEY: _key, ...env } = healthyEnv();
+      return { ...env, ...emulators.keylessBackendEnv };
+    };
+    const backend = (): string => emulators.google.iam.attachedServiceAccount;
+    const delegatedAccount = (): string => emulators.serviceAccount.clientEmail;
+
+    it('passes: names the mode and the backend identity, signs a test JWT and exchanges one for the test user', async () => {
+      const results = await doctor(keylessEnv());
+      expect(results.filter((result) => result.status === 'fail')).toEqual([]);
+      expect(results.slice(2, 7).map((result) => `${result.status} ${result.name}: ${result.detail}`)).toEqual([
+        `ok service account: ${delegatedAccount()}; google: keyless (IAM Credentials signs with its Google-managed key)`,
+        `ok backend identity: Application Default Credentials: ${backend()}`,
+        `ok keyless signing: IAM Credentials signed a test JWT for ${delegatedAccount()}`,
+        'ok delegation ada@example.com: a token with all 3 scopes (Calendar, Meet settings, Meet readonly) can be minted through domain-wide delegation',
+        'ok Meet space control: granted for ada@example.com (meetings.space.settings, meetings.space.readonly)',
+      ]);
+      expect(find(results, 'Calendar + Meet ada@example.com')?.status).toBe('ok');
+      expect(emulators.google.requests('signJwt').length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('warns that a key is configured when both are set (the key is used)', async () => {
+      const results = await doctor({ ...healthyEnv(), GOOGLE_SERVICE_ACCOUNT_EMAIL: delegatedAccount() });
+      expect(find(results, 'service account key')).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('a key is configured'),
+      });
+      expect(find(results, 'service account')?.detail).toContain('google: key');
+      expect(emulators.google.requests('signJwt')).toHaveLength(0);
+    });
+
+    type SigningCase = { name: string; breakIt(): void; env?: Record<string, string>; fix(): string };
+    const signingCases: SigningCase[] = [
+      {
+        name: 'Token Creator not granted',
+        breakIt: () => emulators.google.iam.setTokenCreator(delegatedAccount(), false),
+        fix: () => `grant roles/iam.serviceAccountTokenCreator (Service Account Token Creator) on ${delegatedAccount()} to ${backend()}`,
+      },
+      {
+        name: 'an unknown service account',
+        breakIt: () => {},
+        env: { GOOGLE_SERVICE_ACCOUNT_EMAIL: 'nobody@emulated-project.iam.gserviceaccount.com' },
+        fix: () => 'The service account nobody@emulated-project.iam.gserviceaccount.com does not exist',
+      },
+      {
+        name: 'the IAM Credentials API disabled',
+        breakIt: () => emulators.google.iam.setIamCredentialsEnabled(false),
+        fix: () => 'enable "IAM Service Account Credentials API" (iamcredentials.googleapis.com)',
+      },
+    ];
+    it.each(signingCases)('diagnoses $name, with the fix', async ({ breakIt, env = {}, fix }) => {
+      breakIt();
+      const results = await doctor({ ...keylessEnv(), ...env });
+      expect(results.filter((result) => result.status === 'fail').map((result) => result.name)).toEqual(['keyless signing']);
+      expect(find(results, 'keyless signing')?.fix).toContain(fix());
+    });
+
+    it('diagnoses no Application Default Credentials at all', async () => {
+      const noAdc = useEmulatedAdc({ ...emulators.adcEnv, METADATA_SERVER_DETECTION: 'none' as 'assume-present' });
+      try {
+        const results = await doctor(keylessEnv());
+        expect(find(results, 'backend identity')?.status).toBe('skip');
+        expect(find(results, 'keyless signing')).toMatchObject({ status: 'fail', detail: 'no adc' });
+        expect(find(results, 'keyless signing')?.fix).toMatch(/GOOGLE_APPLICATION_CREDENTIALS.*gcloud auth application-default login/);
+      } finally {
+        noAdc();
+      }
+    });
+
+    it("names the Admin console's delegation when the exchange says unauthorized_client", async () => {
+      const results = await doctor(keylessEnv(), { as: ['mallory@example.com'] });
+      expect(find(results, 'keyless signing')?.status).toBe('ok');
+      expect(find(results, 'delegation mallory@example.com')?.fix).toMatch(
+        /Domain-wide delegation is not granted for mallory@example\.com.*the service account's client ID \(Google Cloud › IAM & Admin › Service accounts/,
+      );
     });
   });
 

@@ -1,16 +1,21 @@
 import { messageOf } from '../../shared/index.ts';
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNotNull } from 'drizzle-orm';
-import { meet_v2 } from 'googleapis/build/src/apis/meet/v2.js';
 import { countPendingMigrations, openDatabase } from '../db/client.ts';
 import { solvers } from '../db/schema.ts';
-import type { Config, ServiceAccountKey } from '../env.ts';
-import { createDelegatedAuth } from '../google/delegated-auth.ts';
-import { MEET_SCOPES, diagnoseMeetError } from '../meet-space/meet-space-failure.ts';
+import type { Config } from '../env.ts';
+import { createCredentialSource } from '../google/credential-source.ts';
+import type { DelegatedAuth } from '../google/delegated-auth.ts';
+import { diagnoseSigningError } from '../google/delegation-failure.ts';
+import { CALENDAR_SCOPE, MEET_SPACE_SCOPES } from '../google/scopes.ts';
+import { createGoogleMeetSpaces, type MeetSpace } from '../meet-space/google-meet-spaces.ts';
+import { diagnoseMeetError } from '../meet-space/meet-space-failure.ts';
 import { meetingCodeOf } from '../meet-space/meeting-code.ts';
-import { CalendarFailure, diagnoseCalendarError } from '../meet/calendar-failure.ts';
+import { CLIENT_ID_HINT, CalendarFailure, diagnoseCalendarError } from '../meet/calendar-failure.ts';
 import { createGoogleCalendar, type MeetCalendar } from '../meet/google-calendar.ts';
 import { createAblyPublisher } from '../realtime/ably-publisher.ts';
+import { checkSenderRegistration } from '../sms/sender-registration.ts';
+import { recentSenderAlerts } from '../sms/sender-alerts.ts';
 import { createTwilioSender, fetchTwilioAccountStatus } from '../sms/twilio-sender.ts';
 import { checkAppSettings } from './app-checks.ts';
 
@@ -42,6 +47,7 @@ export async function runDoctor(config: Config, options: DoctorOptions, report: 
   checkSignIn(config, add);
   await checkGoogle(config, subjects, add);
   await checkTwilio(config, options, add);
+  await checkSenderAlerts(config, add);
   await checkAbly(config, add);
   await checkAppSettings(config, add);
   await checkPublicUrl(config, add);
@@ -108,7 +114,6 @@ function checkSignIn(config: Config, add: (result: CheckResult) => void) {
   );
 }
 
-const CALENDAR_SCOPE = 'https://www.googleapis.com/auth/calendar';
 const DELEGATION_PAGE = 'Admin console › Security › Access and data control › API controls › Domain-wide delegation';
 const MEET_CONTROL = 'Meet space control';
 
@@ -118,14 +123,13 @@ type Grants = { granted: string[]; missing: string[] } | { error: unknown };
 /**
  * Mints one delegated token with every scope the backend uses. Google refuses the whole exchange when a single
  * scope is missing (`unauthorized_client`, for no grant at all as well), so on that refusal each scope is tried
- * alone to name the ones the Admin console still has to grant. Any other refusal (bad key, unknown user,
- * unreachable) is returned as is: it is not about scopes.
+ * alone to name the ones the Admin console still has to grant. Any other refusal (bad key, keyless signing, unknown
+ * user, unreachable) is returned as is: it is not about scopes.
  */
-async function probeScopes(account: ServiceAccountKey, oauthUrl: string, subject: string, scopes: string[]): Promise<Grants> {
-  // A fresh client per probe: google-auth-library caches tokens per client, and a probe must really ask Google.
-  const mint = (asked: string[]) =>
-    createDelegatedAuth({ serviceAccount: account, oauthUrl, timeoutMs: 10_000 }).forSubject(subject, asked).authorize();
-  const notGranted = (error: unknown) => diagnoseCalendarError(error, subject, account.client_id).kind === 'delegation_not_granted';
+async function probeScopes(delegated: DelegatedAuth, subject: string, scopes: string[]): Promise<Grants> {
+  // `mint`, not the cache: a probe must really ask Google.
+  const mint = (asked: string[]) => delegated.mint(subject, asked);
+  const notGranted = (error: unknown) => diagnoseCalendarError(error, subject, delegated.signer).kind === 'delegation_not_granted';
   try {
     await mint(scopes);
     return { granted: scopes, missing: [] };
@@ -150,20 +154,70 @@ async function probeScopes(account: ServiceAccountKey, oauthUrl: string, subject
   }
 }
 
-async function checkGoogle(config: Config, subjects: string[], add: (result: CheckResult) => void) {
-  const account = config.google.serviceAccount;
-  if (!account) {
+/**
+ * Which way delegated tokens are signed and, keyless, whether IAM signs: the backend's own identity (the ADC
+ * principal) and one test JWT. Returns the credential source, or undefined when Google cannot be used at all.
+ */
+async function checkGoogleCredentials(config: Config, add: (result: CheckResult) => void): Promise<DelegatedAuth | undefined> {
+  const { serviceAccount: key, serviceAccountEmail } = config.google;
+  const delegated = createCredentialSource(config.google, 10_000);
+  if (!delegated) {
     add(
       fail(
         'service account',
-        'GOOGLE_SERVICE_ACCOUNT_KEY is unset: Google Meet integration not configured',
-        'Create a service account with domain-wide delegation, download its JSON key and set GOOGLE_SERVICE_ACCOUNT_KEY=$(base64 -w0 key.json).',
+        'GOOGLE_SERVICE_ACCOUNT_EMAIL and GOOGLE_SERVICE_ACCOUNT_KEY are unset: Google Meet integration not configured',
+        'Keyless (recommended): set GOOGLE_SERVICE_ACCOUNT_EMAIL to the service account with domain-wide delegation and give the backend Application Default Credentials that hold roles/iam.serviceAccountTokenCreator on it (docs/admin-guide.md). Where keys are allowed: GOOGLE_SERVICE_ACCOUNT_KEY=$(base64 -w0 key.json).',
       ),
     );
-    return;
+    return undefined;
   }
-  const clientId = account.client_id ?? "(the service account's client_id)";
-  add(ok('service account', `${account.client_email} (client id ${account.client_id ?? 'missing'})`));
+  if (key) {
+    add(ok('service account', `${key.client_email} (client id ${key.client_id ?? 'missing'}); google: key`));
+    if (serviceAccountEmail) {
+      add(
+        warn(
+          'service account key',
+          'a key is configured (GOOGLE_SERVICE_ACCOUNT_KEY): it is used, and GOOGLE_SERVICE_ACCOUNT_EMAIL (keyless) is ignored',
+          'Unset GOOGLE_SERVICE_ACCOUNT_KEY to run keyless, then delete the key in Google Cloud › IAM & Admin › Service accounts › Keys.',
+        ),
+      );
+    }
+    return delegated;
+  }
+  const email = delegated.signer.serviceAccountEmail;
+  add(ok('service account', `${email}; google: keyless (IAM Credentials signs with its Google-managed key)`));
+  const identity = await delegated.signer.identity();
+  add(
+    identity
+      ? ok('backend identity', `Application Default Credentials: ${identity}`)
+      : skip(
+          'backend identity',
+          'Application Default Credentials found no email to show (the test signature below tells whether they work)',
+        ),
+  );
+  const iat = Math.floor(Date.now() / 1000);
+  try {
+    await delegated.signer.sign({
+      iss: email,
+      sub: email,
+      scope: CALENDAR_SCOPE,
+      aud: 'https://oauth2.googleapis.com/token',
+      iat,
+      exp: iat + 60,
+    });
+    add(ok('keyless signing', `IAM Credentials signed a test JWT for ${email}`));
+  } catch (error) {
+    const failure = diagnoseSigningError(error, email, identity);
+    add(fail('keyless signing', failure.kind.replaceAll('_', ' '), failure.message));
+    return undefined;
+  }
+  return delegated;
+}
+
+async function checkGoogle(config: Config, subjects: string[], add: (result: CheckResult) => void) {
+  const delegated = await checkGoogleCredentials(config, add);
+  if (!delegated) return;
+  const clientId = delegated.signer.clientId ?? CLIENT_ID_HINT;
   const spaceControl = config.meetSpace.enabled;
   if (!spaceControl) {
     add(skip(MEET_CONTROL, "MEET_SPACE_CONTROL=false: rooms keep Google's access settings, no attendance, not restricted at the end"));
@@ -172,18 +226,15 @@ async function checkGoogle(config: Config, subjects: string[], add: (result: Che
     add(skip('delegation', 'no solver email to act as: pass --as someone@your-domain, or add an employed solver with a Google email'));
     return;
   }
-  const meetScopes = [MEET_SCOPES.settings, MEET_SCOPES.readonly];
-  const scopes = spaceControl ? [CALENDAR_SCOPE, ...meetScopes] : [CALENDAR_SCOPE];
-  const calendar = createGoogleCalendar({
-    serviceAccount: account,
-    oauthUrl: config.google.oauthUrl,
-    apiUrl: config.google.apiUrl,
-    maxAttempts: 2,
-  });
+  const scopes = spaceControl ? [CALENDAR_SCOPE, ...MEET_SPACE_SCOPES] : [CALENDAR_SCOPE];
+  const calendar = createGoogleCalendar({ delegated, apiUrl: config.google.apiUrl, maxAttempts: 2 });
+  const meetSpaces = spaceControl
+    ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl, timeoutMs: 10_000 })
+    : undefined;
   for (const subject of subjects) {
-    const grants = await probeScopes(account, config.google.oauthUrl, subject, scopes);
+    const grants = await probeScopes(delegated, subject, scopes);
     if ('error' in grants) {
-      const failure = diagnoseCalendarError(grants.error, subject, account.client_id);
+      const failure = diagnoseCalendarError(grants.error, subject, delegated.signer);
       add(fail(`delegation ${subject}`, 'no token through domain-wide delegation', failure.message));
       continue;
     }
@@ -206,13 +257,13 @@ async function checkGoogle(config: Config, subjects: string[], add: (result: Che
     if (spaceControl) {
       add(
         meetMissing.length === 0
-          ? ok(MEET_CONTROL, `granted for ${subject} (${meetScopes.map(shortScope).join(', ')})`)
+          ? ok(MEET_CONTROL, `granted for ${subject} (${MEET_SPACE_SCOPES.map(shortScope).join(', ')})`)
           : warn(MEET_CONTROL, `not granted for ${subject}`, grantMeetScopes(meetMissing, grants.granted, clientId)),
       );
     }
     if (!calendarGranted) continue;
-    const meet = spaceControl && meetMissing.length === 0 ? meetReader(account, config, subject) : undefined;
-    for (const result of await checkMeetEvent(calendar, subject, meet)) add(result);
+    const readSpace = meetSpaces && meetMissing.length === 0 ? (code: string) => meetSpaces.resolve(subject, code) : undefined;
+    for (const result of await checkMeetEvent(calendar, subject, readSpace)) add(result);
   }
 }
 
@@ -229,26 +280,10 @@ function grantMeetScopes(missing: string[], granted: string[], clientId: string)
   return `add ${missing.join(', ')} to client ID ${clientId} in ${DELEGATION_PAGE} (one comma-separated scope list: ${list}). Without them ${WITHOUT_MEET}.`;
 }
 
-/** Reads a space through the Meet REST API as `subject` (proves the API is enabled in the service account's project). */
-function meetReader(account: ServiceAccountKey, config: Config, subject: string) {
-  const auth = createDelegatedAuth({ serviceAccount: account, oauthUrl: config.google.oauthUrl, timeoutMs: 10_000 }).forSubject(subject, [
-    MEET_SCOPES.settings,
-    MEET_SCOPES.readonly,
-  ]);
-  const meet = new meet_v2.Meet({ auth, rootUrl: `${config.google.meetApiUrl}/` });
-  return async (meetingCode: string) => (await meet.spaces.get({ name: `spaces/${meetingCode}` }, { timeout: 10_000, retry: false })).data;
-}
-
-/** Google's answer when an API is off in the calling project: 403 with reason SERVICE_DISABLED. */
-function serviceDisabled(error: unknown): boolean {
-  const data = (error as { response?: { data?: unknown } } | undefined)?.response?.data;
-  return /SERVICE_DISABLED|has not been used in project/.test(JSON.stringify(data ?? ''));
-}
-
 async function checkMeetEvent(
   calendar: MeetCalendar,
   subject: string,
-  readSpace?: (meetingCode: string) => Promise<meet_v2.Schema$Space>,
+  readSpace?: (meetingCode: string) => Promise<MeetSpace>,
 ): Promise<CheckResult[]> {
   const name = `Calendar + Meet ${subject}`;
   const eventId = `ssdoctor${randomBytes(8).toString('hex')}`;
@@ -280,16 +315,16 @@ async function checkMeetEvent(
 }
 
 async function checkMeetApi(
-  readSpace: (meetingCode: string) => Promise<meet_v2.Schema$Space>,
+  readSpace: (meetingCode: string) => Promise<MeetSpace>,
   subject: string,
   meetingCode: string,
 ): Promise<CheckResult> {
   const name = `Meet REST API ${subject}`;
   try {
     const space = await readSpace(meetingCode);
-    return ok(name, `read the test room as ${space.name ?? 'a space'} (access type ${space.config?.accessType ?? 'not shown'})`);
+    return ok(name, `read the test room as ${space.name || 'a space'} (access type ${space.accessType ?? 'not shown'})`);
   } catch (error) {
-    if (serviceDisabled(error)) {
+    if (diagnoseMeetError(error).kind === 'api_disabled') {
       return warn(
         name,
         "the Google Meet REST API is not enabled in the service account's Cloud project",
@@ -331,6 +366,12 @@ async function checkTwilio(config: Config, options: DoctorOptions, add: (result:
     );
     return;
   }
+  try {
+    const verdict = await checkSenderRegistration(config.twilio);
+    add({ name: 'twilio sender', ...verdict });
+  } catch (error) {
+    add(warn('twilio sender', `could not read the sender’s registration (${reason(error)})`, 'Check the sender in the Twilio console.'));
+  }
   if (!options.sendTo) {
     add(skip('twilio test SMS', 'not sent (pass --send-to +1… to send one)'));
     return;
@@ -342,6 +383,22 @@ async function checkTwilio(config: Config, options: DoctorOptions, add: (result:
     add(
       fail('twilio test SMS', reason(error), 'Check the sender can message this number (geo permissions, opt-outs, trial restrictions).'),
     );
+  }
+}
+
+/** `sender`/`content` failures customers met lately (the `sms_alerts` rows): a line only when there are some. */
+async function checkSenderAlerts(config: Config, add: (result: CheckResult) => void) {
+  if (config.database.kind !== 'postgres') return;
+  let handle;
+  try {
+    handle = await openDatabase(config.database, { migrate: false });
+    for (const alert of await recentSenderAlerts(handle.db)) {
+      add(fail('SMS sender problem', alert.detail, alert.fix));
+    }
+  } catch {
+    // The database line says why it cannot be read.
+  } finally {
+    await handle?.close();
   }
 }
 

@@ -38,7 +38,6 @@ const spaces: MeetSpaces & { patched: string[] } = {
     conferenceCalls += 1;
     return answer();
   },
-  async checkDelegation() {},
 };
 const deps = () => ({
   db: database.db,

@@ -1,8 +1,8 @@
-import { meet_v2 } from 'googleapis/build/src/apis/meet/v2.js';
+import { meet_v2 } from '../google/google-apis.ts';
 import type { MeetAccessType } from '../../shared/index.ts';
-import type { ServiceAccountKey } from '../env.ts';
-import { createDelegatedAuth } from '../google/delegated-auth.ts';
-import { MEET_SCOPES, diagnoseMeetError } from './meet-space-failure.ts';
+import type { DelegatedAuth } from '../google/delegated-auth.ts';
+import { MEET_SPACE_SCOPES } from '../google/scopes.ts';
+import { diagnoseMeetError } from './meet-space-failure.ts';
 
 /** A Meet space: `name` is `spaces/{id}`, the stable key (meeting codes may be reused by Google). */
 export type MeetSpace = { name: string; meetingCode: string; accessType: MeetAccessType | null };
@@ -26,13 +26,9 @@ export type MeetSpaces = {
   setAccessType(subject: string, spaceName: string, accessType: MeetAccessType): Promise<void>;
   /** Every conference record of the space, newest first, with participants. @throws MeetSpaceFailure */
   conferences(subject: string, spaceName: string): Promise<MeetConference[]>;
-  /** Mints a delegated token with the Meet scopes (the doctor's check). @throws MeetSpaceFailure */
-  checkDelegation(subject: string): Promise<void>;
 };
 
-export type GoogleMeetSpacesOptions = { serviceAccount: ServiceAccountKey; oauthUrl: string; meetApiUrl: string; timeoutMs?: number };
-
-const SCOPES = [MEET_SCOPES.settings, MEET_SCOPES.readonly];
+export type GoogleMeetSpacesOptions = { delegated: DelegatedAuth; meetApiUrl: string; timeoutMs?: number };
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
 /**
@@ -41,8 +37,8 @@ const date = (value: string | null | undefined) => (value ? new Date(value) : nu
  */
 export function createGoogleMeetSpaces(options: GoogleMeetSpacesOptions): MeetSpaces {
   const timeout = options.timeoutMs ?? 4_000;
-  const delegated = createDelegatedAuth({ serviceAccount: options.serviceAccount, oauthUrl: options.oauthUrl, timeoutMs: timeout });
-  const meetFor = (subject: string) => new meet_v2.Meet({ auth: delegated.forSubject(subject, SCOPES), rootUrl: `${options.meetApiUrl}/` });
+  const meetFor = (subject: string) =>
+    new meet_v2.Meet({ auth: options.delegated.forSubject(subject, MEET_SPACE_SCOPES), rootUrl: `${options.meetApiUrl}/` });
   const request = { timeout, retry: false };
   const diagnosed = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
@@ -90,8 +86,6 @@ export function createGoogleMeetSpaces(options: GoogleMeetSpacesOptions): MeetSp
           })),
         );
       }),
-
-    checkDelegation: (subject) => diagnosed(async () => void (await delegated.forSubject(subject, SCOPES).authorize())),
   };
 
   async function participantsOf(meet: meet_v2.Meet, recordName: string): Promise<MeetParticipant[]> {

@@ -1,3 +1,5 @@
+import { DelegationFailure } from '../google/delegation-failure.ts';
+
 export type MeetSpaceFailureKind =
   'api_disabled' | 'scope_not_granted' | 'not_found' | 'rate_limited' | 'unavailable' | 'timeout' | 'rejected';
 
@@ -17,19 +19,18 @@ export class MeetSpaceFailure extends Error {
   }
 }
 
-/** The Meet scopes, each with why it is asked for (docs/admin-guide.md, "Google Cloud and Workspace"). */
-export const MEET_SCOPES = {
-  /** Change the access type of meetings the solver's calendar created (and retire them at the end). */
-  settings: 'https://www.googleapis.com/auth/meetings.space.settings',
-  /** Read the space, its conference records and participants (attendance). */
-  readonly: 'https://www.googleapis.com/auth/meetings.space.readonly',
-} as const;
-
 type ErrorLike = { message?: string; code?: string | number; status?: number; response?: { status?: number; data?: unknown } };
 
 /** Turns a googleapis / google-auth-library error from the Meet API into a named failure with plain words. */
 export function diagnoseMeetError(error: unknown): MeetSpaceFailure {
   if (error instanceof MeetSpaceFailure) return error;
+  // Keyless signing failed before Meet was asked: an outage may pass, a missing grant will not.
+  if (error instanceof DelegationFailure) {
+    return new MeetSpaceFailure(
+      error.kind === 'iam_unavailable' ? 'unavailable' : 'rejected',
+      `SavvySolve Meet could not act as you at Google (${error.message})`,
+    );
+  }
   const err = (error ?? {}) as ErrorLike;
   const status = err.status ?? err.response?.status;
   const data = err.response?.data as

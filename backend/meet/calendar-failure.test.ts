@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DelegationFailure } from '../google/delegation-failure.ts';
+import { diagnoseMeetError } from '../meet-space/meet-space-failure.ts';
 import { diagnoseCalendarError } from './calendar-failure.ts';
 
 const subject = 'ada@example.com';
@@ -41,15 +43,39 @@ describe('diagnoseCalendarError', () => {
     ['timeout', Object.assign(new Error('The operation was aborted due to timeout'), { code: 'ETIMEDOUT' }), 'timeout', true],
     ['403 forbidden', gaxios(403, { error: { code: 403, message: 'Forbidden', errors: [{ reason: 'forbidden' }] } }), 'rejected', false],
   ])('%s → %s', (_name, error, kind, retryable) => {
-    const failure = diagnoseCalendarError(error, subject, '1234567890');
+    const failure = diagnoseCalendarError(error, subject, { mode: 'key', clientId: '1234567890' });
     expect(failure.kind).toBe(kind);
     expect(failure.retryable).toBe(retryable);
   });
 
   it('tells the admin exactly what to grant when delegation is missing', () => {
-    const failure = diagnoseCalendarError(gaxios(401, { error: 'unauthorized_client' }), subject, '1234567890');
+    const failure = diagnoseCalendarError(gaxios(401, { error: 'unauthorized_client' }), subject, { mode: 'key', clientId: '1234567890' });
     expect(failure.message).toContain(subject);
     expect(failure.message).toContain('1234567890');
     expect(failure.message).toContain('https://www.googleapis.com/auth/calendar');
+  });
+
+  it('keeps a keyless signing failure as it is, never retried by Calendar, and words invalid_grant for keyless', () => {
+    const signing = new DelegationFailure('token_creator_missing', 'grant roles/iam.serviceAccountTokenCreator on x to y');
+    const failure = diagnoseCalendarError(signing, subject, { mode: 'keyless', clientId: undefined });
+    expect([failure.kind, failure.message, failure.retryable]).toEqual(['token_creator_missing', signing.message, false]);
+    const grant = diagnoseCalendarError(gaxios(400, { error: 'invalid_grant' }), subject, { mode: 'keyless', clientId: undefined });
+    expect(grant.message).toContain('GOOGLE_SERVICE_ACCOUNT_EMAIL');
+    expect(grant.message).not.toContain('GOOGLE_SERVICE_ACCOUNT_KEY');
+    const notGranted = diagnoseCalendarError(gaxios(401, { error: 'unauthorized_client' }), subject, {
+      mode: 'keyless',
+      clientId: undefined,
+    });
+    expect(notGranted.message).toContain("the service account's client ID (Google Cloud › IAM & Admin › Service accounts");
+  });
+
+  it('turns a keyless signing failure into a Meet failure: an outage stays retryable, a missing grant does not', () => {
+    expect(diagnoseMeetError(new DelegationFailure('iam_unavailable', 'IAM down')).retryable).toBe(true);
+    const denied = diagnoseMeetError(new DelegationFailure('token_creator_missing', 'grant Token Creator'));
+    expect([denied.kind, denied.retryable, denied.message]).toEqual([
+      'rejected',
+      false,
+      'SavvySolve Meet could not act as you at Google (grant Token Creator)',
+    ]);
   });
 });

@@ -1,6 +1,9 @@
-const CALENDAR_SCOPE = 'https://www.googleapis.com/auth/calendar';
+import { DelegationFailure, type DelegationFailureKind } from '../google/delegation-failure.ts';
+import type { JwtSigner } from '../google/jwt-signers.ts';
+import { CALENDAR_SCOPE } from '../google/scopes.ts';
 
 export type CalendarFailureKind =
+  | DelegationFailureKind
   | 'delegation_not_granted'
   | 'invalid_grant'
   | 'conference_not_allowed'
@@ -30,9 +33,21 @@ type ErrorLike = {
   response?: { status?: number; data?: unknown };
 };
 
-/** Turns a googleapis / google-auth-library error into a named, explained failure. */
-export function diagnoseCalendarError(error: unknown, subject: string, clientId: string | undefined): CalendarFailure {
+/** Where the admin finds the client id a keyless deployment has no key file to read it from. */
+export const CLIENT_ID_HINT = "the service account's client ID (Google Cloud › IAM & Admin › Service accounts › its OAuth 2 Client ID)";
+
+/**
+ * Turns a googleapis / google-auth-library error into a named, explained failure. A keyless signing failure
+ * keeps its kind and fix; the exchange's refusals are worded for the signer's mode (key or keyless).
+ */
+export function diagnoseCalendarError(
+  error: unknown,
+  subject: string,
+  signer: Pick<JwtSigner, 'mode' | 'clientId'> | undefined,
+): CalendarFailure {
   if (error instanceof CalendarFailure) return error;
+  if (error instanceof DelegationFailure) return new CalendarFailure(error.kind, error.message, false);
+  const clientId = signer?.clientId;
   const err = (error ?? {}) as ErrorLike;
   const status = err.status ?? err.response?.status;
   const data = err.response?.data as
@@ -45,13 +60,15 @@ export function diagnoseCalendarError(error: unknown, subject: string, clientId:
   if (oauthError === 'unauthorized_client' || /unauthorized_client/.test(text)) {
     return new CalendarFailure(
       'delegation_not_granted',
-      `Domain-wide delegation is not granted for ${subject}: in the Google Workspace Admin console (Security › Access and data control › API controls › Domain-wide delegation) add client ID ${clientId ?? "(the service account's client_id)"} with scope ${CALENDAR_SCOPE}.`,
+      `Domain-wide delegation is not granted for ${subject}: in the Google Workspace Admin console (Security › Access and data control › API controls › Domain-wide delegation) add client ID ${clientId ?? CLIENT_ID_HINT} with scope ${CALENDAR_SCOPE}.`,
     );
   }
   if (oauthError === 'invalid_grant' || /invalid_grant/.test(text)) {
     return new CalendarFailure(
       'invalid_grant',
-      `Google rejected the service-account sign-in as ${subject} (invalid_grant): check that GOOGLE_SERVICE_ACCOUNT_KEY is a current key of an enabled service account and that ${subject} is an active Workspace user.`,
+      signer?.mode === 'keyless'
+        ? `Google rejected the delegated sign-in as ${subject} (invalid_grant): check that the service account in GOOGLE_SERVICE_ACCOUNT_EMAIL is enabled and that ${subject} is an active Workspace user.`
+        : `Google rejected the service-account sign-in as ${subject} (invalid_grant): check that GOOGLE_SERVICE_ACCOUNT_KEY is a current key of an enabled service account and that ${subject} is an active Workspace user.`,
     );
   }
   if (/Invalid conference type value/i.test(text)) {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestServiceAccount, startGoogleEmulator, type GoogleEmulator } from '../../test/emulators/index.ts';
+import { createDelegatedAuth } from '../google/delegated-auth.ts';
+import { createKeySigner } from '../google/jwt-signers.ts';
 import { CalendarFailure } from './calendar-failure.ts';
 import { calendarEventIdFor } from './event-id.ts';
 import { createGoogleCalendar, type MeetCalendar } from './google-calendar.ts';
@@ -39,8 +41,7 @@ beforeAll(async () => {
     delegations: { [account.clientEmail]: [subject] },
   });
   calendar = createGoogleCalendar({
-    serviceAccount: account.json,
-    oauthUrl: google.url,
+    delegated: createDelegatedAuth({ signer: createKeySigner(account.json), oauthUrl: google.url, timeoutMs: 5_000 }),
     apiUrl: google.url,
     retryBaseDelayMs: 5,
     pendingPollIntervalMs: 5,

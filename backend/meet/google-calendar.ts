@@ -1,7 +1,6 @@
-import type { JWT } from 'google-auth-library';
-import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
-import type { ServiceAccountKey } from '../env.ts';
-import { createDelegatedAuth } from '../google/delegated-auth.ts';
+import { calendar_v3 } from '../google/google-apis.ts';
+import type { DelegatedAuth } from '../google/delegated-auth.ts';
+import { CALENDAR_SCOPES } from '../google/scopes.ts';
 import { CalendarFailure, diagnoseCalendarError } from './calendar-failure.ts';
 
 export type CreateMeetEventInput = {
@@ -20,15 +19,13 @@ export type MeetCalendar = {
   createMeetEvent(input: CreateMeetEventInput): Promise<{ meetLink: string }>;
   /** Ends the event now; an event already gone counts as ended. */
   endEvent(input: { subject: string; eventId: string; at: Date }): Promise<void>;
-  /** Mints a delegated token for the subject (the doctor's check); throws CalendarFailure. */
-  checkDelegation(subject: string): Promise<void>;
   /** Deletes the event (the doctor's throwaway check); an event already gone counts as deleted. */
   deleteEvent(input: { subject: string; eventId: string }): Promise<void>;
 };
 
 export type GoogleCalendarOptions = {
-  serviceAccount: ServiceAccountKey;
-  oauthUrl: string;
+  /** Delegated tokens acting as each solver (key or keyless). */
+  delegated: DelegatedAuth;
   apiUrl: string;
   requestTimeoutMs?: number;
   /** Attempts for retryable failures (429, 5xx, rate limits, timeouts), with exponential backoff. */
@@ -38,7 +35,6 @@ export type GoogleCalendarOptions = {
   pendingMaxPolls?: number;
 };
 
-const SCOPES = ['https://www.googleapis.com/auth/calendar'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Calendar v3 through googleapis, acting as each solver through the service account's delegation. */
@@ -46,25 +42,23 @@ export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalend
   const timeout = options.requestTimeoutMs ?? 8_000;
   const maxAttempts = options.maxAttempts ?? 3;
   const baseDelay = options.retryBaseDelayMs ?? 250;
-  const delegated = createDelegatedAuth({ serviceAccount: options.serviceAccount, oauthUrl: options.oauthUrl, timeoutMs: timeout });
-  const clients = new Map<string, { auth: JWT; calendar: calendar_v3.Calendar }>();
-  const connectionFor = (subject: string) => {
-    let connection = clients.get(subject);
-    if (!connection) {
-      const auth = delegated.forSubject(subject, SCOPES);
-      connection = { auth, calendar: new calendar_v3.Calendar({ auth, rootUrl: `${options.apiUrl}/` }) };
-      clients.set(subject, connection);
+  const { delegated } = options;
+  const clients = new Map<string, calendar_v3.Calendar>();
+  const clientFor = (subject: string) => {
+    let calendar = clients.get(subject);
+    if (!calendar) {
+      calendar = new calendar_v3.Calendar({ auth: delegated.forSubject(subject, CALENDAR_SCOPES), rootUrl: `${options.apiUrl}/` });
+      clients.set(subject, calendar);
     }
-    return connection;
+    return calendar;
   };
-  const clientFor = (subject: string) => connectionFor(subject).calendar;
 
   const withRetries = async <T>(subject: string, call: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (error) {
-        const failure = diagnoseCalendarError(error, subject, options.serviceAccount.client_id);
+        const failure = diagnoseCalendarError(error, subject, delegated.signer);
         if (!failure.retryable || attempt >= maxAttempts) throw failure;
         await sleep(baseDelay * 2 ** (attempt - 1) * (0.5 + Math.random()));
       }
@@ -141,8 +135,6 @@ export function createGoogleCalendar(options: GoogleCalendarOptions): MeetCalend
           ),
         ),
       ),
-
-    checkDelegation: (subject) => withRetries(subject, async () => void (await connectionFor(subject).auth.authorize())),
 
     deleteEvent: ({ subject, eventId }) =>
       withRetries(subject, () => ignoreGone(clientFor(subject).events.delete({ calendarId: subject, eventId }, request))),

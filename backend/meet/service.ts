@@ -102,7 +102,10 @@ export function createMeetService(deps: MeetServiceDeps) {
     let meetLink: string;
     try {
       if (!deps.calendar)
-        throw new CalendarFailure('rejected', 'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_KEY unset).');
+        throw new CalendarFailure(
+          'rejected',
+          'Google Meet integration not configured (GOOGLE_SERVICE_ACCOUNT_EMAIL and GOOGLE_SERVICE_ACCOUNT_KEY unset).',
+        );
       const start = now();
       ({ meetLink } = await deps.calendar.createMeetEvent({
         subject,
@@ -188,7 +191,13 @@ export function createMeetService(deps: MeetServiceDeps) {
     });
     deps.queue.wake(['sms.send', 'realtime.publish']);
     return {
-      sms: { status: sms.skipped ? 'skipped' : 'queued', error: sms.skipped ? SMS_NOT_CONFIGURED : null, updatedAt: now().toISOString() },
+      sms: {
+        status: sms.skipped ? 'skipped' : 'queued',
+        error: sms.skipped ? SMS_NOT_CONFIGURED : null,
+        errorCode: null,
+        errorClass: null,
+        updatedAt: now().toISOString(),
+      },
     };
   }
 

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { AdminSession, MeetSpaceState, SessionSummary, SmsState } from '../../shared/index.ts';
 import type { Database } from '../db/client.ts';
 import { auditEvents, hostEvents, meetSpaces, sessions, smsDeliveries } from '../db/schema.ts';
+import { smsErrorFields } from '../sms/twilio-error-classes.ts';
 
 type SessionRow = typeof sessions.$inferSelect;
 type SpaceRow = typeof meetSpaces.$inferSelect;
@@ -34,12 +35,18 @@ export function createSessionViews(
         sessionId: smsDeliveries.sessionId,
         status: smsDeliveries.status,
         error: smsDeliveries.errorMessage,
+        errorCode: smsDeliveries.errorCode,
         updatedAt: smsDeliveries.updatedAt,
       })
       .from(smsDeliveries)
       .where(inArray(smsDeliveries.sessionId, sessionIds))
       .orderBy(smsDeliveries.sessionId, desc(smsDeliveries.createdAt));
-    return new Map(rows.map((row) => [row.sessionId, { status: row.status, error: row.error, updatedAt: row.updatedAt.toISOString() }]));
+    return new Map(
+      rows.map((row) => [
+        row.sessionId,
+        { status: row.status, ...smsErrorFields(row.errorCode, row.error), updatedAt: row.updatedAt.toISOString() },
+      ]),
+    );
   }
 
   async function spacesOf(sessionIds: string[]): Promise<Map<string, SpaceRow>> {

@@ -7,6 +7,7 @@ import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
+import { applyTwilioStatus } from './delivery-status.ts';
 import { createSmsOutbox } from './sms-outbox.ts';
 import { INTERRUPTED, createSmsWorker } from './sms-worker.ts';
 import { SmsSendError, type SentSms, type SmsMessage, type SmsSender } from './twilio-sender.ts';
@@ -40,6 +41,7 @@ const worker = (sender: SmsSender, db = database.db) =>
     sender,
     realtime: createRealtimeOutbox(queue, false),
     hostEvents: createHostEventOutbox(queue, false),
+    queue,
     log: createMemoryLogger().logger,
   });
 const attempt = (n: number, last = false) => ({ attempt: n, isLastAttempt: last });
@@ -290,5 +292,96 @@ describe('SMS worker: a resend of the same text', () => {
     expect(twilio.sent).toHaveLength(2);
     const sids = [(await stateOf(resend.deliveryId)).twilioSid, (await stateOf(first.deliveryId)).twilioSid];
     expect(sids).toEqual(twilio.held.map((message) => message.sid));
+  });
+});
+
+describe('SMS worker: a carrier retry (a temporary failure reported by a status callback)', () => {
+  const effects = () => ({
+    realtime: createRealtimeOutbox(queue, false),
+    hostEvents: createHostEventOutbox(queue, false),
+    queue,
+    log: createMemoryLogger().logger,
+  });
+
+  it('sends again, and a lost answer never adopts the superseded message of the same text', async () => {
+    const twilio = fakeTwilio(['accept', 'lose', 'accept']);
+    const run = worker(twilio.sender);
+    const { deliveryId } = await queueSms(`Join: https://meet.google.com/${randomBytes(4).toString('hex')}`);
+    await run({ deliveryId }, attempt(1));
+    const first = twilio.held[0]!;
+    expect(
+      await applyTwilioStatus(database.db, effects(), { messageSid: first.sid, messageStatus: 'undelivered', errorCode: '30003' }),
+    ).toBe(true);
+    expect(await stateOf(deliveryId)).toMatchObject({ status: 'queued', twilioSid: null, carrierRetries: 1, errorCode: '30003' });
+
+    await expect(run({ deliveryId }, attempt(1))).rejects.toThrow('did not answer');
+    await run({ deliveryId }, attempt(2));
+    expect(twilio.lookups).toHaveLength(1);
+    expect(twilio.sent).toHaveLength(3);
+    expect(await stateOf(deliveryId)).toMatchObject({
+      status: 'accepted',
+      twilioSid: twilio.held[1]!.sid,
+      carrierRetries: 1,
+      errorCode: null,
+    });
+
+    // The superseded message's late callbacks change nothing.
+    expect(await applyTwilioStatus(database.db, effects(), { messageSid: first.sid, messageStatus: 'delivered' })).toBe(false);
+    expect(
+      await applyTwilioStatus(database.db, effects(), { messageSid: first.sid, messageStatus: 'undelivered', errorCode: '30003' }),
+    ).toBe(false);
+    expect((await stateOf(deliveryId)).status).toBe('accepted');
+  });
+
+  it('classifies a callback code not in the table by its kind and logs the code', async () => {
+    const twilio = fakeTwilio();
+    const { deliveryId } = await queueSms();
+    await worker(twilio.sender)({ deliveryId }, attempt(1));
+    const { logger, lines } = createMemoryLogger();
+    await applyTwilioStatus(
+      database.db,
+      { ...effects(), log: logger },
+      { messageSid: twilio.held[0]!.sid, messageStatus: 'undelivered', errorCode: '30999' },
+    );
+    expect(await stateOf(deliveryId)).toMatchObject({
+      status: 'undelivered',
+      carrierRetries: 0,
+      errorCode: '30999',
+      errorMessage: 'Twilio could not deliver the text to this number.',
+    });
+    expect(lines.filter((line) => line.includes('not in the table') && line.includes('30999') && line.includes('recipient'))).toHaveLength(
+      1,
+    );
+  });
+
+  it('retries at most twice; a class that is not temporary is final at once', async () => {
+    const twilio = fakeTwilio();
+    const run = worker(twilio.sender);
+    const { deliveryId } = await queueSms();
+    for (const code of ['30017', '30001']) {
+      await run({ deliveryId }, attempt(1));
+      await applyTwilioStatus(database.db, effects(), {
+        messageSid: twilio.held.at(-1)!.sid,
+        messageStatus: 'undelivered',
+        errorCode: code,
+      });
+    }
+    await run({ deliveryId }, attempt(1));
+    await applyTwilioStatus(database.db, effects(), {
+      messageSid: twilio.held.at(-1)!.sid,
+      messageStatus: 'undelivered',
+      errorCode: '30008',
+    });
+    expect(twilio.sent).toHaveLength(3);
+    expect(await stateOf(deliveryId)).toMatchObject({ status: 'undelivered', carrierRetries: 2, errorCode: '30008' });
+
+    const other = await queueSms();
+    await run({ deliveryId: other.deliveryId }, attempt(1));
+    await applyTwilioStatus(database.db, effects(), {
+      messageSid: twilio.held.at(-1)!.sid,
+      messageStatus: 'undelivered',
+      errorCode: '30034',
+    });
+    expect(await stateOf(other.deliveryId)).toMatchObject({ status: 'undelivered', carrierRetries: 0, errorCode: '30034' });
   });
 });

@@ -1,11 +1,11 @@
 import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { smsDeliveries } from '../db/schema.ts';
-import type { JobContext, JobHandler } from '../jobs/job-queue.ts';
+import { smsDeliveries, smsSupersededMessages } from '../db/schema.ts';
+import type { JobContext, JobHandler, JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
-import { applyTwilioStatus } from './delivery-status.ts';
+import { applyTwilioStatus, type CarrierRetryOptions } from './delivery-status.ts';
 import { recordSmsChange } from './sms-change.ts';
 import { SmsSendError, type SentSms, type SmsSender } from './twilio-sender.ts';
 
@@ -14,8 +14,10 @@ export type SmsWorkerDeps = {
   sender: SmsSender;
   realtime: RealtimeOutbox;
   hostEvents: HostEventOutbox;
+  queue: JobQueue;
   log: Logger;
   statusCallbackUrl?: string;
+  carrierRetry?: CarrierRetryOptions;
 };
 
 export const INTERRUPTED =
@@ -35,7 +37,17 @@ type Delivery = typeof smsDeliveries.$inferSelect;
  *   sent again, as a new attempt. Look-up failed → retried (last attempt: failed with INTERRUPTED, never a blind
  *   resend: a duplicate text is worse than a visible "may or may not have been sent" with Resend offered).
  */
-export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusCallbackUrl }: SmsWorkerDeps): JobHandler<'sms.send'> {
+export function createSmsWorker({
+  db,
+  sender,
+  realtime,
+  hostEvents,
+  queue,
+  log,
+  statusCallbackUrl,
+  carrierRetry,
+}: SmsWorkerDeps): JobHandler<'sms.send'> {
+  const effects = { realtime, hostEvents, queue, log };
   const setState = async (deliveryId: string, change: Partial<typeof smsDeliveries.$inferInsert> & { status: 'accepted' | 'failed' }) => {
     await db.transaction(async (tx) => {
       const [row] = await tx
@@ -44,23 +56,20 @@ export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusC
         .where(and(eq(smsDeliveries.id, deliveryId), eq(smsDeliveries.status, 'queued')))
         .returning({ sessionId: smsDeliveries.sessionId });
       if (!row) return;
-      await recordSmsChange(
-        tx,
-        { realtime, hostEvents },
-        {
-          action: change.status === 'failed' ? 'sms.failed' : 'sms.accepted',
-          actor: 'system',
-          sessionId: row.sessionId,
-          status: change.status,
-          error: change.errorMessage ?? null,
-          details: {
-            deliveryId,
-            twilioSid: change.twilioSid ?? null,
-            errorCode: change.errorCode ?? null,
-            reason: change.errorMessage ?? null,
-          },
+      await recordSmsChange(tx, effects, {
+        action: change.status === 'failed' ? 'sms.failed' : 'sms.accepted',
+        actor: 'system',
+        sessionId: row.sessionId,
+        status: change.status,
+        error: change.errorMessage ?? null,
+        errorCode: change.errorCode ?? null,
+        details: {
+          deliveryId,
+          twilioSid: change.twilioSid ?? null,
+          errorCode: change.errorCode ?? null,
+          reason: change.errorMessage ?? null,
         },
-      );
+      });
     });
   };
 
@@ -95,17 +104,13 @@ export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusC
   const findUnclaimed = async (delivery: Delivery): Promise<SentSms | undefined> => {
     const candidates = await sender.findSent({ to: delivery.toNumber, body: delivery.body, since: delivery.handingOverAt! });
     if (candidates.length === 0) return undefined;
-    // A resend texts the same body on purpose: each delivery must map to its own Twilio message.
-    const stored = await db
-      .select({ sid: smsDeliveries.twilioSid })
-      .from(smsDeliveries)
-      .where(
-        inArray(
-          smsDeliveries.twilioSid,
-          candidates.map((candidate) => candidate.sid),
-        ),
-      );
-    const taken = new Set(stored.map((row) => row.sid));
+    // A resend, and a carrier retry, text the same body on purpose: each attempt must map to its own Twilio message.
+    const sids = candidates.map((candidate) => candidate.sid);
+    const [stored, superseded] = await Promise.all([
+      db.select({ sid: smsDeliveries.twilioSid }).from(smsDeliveries).where(inArray(smsDeliveries.twilioSid, sids)),
+      db.select({ sid: smsSupersededMessages.twilioSid }).from(smsSupersededMessages).where(inArray(smsSupersededMessages.twilioSid, sids)),
+    ]);
+    const taken = new Set([...stored, ...superseded].map((row) => row.sid));
     return candidates.find((candidate) => !taken.has(candidate.sid));
   };
 
@@ -125,8 +130,9 @@ export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusC
     }
     await applyTwilioStatus(
       db,
-      { realtime, hostEvents },
+      effects,
       { messageSid: message.sid, messageStatus: message.status, errorCode: message.errorCode ?? undefined },
+      carrierRetry,
     );
     log.info('sms adopted: Twilio had it although its answer was lost', {
       deliveryId: delivery.id,
@@ -167,7 +173,13 @@ export function createSmsWorker({ db, sender, realtime, hostEvents, log, statusC
       const failure = asSendError(error);
       if (failure.permanent) {
         await setState(delivery.id, { status: 'failed', errorCode: failure.code, errorMessage: failure.message });
-        log.error('sms failed', { deliveryId: delivery.id, sessionId: delivery.sessionId, code: failure.code, reason: failure.message });
+        log.error('sms failed', {
+          deliveryId: delivery.id,
+          sessionId: delivery.sessionId,
+          code: failure.code,
+          reason: failure.message,
+          ...(failure.unknownCode ? { unknownCode: 'not in backend/sms/twilio-error-classes.ts: classified by its kind' } : {}),
+        });
         return;
       }
       if (failure.outcomeUnknown && isLastAttempt) {

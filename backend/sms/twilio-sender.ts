@@ -1,20 +1,12 @@
 import twilio from 'twilio';
+import { classifyTwilioError } from './twilio-error-classes.ts';
 
 export type SmsMessage = { to: string; body: string; statusCallbackUrl?: string };
-
-/** Twilio error codes that no retry can fix: the message is failed at once with the reason. */
-const PERMANENT_ERRORS: Record<number, string> = {
-  21211: 'invalid phone number',
-  21214: 'phone number cannot be reached',
-  21408: 'SMS to this region is not enabled on the Twilio account',
-  21610: 'recipient has unsubscribed (replied STOP)',
-  21612: 'this number cannot be messaged from the configured sender',
-  21614: 'number is not a mobile number',
-};
 
 /**
  * An SMS that could not be handed to Twilio; `permanent` means retrying is pointless. `outcomeUnknown`: the request
  * left but no HTTP answer came back (timeout, reset, hang-up), so Twilio may have taken the message anyway.
+ * `unknownCode`: Twilio refused it with a code missing from backend/sms/twilio-error-classes.ts (log it).
  */
 export class SmsSendError extends Error {
   constructor(
@@ -22,6 +14,7 @@ export class SmsSendError extends Error {
     readonly code: string,
     readonly permanent: boolean,
     readonly outcomeUnknown = false,
+    readonly unknownCode = false,
   ) {
     super(message);
     this.name = 'SmsSendError';
@@ -52,14 +45,22 @@ export type TwilioSenderOptions = {
   fromNumber?: string;
   messagingServiceSid?: string;
   apiUrl: string;
+  /** Twilio's Messaging API (A2P 10DLC, toll-free verification); defaults to `apiUrl`'s host for emulators. */
+  messagingApiUrl?: string;
   timeoutMs?: number;
+  /** `ValidityPeriod` of every send, in seconds (SMS_VALIDITY_SECONDS; Twilio allows 1–36000). */
+  validitySeconds?: number;
 };
 
-function createClient(options: TwilioSenderOptions) {
+/** A twilio SDK client whose REST (`api`) and Messaging (`messaging`) domains point at `apiUrl` when it is not Twilio's. */
+export function createTwilioClient(options: TwilioSenderOptions) {
   const client = twilio(options.accountSid, options.authToken, { timeout: options.timeoutMs ?? 10_000 });
   client.api.baseUrl = options.apiUrl;
+  if (options.messagingApiUrl) client.messaging.baseUrl = options.messagingApiUrl;
+  else if (new URL(options.apiUrl).hostname !== 'api.twilio.com') client.messaging.baseUrl = options.apiUrl;
   return client;
 }
+const createClient = createTwilioClient;
 
 /** Fetches the account (the doctor's credentials check; sends nothing). */
 export async function fetchTwilioAccountStatus(options: TwilioSenderOptions): Promise<string> {
@@ -81,6 +82,7 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
           body,
           ...(options.messagingServiceSid ? { messagingServiceSid: options.messagingServiceSid } : { from: options.fromNumber! }),
           ...(statusCallbackUrl ? { statusCallback: statusCallbackUrl } : {}),
+          ...(options.validitySeconds ? { validityPeriod: options.validitySeconds } : {}),
         });
         return { sid: message.sid };
       } catch (error) {
@@ -114,14 +116,19 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
 /** Network errors raised before the request could reach Twilio: nothing was taken, sending again is safe. */
 const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
+/** HTTP answers that say nothing about the message itself: retried by the queue, not classified as Twilio refusals. */
+const RETRYABLE_HTTP = new Set([401, 403, 408, 429]);
+
 /**
- * Twilio's error, in the worker's terms: `permanent` (never retried: invalid, unsubscribed, landline numbers…),
- * `outcomeUnknown` (no answer: Twilio may have taken it — look before sending again), or transient.
+ * Twilio's error, in the worker's terms: `permanent` (a 4xx refusal whose class, by backend/sms/twilio-error-classes.ts,
+ * is not `temporary`: invalid, unsubscribed, landline numbers, an unregistered sender…), `outcomeUnknown` (no answer:
+ * Twilio may have taken it — look before sending again), or transient (credentials, rate limits, 5xx, not reached).
  */
 export function classify(error: unknown): SmsSendError {
   const { status, code, message } = error as { status?: number; code?: number | string; message?: string };
-  if (typeof code === 'number' && PERMANENT_ERRORS[code]) {
-    return new SmsSendError(`Twilio ${code}: ${PERMANENT_ERRORS[code]}`, String(code), true);
+  if (typeof code === 'number' && typeof status === 'number' && status >= 400 && status < 500 && !RETRYABLE_HTTP.has(status)) {
+    const classified = classifyTwilioError(String(code), status);
+    return new SmsSendError(classified.error, String(code), classified.errorClass !== 'temporary', false, !classified.known);
   }
   if (status === 401 || status === 403) {
     return new SmsSendError(
@@ -131,7 +138,7 @@ export function classify(error: unknown): SmsSendError {
     );
   }
   if (typeof status === 'number') {
-    return new SmsSendError(`Twilio answered HTTP ${status}${code ? ` (code ${code})` : ''}`, String(code ?? status), false);
+    return new SmsSendError(`Twilio had a problem on its side (HTTP ${status}).`, String(code ?? status), false);
   }
   if (typeof code === 'string' && !NOT_REACHED.has(code) && !/CERT|TLS/.test(code)) {
     return new SmsSendError(`Twilio did not answer (${code}: ${message ?? 'no response'})`, code, false, true);

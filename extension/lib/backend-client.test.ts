@@ -45,7 +45,10 @@ describe('backend client', () => {
     const fetch = fakeFetch((url) =>
       url.endsWith('/capture')
         ? { status: 200, body: { success: true, meetLink: 'https://meet.google.com/abc-defg-hij', isExisting: false, usedFallback: false } }
-        : { status: 200, body: { sms: { status: 'queued', error: null, updatedAt: '2030-01-01T00:00:00.000Z' } } },
+        : {
+            status: 200,
+            body: { sms: { status: 'queued', error: null, errorCode: null, errorClass: null, updatedAt: '2030-01-01T00:00:00.000Z' } },
+          },
     );
     const client = createBackendClient({ baseUrl: () => 'http://b', fetch });
     await client.captureMeetLink('t', 'sid', 'https://meet.google.com/abc-defg-hij');
@@ -166,5 +169,20 @@ describe('backend client', () => {
     const client = createBackendClient({ baseUrl: () => 'http://b', fetch });
     expect(await client.health()).toEqual(degraded);
     expect(fetch.mock.calls[0]![0]).toBe('http://b/health');
+  });
+
+  it('sends a session token only to the backend that issued it (401 backend_changed, nothing sent, otherwise)', async () => {
+    const fetch = fakeFetch(() => ({ status: 200, body: { canUse: true } }));
+    let baseUrl = 'https://api.example.com';
+    const client = createBackendClient({
+      baseUrl: () => baseUrl,
+      issuerOf: async (token) => (token === 'session-jwt' ? 'https://api.example.com' : undefined),
+      fetch,
+    });
+    expect(await client.canUseMeet('session-jwt')).toEqual({ canUse: true });
+    baseUrl = 'https://elsewhere.example';
+    await expect(client.canUseMeet('session-jwt')).rejects.toMatchObject({ code: 'backend_changed', status: 401 });
+    await expect(client.listSessions('unknown-jwt')).rejects.toMatchObject({ code: 'backend_changed', status: 401 });
+    expect(fetch).toHaveBeenCalledTimes(1);
   });
 });

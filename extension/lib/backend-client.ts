@@ -31,6 +31,11 @@ export const NETWORK_ADVICE = 'Check the address in Settings, or ask your admin 
 export type BackendClientOptions = {
   /** Read on every call, so a new backend URL applies at once. */
   baseUrl: () => string | Promise<string>;
+  /**
+   * The backend URL that issued a session token (`undefined` when unknown). A token goes only to its issuer: to any
+   * other URL the call is refused with 401 (`backend_changed`) before anything is sent. Without it, no check.
+   */
+  issuerOf?: (token: string) => Promise<string | undefined>;
   fetch?: typeof fetch;
   timeoutMs?: number;
 };
@@ -59,9 +64,12 @@ export function createBackendClient(options: BackendClientOptions) {
   async function call<T, Body extends T>(
     schema: z.ZodType<T>,
     send: Send<Body>,
-    init: { token?: string; acceptStatus?: number } = {},
+    init: { token?: string; acceptStatus?: number; baseUrl?: string } = {},
   ): Promise<T> {
-    const base = await options.baseUrl();
+    const base = init.baseUrl ?? (await options.baseUrl());
+    if (init.token && options.issuerOf && (await options.issuerOf(init.token)) !== base) {
+      throw new ExtensionError('backend_changed', 'The SavvySolve Meet backend address changed: sign in again.', 401);
+    }
     // The path actually requested, for the messages (hc joins `base` and the route).
     let path = '';
     const api = hc<AppType>(base, {
@@ -109,9 +117,9 @@ export function createBackendClient(options: BackendClientOptions) {
   const sessionParam = (sessionId: string) => ({ param: { sessionId: encodeURIComponent(sessionId) } });
 
   return {
-    /** Exchanges a Google access token for a backend session. */
-    signIn: (googleAccessToken: string): Promise<AuthSession> =>
-      call(authSessionSchema, (api, request) => api.api.auth.session.$post({ json: { googleAccessToken } }, request)),
+    /** Exchanges a Google access token for a backend session, at `baseUrl` when given (else the configured one). */
+    signIn: (googleAccessToken: string, baseUrl?: string): Promise<AuthSession> =>
+      call(authSessionSchema, (api, request) => api.api.auth.session.$post({ json: { googleAccessToken } }, request), { baseUrl }),
     canUseMeet: (token: string): Promise<CanUseMeetResponse> =>
       call(canUseMeetResponseSchema, (api, request) => api.api.meet['can-use'].$get(undefined, request), { token }),
     createMeetLink: (token: string, sessionId: string): Promise<CreateMeetLinkResponse> =>

@@ -20,7 +20,13 @@ function space(attendance: Partial<Attendance> = {}, access: Partial<MeetSpaceSt
   };
 }
 
-const sms = (status: SmsState['status'], updatedAt = at(0, 5), error: string | null = null): SmsState => ({ status, error, updatedAt });
+const sms = (status: SmsState['status'], updatedAt = at(0, 5), error: string | null = null): SmsState => ({
+  status,
+  error,
+  errorCode: null,
+  errorClass: null,
+  updatedAt,
+});
 
 type Input = Pick<SessionSummary, 'meetLink' | 'sms' | 'meetSpace'>;
 const session = (meetSpace: MeetSpaceState | null, smsState: SmsState | null = sms('delivered')): Input => ({

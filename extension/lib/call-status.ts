@@ -1,4 +1,5 @@
 import type { SessionSummary, SmsState } from '../../shared/index.ts';
+import { smsProblemText } from './sms-words.ts';
 
 /** Where the call stands: the room being opened, waiting for the customer, customer in, customer left, call over. */
 export type CallPhase = 'opening' | 'waiting' | 'in_call' | 'left' | 'ended';
@@ -47,7 +48,7 @@ export function smsProgress(sms: SmsState | null, now: number): { text: string; 
   const reason = sms.error ? `: ${sms.error}` : '';
   switch (sms.status) {
     case 'queued':
-      return { text: 'SMS queued', tone: 'pending' };
+      return { text: smsProblemText('SMS queued', sms), tone: 'pending' };
     case 'accepted':
       return { text: 'SMS sending', tone: 'pending' };
     case 'sent':
@@ -55,9 +56,9 @@ export function smsProgress(sms: SmsState | null, now: number): { text: string; 
     case 'delivered':
       return { text: `SMS delivered ${formatAgo(sms.updatedAt, now)}`, tone: 'pending' };
     case 'undelivered':
-      return { text: `SMS not delivered${reason}`, tone: 'error' };
+      return { text: smsProblemText('SMS not delivered', sms), tone: 'error' };
     case 'failed':
-      return { text: `SMS failed${reason}`, tone: 'error' };
+      return { text: smsProblemText('SMS failed', sms), tone: 'error' };
     case 'skipped':
       return { text: `SMS not sent${reason || ': SMS is not configured'}`, tone: 'warning' };
   }

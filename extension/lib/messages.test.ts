@@ -19,6 +19,7 @@ const handlers = (overrides: Partial<Handlers>): Handlers => ({
   'panel.open': unused,
   'realtime.tokenRequest': unused,
   'backend.health': unused,
+  'page.settings': unused,
   ...overrides,
 });
 
@@ -184,5 +185,24 @@ describe('runtime messages', () => {
     } finally {
       page.happyDOM.setURL(before);
     }
+  });
+
+  it('ignores a broadcast sent from a web page’s tab (a content script forging a session list)', () => {
+    let listener: ((message: unknown, sender: unknown) => unknown) | undefined;
+    const runtime = {
+      sendMessage: vi.fn(),
+      onMessage: { addListener: (added: typeof listener) => void (listener = added), removeListener: vi.fn() },
+    };
+    const seen = vi.fn();
+    onBroadcast(seen, runtime as never);
+    const forged = {
+      kind: 'savvysolve.broadcast',
+      broadcast: { event: 'sessions.changed', sessions: [aSession({ customerName: 'Mallory' })] },
+    };
+    listener!(forged, { id: fakeBrowser.runtime.id, url: 'https://app.savvysolve.com/sessions/x', tab: { id: 4 } });
+    listener!(forged, { id: fakeBrowser.runtime.id, url: 'https://app.savvysolve.com/sessions/x' });
+    expect(seen).not.toHaveBeenCalled();
+    listener!(forged, { id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL('/background.js') });
+    expect(seen).toHaveBeenCalledTimes(1);
   });
 });

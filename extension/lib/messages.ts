@@ -11,6 +11,7 @@ import type {
 } from '../../shared/index.ts';
 import { messageOf } from '../../shared/errors.ts';
 import { ExtensionError } from './errors.ts';
+import type { SessionPageSettings } from './page-detection.ts';
 
 /** Why the extension is signed out (or why the last sign-in failed), in words a solver can act on. */
 export type AuthProblem = {
@@ -23,7 +24,9 @@ export type AuthState = { status: 'signed_in'; solver: Solver; expiresAt: string
 
 /**
  * Every request the content script, side panel and options page send to the background — the only context that
- * talks to the backend. `request` is what the sender passes, `response` what it gets back.
+ * talks to the backend. `request` is what the sender passes, `response` what it gets back. A content script may send
+ * only what the session page's button needs; the background refuses the rest (`forbidden`, see
+ * `entrypoints/background/sender-policy.ts`).
  */
 export type Protocol = {
   'auth.get': { request: undefined; response: AuthState };
@@ -32,8 +35,11 @@ export type Protocol = {
   'meet.canUse': { request: undefined; response: CanUseMeetResponse };
   /** Creates (or finds) the session's link and opens it in a new tab. */
   'meet.start': { request: { sessionId: string }; response: CreateMeetLinkResponse };
-  /** Opens a session's known link in a new tab. */
-  'meet.open': { request: { sessionId: string; url: string }; response: undefined };
+  /**
+   * Opens the session's stored link in a new tab: the backend's link of a session the solver owns, and only a Meet
+   * room or `meet.google.com/new` (never a URL from the sender).
+   */
+  'meet.open': { request: { sessionId: string }; response: undefined };
   'meet.resendSms': { request: { sessionId: string }; response: ResendSmsResponse };
   'sessions.list': { request: undefined; response: ListSessionsResponse };
   /**
@@ -48,6 +54,11 @@ export type Protocol = {
   'panel.open': { request: undefined; response: undefined };
   /** An Ably token request for the solver's own channel, or `null` when realtime is not configured. */
   'realtime.tokenRequest': { request: undefined; response: RealtimeTokenRequest | null };
+  /**
+   * The settings a session page's content script needs (storage is closed to content scripts: they cannot read or
+   * write the settings that decide where tokens go).
+   */
+  'page.settings': { request: undefined; response: SessionPageSettings };
   /** The backend's database and integration states, as its `/health` reports them. */
   'backend.health': { request: undefined; response: HealthResponse };
 };
@@ -59,8 +70,12 @@ export type ResponseOf<T extends MessageType> = Protocol[T]['response'];
 /**
  * Events the background pushes to every extension page and content script. `sessions.changed` carries the fresh
  * list when the background has it, for extension pages only: pages take it as it is instead of asking again.
+ * `settings.changed` carries what content scripts read through `page.settings`.
  */
-export type Broadcast = { event: 'auth.changed'; state: AuthState } | { event: 'sessions.changed'; sessions?: SessionSummary[] };
+export type Broadcast =
+  | { event: 'auth.changed'; state: AuthState }
+  | { event: 'sessions.changed'; sessions?: SessionSummary[] }
+  | { event: 'settings.changed'; settings: SessionPageSettings };
 
 type RequestEnvelope = { kind: 'savvysolve.request'; type: MessageType; payload: unknown };
 /** `toTabs`: sent with `tabs.sendMessage`, for the content scripts in web pages. */
@@ -147,13 +162,21 @@ export function serveMessages(handlers: Handlers, runtime: Runtime = browser.run
 /** Whether this code runs in one of our extension pages (not a content script in a web page). */
 const inExtensionPage = () => typeof location !== 'undefined' && location.origin === new URL(browser.runtime.getURL('/')).origin;
 
+/**
+ * Whether a broadcast may have come from the background: not from a web page's tab. A content script's
+ * `runtime.sendMessage` reaches every extension page too, so a hostile page could otherwise hand the side panel a
+ * forged session list or sign-in state; Chrome gives such a message the page's tab and URL.
+ */
+const fromBackground = (sender: MessageSender | undefined) =>
+  !sender?.tab && (sender?.url === undefined || sender.url.startsWith(browser.runtime.getURL('/')));
+
 /** Listens for background broadcasts (in an extension page or a content script). */
 export function onBroadcast(callback: (broadcast: Broadcast) => void, runtime: Runtime = browser.runtime): () => void {
   // An extension page shown in a tab (the options page; the side panel in the e2e tests) would get each broadcast
   // a second time through `tabs.sendMessage`, and without the list: only the content scripts' copy is for tabs.
   const ownPage = inExtensionPage();
-  const listener = (message: unknown) => {
-    if (isBroadcast(message) && !(message.toTabs && ownPage)) callback(message.broadcast);
+  const listener = (message: unknown, sender?: MessageSender) => {
+    if (isBroadcast(message) && fromBackground(sender) && !(message.toTabs && ownPage)) callback(message.broadcast);
     return false;
   };
   runtime.onMessage.addListener(listener);

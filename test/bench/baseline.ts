@@ -1,7 +1,7 @@
 import * as Ably from 'ably';
 import { and, eq } from 'drizzle-orm';
 import { JWT } from 'google-auth-library';
-import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
+import { calendar_v3 } from '../../backend/google/google-apis.ts';
 import { Hono } from 'hono';
 import twilio from 'twilio';
 import { createSessionTokens } from '../../backend/auth/session-tokens.ts';

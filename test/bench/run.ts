@@ -12,15 +12,17 @@ import { describeMachine } from './machine.ts';
 import { measureScale, type ScaleResult } from './scale.ts';
 import { ms } from './stats.ts';
 import { renderMarkdown, renderText, type Row } from './table.ts';
+import { measureKeyless, type KeylessResult } from './keyless.ts';
 import { measureThroughput, type ThroughputResult } from './throughput.ts';
 import { OUTSIDE_LATENCY_MS, startWorld } from './world.ts';
 
 /**
  * `npm run bench`: every measurement of issue 5 on loopback with the emulators, one table on stdout, the figures in
  * test/bench/results/latest.json (and latest.md). `npm run bench -- --quick` runs small samples (figures not
- * meaningful, for checking the harness); `--only click,throughput,scale,extension,growth,access,polling` picks sections.
+ * meaningful, for checking the harness); `--only click,throughput,scale,extension,growth,access,polling,keyless` picks
+ * sections (`npm run bench -- --only keyless` runs the keyless comparison alone).
  */
-const SECTIONS = ['click', 'throughput', 'scale', 'extension', 'growth', 'access', 'polling'] as const;
+const SECTIONS = ['click', 'throughput', 'scale', 'extension', 'growth', 'access', 'polling', 'keyless'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: args } = parseArgs({
@@ -38,6 +40,8 @@ const SETTINGS = {
   access: { samples: quick ? 8 : 200, lanes: 3 },
   // The backend's own poll cadence (10 s in a session's first 15 minutes): 500 live sessions are 50 polls a second.
   polling: { sessions: quick ? 50 : 500, windowSec: quick ? 22 : 60, idleSec: quick ? 3 : 10 },
+  // Each solver clicks twice (cold, then warm); the simulated hour has a click every 2 minutes.
+  keyless: { solvers: quick ? 5 : 40, clickEveryMin: 2 },
 };
 
 const startedAt = new Date();
@@ -62,6 +66,7 @@ const results: {
   costGrowth?: CostGrowthResult;
   clickToSms?: ClickToSmsResult;
   polling?: PollingResult | { skipped: string };
+  keyless?: KeylessResult;
 } = {};
 const failures: string[] = [];
 
@@ -138,6 +143,10 @@ try {
     : only.has('polling')
       ? { skipped: 'Postgres server unreachable' }
       : undefined;
+  results.keyless = await section('keyless', '8. Keyless (IAM signJwt) vs key: calls per solver-hour, cold-click overhead (PGlite)', () => {
+    fresh();
+    return measureKeyless(world, { ...SETTINGS.keyless, log });
+  });
 } finally {
   await world.close();
 }
@@ -461,6 +470,39 @@ function tableRows(): Row[] {
         target: '0',
         met: errors === 0,
       });
+    }
+  }
+  if (only.has('keyless')) {
+    const s = 'Keyless vs key';
+    const r = results.keyless;
+    if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
+    else {
+      const calls = (mode: 'key' | 'keyless') => {
+        const { calendar, meet } = r.perSolverHour[mode];
+        return `Calendar ${calendar.signJwt} signJwt + ${calendar.exchange} exchange; Meet ${meet.signJwt} + ${meet.exchange}`;
+      };
+      // One solver's first hour from a cold start: the first click mints, the refresh 5 minutes before expiry mints again.
+      const hour = `in a solver's first hour (a click every ${r.clickEveryMin} min)`;
+      rows.push({ section: s, figure: `keyless ${hour}`, value: calls('keyless') });
+      rows.push({ section: s, figure: `key ${hour}`, value: calls('key') });
+      rows.push({ section: s, figure: `cold click p50 / p99, key (n=${r.cold.key.n})`, value: pair(r.cold.key.p50, r.cold.key.p99) });
+      rows.push({
+        section: s,
+        figure: `cold click p50 / p99, keyless (n=${r.cold.keyless.n})`,
+        value: pair(r.cold.keyless.p50, r.cold.keyless.p99),
+      });
+      rows.push({ section: s, figure: 'warm click p50, key / keyless', value: `${ms(r.warm.key.p50)} / ${ms(r.warm.keyless.p50)}` });
+      rows.push({
+        section: s,
+        figure: `cold-click overhead keyless − key p50 (less the assumed ${r.iamLatencyMs} ms IAM latency)`,
+        value: `${ms(r.coldOverheadMs.p50)} (${ms(r.coldOverheadMs.p50LessIamLatency)})`,
+      });
+      rows.push({
+        section: s,
+        figure: "a process's first click, key / keyless (keyless finds its ADC)",
+        value: `${ms(r.firstClickMs.key)} / ${ms(r.firstClickMs.keyless)}`,
+      });
+      if (r.errors.length) rows.push({ section: s, figure: 'errors', value: `${r.errors.length}: ${r.errors[0]}`, met: false });
     }
   }
   return rows;

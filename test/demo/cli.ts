@@ -26,6 +26,12 @@ const variableFor: Record<keyof typeof ports, string> = {
   fixture: 'DEMO_PAGE_PORT',
 };
 
+const googleAuth = process.env.DEMO_GOOGLE_AUTH ?? 'key';
+if (googleAuth !== 'key' && googleAuth !== 'keyless') {
+  console.error(`DEMO_GOOGLE_AUTH must be key or keyless (got "${googleAuth}").`);
+  process.exit(1);
+}
+
 // Installed first: a signal during start-up stops it too (npm forwards SIGINT/SIGTERM to this process: the script
 // `exec`s node, so no shell or tsx wrapper sits in between to swallow it).
 let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
@@ -37,8 +43,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-console.log('Starting the SavvySolve Meet demo (emulated Google, Twilio and Ably; embedded database)…');
-demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR).catch((error: { code?: string; port?: number }) => {
+console.log(`Starting the SavvySolve Meet demo (emulated Google, Twilio and Ably; embedded database; google: ${googleAuth})…`);
+demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR, googleAuth).catch((error: { code?: string; port?: number }) => {
   if (error.code !== 'EADDRINUSE') throw error;
   const taken = (Object.keys(ports) as (keyof typeof ports)[]).find((name) => ports[name] === error.port);
   console.error(
@@ -50,7 +56,7 @@ demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR).catch((error: { c
 console.log(`
 Demo ready.
 
-  Backend            ${demo.backendUrl}/health
+  Backend            ${demo.backendUrl}/health   (google: ${demo.googleAuth}; DEMO_GOOGLE_AUTH=key|keyless)
   Extension (built)  ${demo.extensionDir}
   Session pages      ${demo.sessionUrl(demo.sessions.grace)}   (Grace Hopper, solver Ada — employed)
                      ${demo.sessionUrl(demo.sessions.alan)}   (Alan Turing, solver Ada)

@@ -4,7 +4,7 @@ import { loadConfig } from '../../backend/env.ts';
 import type { Logger } from '../../backend/logger.ts';
 import { startBackend } from '../../backend/start.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH } from '../../shared/index.ts';
-import { startEmulators, startSavvySolveHostEmulator } from '../emulators/index.ts';
+import { startEmulators, startSavvySolveHostEmulator, useEmulatedAdc } from '../emulators/index.ts';
 import { startFixtureServer } from '../fixtures/session-app/serve.ts';
 
 export const DEMO_OAUTH_CLIENT_ID = 'savvysolve-demo.apps.googleusercontent.com';
@@ -15,6 +15,8 @@ const HOST_API_TOKEN = 'savvysolve-demo-api-token';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export type DemoPorts = { backend: number; google: number; twilio: number; ably: number; host: number; fixture: number };
+/** `DEMO_GOOGLE_AUTH`: the backend signs delegated tokens with the emulated key, or keyless through emulated IAM. */
+export type DemoGoogleAuth = 'key' | 'keyless';
 
 /**
  * The whole product on one machine with no outside account: emulators, the backend on embedded PGlite, the
@@ -22,7 +24,7 @@ export type DemoPorts = { backend: number; google: number; twilio: number; ably:
  * and their sessions through signed webhooks, and shows the events the backend sends back), and the extension
  * built to point at all of it (into its own output folder).
  */
-export async function startDemo(ports: DemoPorts, log: Logger, outDir = `${root}.output/demo`) {
+export async function startDemo(ports: DemoPorts, log: Logger, outDir = `${root}.output/demo`, googleAuth: DemoGoogleAuth = 'key') {
   const emulators = await startEmulators({
     delegatedUsers: ['ada@example.com'],
     ports: { google: ports.google, twilio: ports.twilio, ably: ports.ably },
@@ -33,8 +35,10 @@ export async function startDemo(ports: DemoPorts, log: Logger, outDir = `${root}
   // The SavvySolve app's side of the wire: signs what the stand-in sends, verifies and keeps what the backend sends.
   const host = await startSavvySolveHostEmulator({ secret: HOST_WEBHOOK_SECRET, apiToken: HOST_API_TOKEN, port: ports.host });
   const backendUrl = `http://127.0.0.1:${ports.backend}`;
+  // Keyless: the backend's own identity comes from the emulated metadata server, as on Cloud Run.
+  if (googleAuth === 'keyless') useEmulatedAdc(emulators.adcEnv);
   const config = loadConfig({
-    ...emulators.backendEnv,
+    ...(googleAuth === 'keyless' ? emulators.keylessBackendEnv : emulators.backendEnv),
     PORT: String(ports.backend),
     PUBLIC_BASE_URL: backendUrl,
     PGLITE_DATA_DIR: 'memory://',
@@ -74,6 +78,7 @@ export async function startDemo(ports: DemoPorts, log: Logger, outDir = `${root}
 
   return {
     backendUrl,
+    googleAuth,
     extensionDir,
     sessionUrl: (id: string) => `${fixture.url}/sessions/${id}`,
     sessions,

@@ -21,6 +21,11 @@ console.log(`# Ably messages: ${emulators.ably.url}/__emulator/inbox`);
 console.log(`# Ably realtime (the extension's live updates): ${emulators.ably.realtimeUrl}`);
 console.log('# Paste into the backend shell:');
 for (const [name, value] of Object.entries(emulators.backendEnv)) console.log(`export ${name}=${value}`);
+console.log('# Keyless instead: unset GOOGLE_SERVICE_ACCOUNT_KEY and export these (the metadata server stands in for Cloud Run):');
+for (const [name, value] of Object.entries({ ...emulators.adcEnv, ...emulators.keylessBackendEnv }).filter(
+  ([name]) => !(name in emulators.backendEnv),
+))
+  console.log(`# export ${name}=${value}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

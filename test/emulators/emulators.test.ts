@@ -1,6 +1,6 @@
 import * as Ably from 'ably';
 import { JWT } from 'google-auth-library';
-import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
+import { calendar_v3 } from '../../backend/google/google-apis.ts';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from './index.ts';

@@ -1,5 +1,5 @@
 import { JWT, OAuth2Client } from 'google-auth-library';
-import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
+import { calendar_v3 } from '../../backend/google/google-apis.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator } from './google-emulator.ts';
 import { createTestServiceAccount } from './service-account.ts';

@@ -4,13 +4,14 @@ import { registerCalendarRoutes, type CalendarEvent, type CalendarRoute } from '
 import { createConferences, type ConferenceMode } from './google-conference.ts';
 import { createDelegations, type DelegationsOption, type GrantedScopes } from './google-delegations.ts';
 import { apiFaultBody, rpcErrorBody } from './google-errors.ts';
+import { IAM_ROUTES, registerIamRoutes, type IamControls, type IamRoute } from './google-iam.ts';
 import { MEET_ROUTES, registerMeetRoutes, type MeetControls, type MeetRoute } from './google-meet-api.ts';
 import { registerOAuthRoutes, type EmulatedServiceAccount, type OAuthRoute } from './google-oauth.ts';
 import { createTokenStore, googleUserId, type IssuedToken } from './google-tokens.ts';
 import { listen, type Listening } from './listen.ts';
 import type { RecordedRequest } from './recorder.ts';
 
-export type GoogleRoute = OAuthRoute | CalendarRoute | MeetRoute;
+export type GoogleRoute = OAuthRoute | CalendarRoute | MeetRoute | IamRoute;
 export const GOOGLE_ROUTES: readonly GoogleRoute[] = [
   'token',
   'tokeninfo',
@@ -20,7 +21,11 @@ export const GOOGLE_ROUTES: readonly GoogleRoute[] = [
   'events.patch',
   'events.delete',
   ...MEET_ROUTES,
+  ...IAM_ROUTES,
 ];
+
+/** The service account the emulated Cloud Run / GKE / Compute Engine instance runs as (the metadata server's identity). */
+export const DEFAULT_ATTACHED_SERVICE_ACCOUNT = 'savvysolve-backend@emulated-project.iam.gserviceaccount.com';
 
 /** Who may get a Meet conference: everyone (`true`), no one (`false`), or these delegated users. */
 export type ConferencePolicy = boolean | string[];
@@ -41,6 +46,8 @@ export type GoogleEmulatorOptions = {
   signedInUser?: string | string[];
   /** A service account acting as itself (no delegation) never gets a conference, as with Google. */
   conferenceTypeAllowed?: ConferencePolicy;
+  /** The metadata server's identity (default {@link DEFAULT_ATTACHED_SERVICE_ACCOUNT}); it holds Token Creator on every service account. */
+  attachedServiceAccount?: string;
   port?: number;
 };
 
@@ -62,6 +69,8 @@ export type GoogleEmulator = Listening & {
   setDelegation(user: string, scopes: GrantedScopes | null, clientEmail?: string): void;
   /** Meet v2 spaces (one per Meet conference of an event) and the calls in them. */
   meet: MeetControls;
+  /** Keyless signing: the metadata server's identity, Token Creator grants, the IAM Credentials API switch. */
+  iam: Pick<IamControls, 'setTokenCreator' | 'setIamCredentialsEnabled' | 'attachedServiceAccount'>;
   /** The user's stable Google account id: tokeninfo's `sub`, and `users/{id}` of a signed-in Meet participant. */
   googleAccountIdFor(email: string): string;
   readonly meetBaseUrl: string;
@@ -85,15 +94,16 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   const kit = createEmulatorApp<GoogleRoute>({
     routes: GOOGLE_ROUTES,
     faultBody: (route, status) =>
-      route === 'token' || route === 'tokeninfo' || route === 'authorize'
+      route === 'token' || route === 'tokeninfo' || route === 'authorize' || route === 'metadata.token'
         ? { error: status >= 500 ? 'internal_failure' : 'invalid_request', error_description: `Emulated fault (HTTP ${status})` }
-        : (MEET_ROUTES as readonly string[]).includes(route)
+        : (MEET_ROUTES as readonly string[]).includes(route) || route === 'signJwt'
           ? rpcErrorBody(status)
           : apiFaultBody(status),
     resetState() {
       calendar.clear();
       meet.clear();
       delegations.reset();
+      iam.reset();
       conferenceMode = 'success';
       conferencePolicy = options.conferenceTypeAllowed ?? true;
       signedInUser = options.signedInUser;
@@ -102,10 +112,17 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
 
   const delegations = createDelegations(options.delegations);
   const serviceAccounts = options.serviceAccounts ?? [];
+  const attachedServiceAccount = options.attachedServiceAccount ?? DEFAULT_ATTACHED_SERVICE_ACCOUNT;
+  const iam = registerIamRoutes(kit, {
+    tokens,
+    serviceAccounts: () => [...serviceAccounts.map((account) => account.clientEmail), attachedServiceAccount],
+    attachedServiceAccount,
+  });
   registerOAuthRoutes(kit, {
     serviceAccounts,
     delegations,
     tokens,
+    managedKey: iam.managedKey,
     signedInUsers: () => (signedInUser === undefined ? [] : [signedInUser].flat()),
   });
   const meet = registerMeetRoutes(kit, { tokens });
@@ -129,6 +146,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     delegations.set(clientEmail, user, scopes);
   };
   registerTestControls(kit.app, meet, setDelegation);
+  registerIamTestControls(kit.app, iam);
 
   const server = await listen(kit.app.fetch, options.port);
   if (typeof options.meetBaseUrl === 'function') meetBaseUrl = options.meetBaseUrl(server.url);
@@ -152,6 +170,11 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       join: meet.join,
       leave: meet.leave,
       endCall: meet.endCall,
+    },
+    iam: {
+      setTokenCreator: iam.setTokenCreator,
+      setIamCredentialsEnabled: iam.setIamCredentialsEnabled,
+      attachedServiceAccount,
     },
     googleAccountIdFor: googleUserId,
     get meetBaseUrl() {
@@ -205,5 +228,29 @@ function registerTestControls(
   app.get('/__emulator/google-account-id', (c) => {
     const email = c.req.query('email');
     return email ? c.json({ email, id: googleUserId(email) }) : c.json({ error: '"email" is required' }, 400);
+  });
+}
+
+/**
+ * Keyless controls for other processes: `POST /__emulator/iam/token-creator {target, granted, caller?}` grants or
+ * revokes roles/iam.serviceAccountTokenCreator; `POST /__emulator/iam/api {enabled}` turns IAM Credentials off or on.
+ */
+function registerIamTestControls(app: EmulatorApp<GoogleRoute>['app'], iam: IamControls): void {
+  app.post('/__emulator/iam/token-creator', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { target?: unknown; granted?: unknown; caller?: unknown };
+    if (
+      typeof body.target !== 'string' ||
+      typeof body.granted !== 'boolean' ||
+      (body.caller !== undefined && typeof body.caller !== 'string')
+    )
+      return c.json({ error: '"target" (string) and "granted" (boolean) are required; "caller" is optional' }, 400);
+    iam.setTokenCreator(body.target, body.granted, body.caller);
+    return c.body(null, 204);
+  });
+  app.post('/__emulator/iam/api', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { enabled?: unknown };
+    if (typeof body.enabled !== 'boolean') return c.json({ error: '"enabled" (boolean) is required' }, 400);
+    iam.setIamCredentialsEnabled(body.enabled);
+    return c.body(null, 204);
   });
 }

@@ -1,6 +1,6 @@
 import { JWT, OAuth2Client } from 'google-auth-library';
-import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
-import { meet_v2 } from 'googleapis/build/src/apis/meet/v2.js';
+import { calendar_v3 } from '../../backend/google/google-apis.ts';
+import { meet_v2 } from '../../backend/google/google-apis.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator } from './google-emulator.ts';
 import { createTestServiceAccount } from './service-account.ts';

@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { compactVerify, decodeJwt, type JWTPayload } from 'jose';
 import type { EmulatorApp } from './emulator-app.ts';
 import type { Delegations } from './google-delegations.ts';
@@ -12,6 +12,8 @@ export type OAuthOptions = {
   /** Domain-wide delegation: which users each service account may act as, with which scopes. */
   delegations: Delegations;
   tokens: TokenStore;
+  /** The service account's Google-managed key (what IAM Credentials `signJwt` signs with), when it has one. */
+  managedKey(clientEmail: string): KeyObject | undefined;
   /**
    * The Google accounts signed in to the browser, for the authorize endpoint: the first is the one a silent sign-in
    * (`prompt=none`) gets; with several, an interactive sign-in shows an account chooser.
@@ -35,7 +37,7 @@ export function registerOAuthRoutes({ app, route }: Pick<EmulatorApp<OAuthRoute>
   app.post('/token', route('token'), async (c) => {
     const form = (c.get('body') ?? {}) as Record<string, string>;
     if (form.grant_type !== JWT_BEARER) return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${form.grant_type ?? ''}`);
-    const claims = await verifyAssertion(form.assertion ?? '', options.serviceAccounts);
+    const claims = await verifyAssertion(form.assertion ?? '', options.serviceAccounts, options.managedKey);
     if (claims instanceof Response) return claims;
     const account = options.serviceAccounts.find((entry) => entry.clientEmail === claims.iss)!;
     const subject = typeof claims.sub === 'string' && claims.sub !== account.clientEmail ? claims.sub.toLowerCase() : undefined;
@@ -144,7 +146,11 @@ a span{display:grid;place-items:center;width:28px;height:28px;border-radius:50%;
 }
 
 /** Checks the assertion as Google does; answers Google's error Response when it fails. */
-async function verifyAssertion(assertion: string, accounts: EmulatedServiceAccount[]): Promise<JWTPayload | Response> {
+async function verifyAssertion(
+  assertion: string,
+  accounts: EmulatedServiceAccount[],
+  managedKey: OAuthOptions['managedKey'],
+): Promise<JWTPayload | Response> {
   let claims: JWTPayload;
   try {
     claims = decodeJwt(assertion);
@@ -153,11 +159,17 @@ async function verifyAssertion(assertion: string, accounts: EmulatedServiceAccou
   }
   const account = accounts.find((entry) => entry.clientEmail === claims.iss);
   if (!account) return oauthError(400, 'invalid_grant', BAD_SIGNATURE);
-  try {
-    await compactVerify(assertion, createPublicKey(account.publicKeyPem), { algorithms: ['RS256'] });
-  } catch {
-    return oauthError(400, 'invalid_grant', BAD_SIGNATURE);
-  }
+  // A user-managed key (the JSON key file) or the Google-managed one (keyless: signed by IAM Credentials).
+  const keys = [createPublicKey(account.publicKeyPem), managedKey(account.clientEmail)].filter((key) => key !== undefined);
+  const verified = await Promise.all(
+    keys.map((key) =>
+      compactVerify(assertion, key, { algorithms: ['RS256'] }).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  if (!verified.includes(true)) return oauthError(400, 'invalid_grant', BAD_SIGNATURE);
   if (claims.aud !== TOKEN_AUDIENCE) return oauthError(400, 'invalid_grant', 'Invalid JWT: Failed audience check.');
   const now = Date.now() / 1000;
   const { iat, exp } = claims;

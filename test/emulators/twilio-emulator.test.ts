@@ -251,3 +251,105 @@ describe('fault: accept, then drop the connection', () => {
     expect(() => emulator.faults.set('messages.create', { dropAfterAccept: true, status: 500 })).toThrow(/cannot be combined/);
   });
 });
+
+describe('ValidityPeriod', () => {
+  it('keeps a valid one on the message and refuses one outside 1–36000 seconds with 21624, storing nothing', async () => {
+    await client().messages.create({ to: TO, from: FROM, body: 'x', validityPeriod: 900 });
+    expect(emulator.messages()[0]?.validityPeriod).toBe(900);
+    for (const validityPeriod of [0, 36_001, 1.5]) {
+      await expect(client().messages.create({ to: TO, from: FROM, body: 'x', validityPeriod })).rejects.toMatchObject({
+        status: 400,
+        code: 21624,
+      });
+    }
+    expect(emulator.messages()).toHaveLength(1);
+  });
+});
+
+describe('scripted outcomes per number', () => {
+  it('answers 30003 twice, then delivers: each message to the number takes the next outcome, by callbacks', async () => {
+    emulator.setOutcomes(TO, ['30003', '30003', 'delivered']);
+    const statusCallback = `${receiver.url}/twilio/status`;
+    const sids: string[] = [];
+    for (let i = 0; i < 3; i++) sids.push((await client().messages.create({ to: TO, from: FROM, body: `x${i}`, statusCallback })).sid);
+    const finals = () =>
+      receiver.received
+        .filter((entry) => entry.params.MessageStatus !== 'sent')
+        .map((entry) => [entry.params.MessageSid, entry.params.MessageStatus, entry.params.ErrorCode]);
+    await expect.poll(finals).toHaveLength(3);
+    expect(new Map(finals().map(([sid, ...rest]) => [sid, rest]))).toEqual(
+      new Map([
+        [sids[0], ['undelivered', '30003']],
+        [sids[1], ['undelivered', '30003']],
+        [sids[2], ['delivered', undefined]],
+      ]),
+    );
+    expect(receiver.received.filter((entry) => entry.params.MessageStatus === 'sent')).toHaveLength(3);
+  });
+
+  it("says `failed` alone for { status: 'failed' }, and is set by other processes through POST /__emulator/outcomes", async () => {
+    const control = await fetch(`${emulator.url}/__emulator/outcomes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: TO, outcomes: [{ errorCode: '30036', status: 'failed' }] }),
+    });
+    expect(control.status).toBe(204);
+    await client().messages.create({ to: TO, from: FROM, body: 'x', statusCallback: `${receiver.url}/twilio/status` });
+    await expect
+      .poll(() => receiver.received.map((entry) => [entry.params.MessageStatus, entry.params.ErrorCode]))
+      .toEqual([['failed', '30036']]);
+  });
+});
+
+describe('sender registration resources', () => {
+  const SERVICE = 'MG' + '12'.repeat(16);
+  const TOLL_FREE = '+18885550100';
+  const LONG_CODE = '+14155550100';
+
+  it('answers the A2P 10DLC campaign of a Messaging Service, its sender pool, and 404 for an unknown service', async () => {
+    emulator.setSenders({
+      numbers: [{ phoneNumber: LONG_CODE }],
+      services: [{ sid: SERVICE, phoneNumbers: [LONG_CODE], campaignStatus: 'VERIFIED' }],
+    });
+    const sdk = client();
+    sdk.messaging.baseUrl = emulator.url;
+    const [campaign] = await sdk.messaging.v1.services(SERVICE).usAppToPerson.list();
+    expect(campaign).toMatchObject({ campaignStatus: 'VERIFIED', messagingServiceSid: SERVICE });
+    expect((await sdk.messaging.v1.services.list()).map((service) => service.sid)).toEqual([SERVICE]);
+    expect((await sdk.messaging.v1.services(SERVICE).phoneNumbers.list()).map((number) => number.phoneNumber)).toEqual([LONG_CODE]);
+    await expect(sdk.messaging.v1.services('MG' + '34'.repeat(16)).usAppToPerson.list()).rejects.toMatchObject({
+      status: 404,
+      code: 20404,
+    });
+    await expect(sdk.messaging.v1.services('nope').usAppToPerson.list()).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('finds a number’s SID by PhoneNumber and its toll-free verification by that SID', async () => {
+    emulator.setSenders({
+      numbers: [{ phoneNumber: TOLL_FREE, tollfreeVerification: 'PENDING_REVIEW' }, { phoneNumber: LONG_CODE }],
+      services: [],
+    });
+    const sdk = client();
+    sdk.messaging.baseUrl = emulator.url;
+    const [number] = await sdk.incomingPhoneNumbers.list({ phoneNumber: TOLL_FREE });
+    expect(number?.sid).toMatch(/^PN[0-9a-f]{32}$/);
+    const [verification] = await sdk.messaging.v1.tollfreeVerifications.list({ tollfreePhoneNumberSid: number!.sid });
+    expect(verification).toMatchObject({ status: 'PENDING_REVIEW', tollfreePhoneNumberSid: number!.sid });
+    const [longCode] = await sdk.incomingPhoneNumbers.list({ phoneNumber: LONG_CODE });
+    expect(await sdk.messaging.v1.tollfreeVerifications.list({ tollfreePhoneNumberSid: longCode!.sid })).toEqual([]);
+    await expect(client('wrong').incomingPhoneNumbers.list({ phoneNumber: TOLL_FREE })).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+});
+
+describe('senders the account does not have', () => {
+  it('refuses a From the account does not own with 21606 and an unknown Messaging Service with 21701, once it knows its senders', async () => {
+    emulator.setSenders({ numbers: [{ phoneNumber: FROM }], services: [{ sid: 'MG' + '12'.repeat(16), phoneNumbers: [FROM] }] });
+    await client().messages.create({ to: TO, from: FROM, body: 'x' });
+    await expect(client().messages.create({ to: TO, from: '+14155550100', body: 'x' })).rejects.toMatchObject({ status: 400, code: 21606 });
+    await expect(client().messages.create({ to: TO, messagingServiceSid: 'MG' + '34'.repeat(16), body: 'x' })).rejects.toMatchObject({
+      status: 400,
+      code: 21701,
+    });
+    expect(emulator.messages()).toHaveLength(1);
+  });
+});

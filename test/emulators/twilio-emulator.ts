@@ -6,6 +6,7 @@ import { listen, type Listening } from './listen.ts';
 import type { RecordedRequest } from './recorder.ts';
 import { postStatusCallback, type StatusCallbackResult } from './twilio-callbacks.ts';
 import { inboxPage } from './inbox-page.ts';
+import { SENDER_ROUTES, addSenderRoutes, type EmulatedSenders, type SenderRoute } from './twilio-senders.ts';
 import {
   SENT_STATUSES,
   listMessages,
@@ -16,8 +17,15 @@ import {
   type EmulatedSms,
 } from './twilio-messages.ts';
 
-export type TwilioRoute = 'messages.create' | 'messages.list' | 'accounts.fetch';
-export const TWILIO_ROUTES: readonly TwilioRoute[] = ['messages.create', 'messages.list', 'accounts.fetch'];
+export type TwilioRoute = 'messages.create' | 'messages.list' | 'accounts.fetch' | SenderRoute;
+export const TWILIO_ROUTES: readonly TwilioRoute[] = ['messages.create', 'messages.list', 'accounts.fetch', ...SENDER_ROUTES];
+
+/**
+ * What happens to the next message to a number, told by status callbacks: `delivered` (`sent`, then `delivered`), or
+ * Twilio's error code (`sent`, then `undelivered` with that ErrorCode; `{ errorCode, status: 'failed' }`: `failed`
+ * alone, as for a message that never left Twilio).
+ */
+export type MessageOutcome = 'delivered' | string | { errorCode: string; status: 'undelivered' | 'failed' };
 
 /**
  * Twilio's faults add `dropAfterAccept`: the request is handled (a message is stored and would be delivered), then
@@ -41,6 +49,8 @@ export type TwilioEmulatorOptions = {
   unsubscribedNumbers?: string[];
   /** Answer 21614, not a mobile number (default `+15005550009`). */
   landlineNumbers?: string[];
+  /** The account's numbers, Messaging Services and their registrations (default: none). */
+  senders?: EmulatedSenders;
 };
 
 export type TwilioEmulator = Listening & {
@@ -50,6 +60,14 @@ export type TwilioEmulator = Listening & {
   messages(): EmulatedSms[];
   /** Status callbacks sent so far, with the receiver's answer. */
   callbacks(): StatusCallbackResult[];
+  /**
+   * Scripts the next messages to `to`, one outcome each, in order ("answers 30003 twice, then delivers":
+   * `['30003', '30003', 'delivered']`); their callbacks are sent whatever `statusCallbacks` says. Once used up, the
+   * number behaves as before. Also `POST /__emulator/outcomes { to, outcomes }`.
+   */
+  setOutcomes(to: string, outcomes: MessageOutcome[]): void;
+  /** Replaces the registration state (`GET /__emulator/senders` shows it, `PUT` replaces it). */
+  setSenders(senders: EmulatedSenders): void;
   /** POSTs a signed status callback for a message to its StatusCallback URL; failures are in the result, not thrown. */
   sendStatusCallback(sid: string, status: string, extra?: Record<string, string>): Promise<StatusCallbackResult>;
   readonly invalidNumber: string;
@@ -68,6 +86,8 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
   const expectedAuth = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
   let messages: EmulatedSms[] = [];
   let callbacks: StatusCallbackResult[] = [];
+  const outcomes = new Map<string, MessageOutcome[]>();
+  let senders: EmulatedSenders = options.senders ?? { numbers: [], services: [] };
   const timers = new Set<NodeJS.Timeout>();
 
   const kit = createEmulatorApp<TwilioRoute>({
@@ -79,8 +99,34 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
       timers.clear();
       messages = [];
       callbacks = [];
+      outcomes.clear();
+      senders = options.senders ?? { numbers: [], services: [] };
     },
   });
+
+  /** A From the account does not own (when the emulator knows its numbers), or a Messaging Service it has not: 21606 / 21701. */
+  const senderProblem = (form: Record<string, string>) => {
+    if (
+      form.MessagingServiceSid &&
+      senders.services.length > 0 &&
+      !senders.services.some((service) => service.sid === form.MessagingServiceSid)
+    ) {
+      return twilioError(400, 21701, 'The Messaging Service does not exist.');
+    }
+    if (
+      !form.MessagingServiceSid &&
+      form.From &&
+      senders.numbers.length > 0 &&
+      !senders.numbers.some((number) => number.phoneNumber === form.From)
+    ) {
+      return twilioError(
+        400,
+        21606,
+        `The From phone number ${form.From} is not a valid, SMS-capable inbound phone number or short code for your account.`,
+      );
+    }
+    return undefined;
+  };
 
   // Drops are kept apart from the shared middleware's faults (it would answer them). This emulator's own fault store
   // gets a wider `set`, so `faults.set` and `POST /__emulator/faults` both accept them; `{}` there is a no-op fault.
@@ -150,11 +196,27 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
       return c.json(twilioError(404, 20404, `The requested resource ${c.req.path} was not found`), 404);
     }
     const form = (c.get('body') ?? {}) as Record<string, string>;
-    const problem = validateMessageForm(form, lists);
+    const problem = validateMessageForm(form, lists) ?? senderProblem(form);
     if (problem) return c.json(problem, 400);
     const message = newMessage(form);
     messages.push(message);
-    if (options.statusCallbacks === 'auto' && message.statusCallback) {
+    const outcome = outcomes.get(message.to)?.shift();
+    if (outcome !== undefined && message.statusCallback) {
+      const delay = options.autoCallbackDelayMs ?? 50;
+      const { errorCode, status } =
+        typeof outcome === 'object'
+          ? outcome
+          : outcome === 'delivered'
+            ? { errorCode: undefined, status: 'delivered' }
+            : { errorCode: outcome, status: 'undelivered' };
+      const final = () => sendStatusCallback(message.sid, status, errorCode ? { ErrorCode: errorCode } : {});
+      if (status === 'failed') later(delay, final);
+      else
+        later(delay, async () => {
+          await sendStatusCallback(message.sid, 'sent');
+          later(delay, final);
+        });
+    } else if (options.statusCallbacks === 'auto' && message.statusCallback) {
       const delay = options.autoCallbackDelayMs ?? 50;
       later(delay, async () => {
         await sendStatusCallback(message.sid, 'sent');
@@ -186,6 +248,29 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
       uri: `/2010-04-01/Accounts/${options.accountSid}.json`,
     });
   });
+  addSenderRoutes(kit.app, {
+    accountSid: options.accountSid,
+    senders: () => senders,
+    route: kit.route,
+    guard: (c, account) => {
+      if (c.req.header('authorization') !== expectedAuth) return c.json(twilioError(401, 20003, 'Authenticate'), 401);
+      if (account !== undefined && account !== options.accountSid) {
+        return c.json(twilioError(404, 20404, `The requested resource ${c.req.path} was not found`), 404);
+      }
+      return undefined;
+    },
+  });
+  kit.app.post('/__emulator/outcomes', async (c) => {
+    const { to, outcomes: list } = (await c.req.json()) as { to?: string; outcomes?: MessageOutcome[] };
+    if (!to || !Array.isArray(list)) return c.json({ error: 'to and outcomes[] are required' }, 400);
+    outcomes.set(to, [...list]);
+    return c.body(null, 204);
+  });
+  kit.app.get('/__emulator/senders', (c) => c.json(senders));
+  kit.app.put('/__emulator/senders', async (c) => {
+    senders = (await c.req.json()) as EmulatedSenders;
+    return c.body(null, 204);
+  });
   kit.app.get('/__emulator/inbox', (c) =>
     c.html(
       inboxPage(
@@ -208,6 +293,8 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions): Promi
     messages: () => messages.map((message) => ({ ...message })),
     callbacks: () => [...callbacks],
     sendStatusCallback,
+    setOutcomes: (to, list) => void outcomes.set(to, [...list]),
+    setSenders: (next) => void (senders = next),
     invalidNumber: lists.invalidNumbers[0] ?? '',
     unsubscribedNumber: lists.unsubscribedNumbers[0] ?? '',
     landlineNumber: lists.landlineNumbers[0] ?? '',

@@ -8,6 +8,8 @@ export type EmulatedSms = {
   messagingServiceSid: string | null;
   body: string;
   statusCallback: string | null;
+  /** ValidityPeriod in seconds, as sent; null when the request had none (Twilio's default, 36000). */
+  validityPeriod: number | null;
   status: string;
   numSegments: number;
   dateCreated: Date;
@@ -39,6 +41,10 @@ export function validateMessageForm(form: Record<string, string>, lists: NumberL
     return twilioError(400, 21212, `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`);
   }
   if (service && !/^MG[0-9a-f]{32}$/.test(service)) return twilioError(400, 21701, `The Messaging Service Sid ${service} is invalid.`);
+  const validity = form.ValidityPeriod;
+  if (validity !== undefined && !(/^\d+$/.test(validity) && Number(validity) >= 1 && Number(validity) <= 36_000)) {
+    return twilioError(400, 21624, 'Validity period can only be set to integers between 1 and 36,000 seconds (10 hours max).');
+  }
   if (lists.unsubscribedNumbers.includes(to)) return twilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
   if (lists.landlineNumbers.includes(to)) return twilioError(400, 21614, "'To' number is not a valid mobile number");
   return undefined;
@@ -58,6 +64,7 @@ export function newMessage(form: Record<string, string>): EmulatedSms {
     messagingServiceSid: form.MessagingServiceSid ?? null,
     body,
     statusCallback: form.StatusCallback ?? null,
+    validityPeriod: form.ValidityPeriod === undefined ? null : Number(form.ValidityPeriod),
     status: form.From ? 'queued' : 'accepted',
     numSegments: body.length <= single ? 1 : Math.ceil(body.length / part),
     dateCreated: new Date(),

@@ -2,13 +2,13 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessions } from '../../backend/db/schema.ts';
 import { FALLBACK_MEET_LINK, meetSmsBody, realtimeTokenRequestSchema, sessionChannel } from '../../shared/index.ts';
-import { ADMIN_TOKEN, SESSION_SECRET, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
+import { ADMIN_TOKEN, SESSION_SECRET, eventually, startStack, type DatabaseChoice, type GoogleAuthMode, type Stack } from './stack.ts';
 
 const CUSTOMER_PHONE = '+14155550123';
 
 /** The escalation API end to end: real googleapis / twilio / ably SDKs against the emulators, on one database. */
-export function describeMeetFlow(database: DatabaseChoice) {
-  describe(`Meet escalation end to end on ${database}`, () => {
+export function describeMeetFlow(database: DatabaseChoice, auth: GoogleAuthMode = 'key') {
+  describe(`Meet escalation end to end on ${database}, google: ${auth}`, () => {
     let stack: Stack;
     let ada: { id: string; token: string };
     let carl: { id: string; token: string };
@@ -20,7 +20,7 @@ export function describeMeetFlow(database: DatabaseChoice) {
     const sessionCount = async () => (await stack.backend.database.db.select({ n: count() }).from(sessions))[0]!.n;
 
     beforeAll(async () => {
-      stack = await startStack(database);
+      stack = await startStack(database, {}, {}, { auth });
       const adaId = await stack.api.createSolver({
         name: 'Ada Lovelace',
         email: 'ada@example.com',
@@ -52,6 +52,7 @@ export function describeMeetFlow(database: DatabaseChoice) {
         },
         // ABLY_REALTIME_URL: where the extension's realtime client connects (the emulator).
         realtime: { endpoint: '127.0.0.1', port: stack.emulators.ably.port, tls: false },
+        google: auth,
       });
     });
 
@@ -131,6 +132,13 @@ export function describeMeetFlow(database: DatabaseChoice) {
       expect(smsTo(CUSTOMER_PHONE).filter((message) => message.body.includes(result.body.meetLink))).toHaveLength(1);
     });
 
+    it(`signs the delegated tokens ${auth === 'keyless' ? 'through IAM Credentials, with no key' : 'with the key'}`, () => {
+      const signs = stack.emulators.google.requests('signJwt');
+      expect(stack.emulators.google.requests('token').length).toBeGreaterThan(0);
+      expect(signs.length > 0).toBe(auth === 'keyless');
+      expect(signs.every((request) => request.path.includes(encodeURIComponent(stack.emulators.serviceAccount.clientEmail)))).toBe(true);
+    });
+
     it('polls a pending conference until Google has the room', async () => {
       stack.emulators.google.setConferenceMode({ pendingPolls: 2 });
       try {
@@ -196,6 +204,73 @@ export function describeMeetFlow(database: DatabaseChoice) {
       });
     });
 
+    if (auth === 'keyless') {
+      describe("keyless signing failures: the fallback link, nothing texted, the admin's fix in the log", () => {
+        let n = 0;
+        /** A solver never seen before, so no cached token hides the failure. */
+        const freshSolver = async () => {
+          const email = `keyless${++n}@example.com`;
+          stack.emulators.google.setDelegation(email, 'all');
+          const id = await stack.api.createSolver({ name: `Keyless ${n}`, email, employment: 'employed', googleEmail: email });
+          return { id, token: await stack.signIn(email) };
+        };
+        const iam = () => stack.emulators.google.iam;
+        const serviceAccount = () => stack.emulators.serviceAccount.clientEmail;
+
+        it.each([
+          [
+            'Token Creator revoked',
+            () => iam().setTokenCreator(serviceAccount(), false),
+            () => iam().setTokenCreator(serviceAccount(), true),
+            () =>
+              `grant roles/iam.serviceAccountTokenCreator (Service Account Token Creator) on ${serviceAccount()} to ${iam().attachedServiceAccount}`,
+          ],
+          [
+            'IAM Credentials API disabled',
+            () => iam().setIamCredentialsEnabled(false),
+            () => iam().setIamCredentialsEnabled(true),
+            () => 'The IAM Service Account Credentials API is disabled in projects/',
+          ],
+          [
+            'IAM Credentials down (503, retried once)',
+            () => stack.emulators.google.faults.set('signJwt', { status: 503 }),
+            () => stack.emulators.google.faults.clear(),
+            () => 'Google IAM Credentials is unavailable (HTTP 503), also on a second try',
+          ],
+        ])('%s', async (_name, breakIt, repair, fix) => {
+          const solver = await freshSolver();
+          const phone = `+1415555${String(7000 + n).padStart(4, '0')}`;
+          const sessionId = await newSession(solver.id, phone);
+          const signsBefore = stack.emulators.google.requests('signJwt').length;
+          breakIt();
+          try {
+            const result = await createLink(sessionId, solver.token);
+            expect(result.body).toEqual({ success: true, meetLink: FALLBACK_MEET_LINK, isExisting: false, usedFallback: true });
+            expect(stack.logs.some((line) => line.includes(fix()))).toBe(true);
+            // The fallback stores no link and queues no SMS, in the same transaction as the audit row.
+            expect((await stack.api.adminSession(sessionId)).body).toMatchObject({ meetLink: null, meetLinkSource: 'fallback', sms: null });
+            expect(smsTo(phone)).toHaveLength(0);
+            // No Calendar retries on a signing failure: one signJwt (two for an outage: one retry), then the fallback.
+            expect(stack.emulators.google.requests('signJwt').length - signsBefore).toBe(_name.includes('503') ? 2 : 1);
+          } finally {
+            repair();
+          }
+          const recovered = await createLink(sessionId, solver.token);
+          expect(recovered.body).toMatchObject({ usedFallback: false });
+          await eventually(() => smsTo(phone).length === 1, 'the SMS of the real link');
+        });
+
+        it('one IAM 503 is retried and the click gets its room', async () => {
+          const solver = await freshSolver();
+          stack.emulators.google.faults.set('signJwt', { status: 503, times: 1 });
+          const result = await createLink(await newSession(solver.id, '+14155557999'), solver.token);
+          expect(result.body).toMatchObject({ usedFallback: false, isExisting: false });
+          // Settled before the next test counts what was sent.
+          await eventually(() => smsTo('+14155557999').length === 1, 'the SMS of the room');
+        });
+      });
+    }
+
     describe('nothing lost when Twilio or Ably are down', () => {
       it('delivers the SMS and the system message after outages', async () => {
         stack.emulators.twilio.faults.set('messages.create', { status: 503, times: 2 });
@@ -225,7 +300,11 @@ export function describeMeetFlow(database: DatabaseChoice) {
           const session = (await stack.api.adminSession(sessionId)).body;
           return session.sms?.status === 'failed' && session;
         }, 'SMS state failed');
-        expect(detail.sms.error).toMatch(/21610.*unsubscribed/);
+        expect(detail.sms).toMatchObject({
+          error: 'The customer has opted out of texts from us (they replied STOP).',
+          errorCode: '21610',
+          errorClass: 'opted_out',
+        });
         expect(stack.emulators.twilio.requests('messages.create').filter((request) => request.body?.To === phone)).toHaveLength(1);
       });
     });
@@ -316,13 +395,18 @@ export function describeMeetFlow(database: DatabaseChoice) {
         expect((await smsState(sessionId)).status).toBe('delivered');
       });
 
-      it('records an undelivered SMS with Twilio’s error code', async () => {
+      it('records an undelivered SMS with Twilio’s error code, its class and its meaning', async () => {
         const phone = '+14155550556';
         const sessionId = await newSession(ada.id, phone);
         await createLink(sessionId);
         await eventually(async () => (await smsState(sessionId))?.status === 'accepted', 'SMS accepted');
-        await stack.emulators.twilio.sendStatusCallback(smsTo(phone)[0]!.sid, 'undelivered', { ErrorCode: '30003' });
-        expect(await smsState(sessionId)).toMatchObject({ status: 'undelivered', error: 'Twilio reported undelivered (error 30003)' });
+        await stack.emulators.twilio.sendStatusCallback(smsTo(phone)[0]!.sid, 'undelivered', { ErrorCode: '30005' });
+        expect(await smsState(sessionId)).toMatchObject({
+          status: 'undelivered',
+          error: 'The customer’s carrier says this number does not exist or is no longer in service.',
+          errorCode: '30005',
+          errorClass: 'recipient',
+        });
       });
 
       it('refuses a callback with a bad or missing signature and changes nothing', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SAVVYSOLVE_WEBHOOK_PATH, type SessionSummary } from '../../shared/index.ts';
-import { ADMIN_TOKEN, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
+import { ADMIN_TOKEN, eventually, startStack, type DatabaseChoice, type GoogleAuthMode, type Stack } from './stack.ts';
 
 const CALENDAR = 'https://www.googleapis.com/auth/calendar';
 const ADA = { email: 'ada@example.com', name: 'Ada Lovelace', employment: 'employed', googleEmail: 'ada@example.com' } as const;
@@ -10,8 +10,8 @@ const BOB = { email: 'bob@example.com', name: 'Bob Byron', employment: 'employed
 const codeOf = (meetLink: string) => /([a-z]{3}-[a-z]{4}-[a-z]{3})$/.exec(meetLink)![1]!;
 
 /** Meet space control through the emulated Meet REST API v2: access, attendance, retirement. */
-export function describeMeetSpace(database: DatabaseChoice) {
-  describe(`Meet space control on ${database}`, () => {
+export function describeMeetSpace(database: DatabaseChoice, auth: GoogleAuthMode = 'key') {
+  describe(`Meet space control on ${database}, google: ${auth}`, () => {
     let stack: Stack;
     const tokens = new Map<string, string>();
     let phone = 14155553000;
@@ -49,7 +49,7 @@ export function describeMeetSpace(database: DatabaseChoice) {
         database,
         {},
         {},
-        { meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: 1, slowSeconds: 1 }, retireConfirmSeconds: 3 } },
+        { auth, meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: 1, slowSeconds: 1 }, retireConfirmSeconds: 3 } },
       );
       stack.emulators.google.setDelegation(BOB.email, [CALENDAR]);
       for (const solver of [ADA, BOB]) {

@@ -10,11 +10,14 @@ import {
   type Emulators,
   type EmulatorsOptions,
   type SavvySolveHostEmulator,
+  useEmulatedAdc,
 } from '../emulators/index.ts';
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
 
 export type DatabaseChoice = 'pglite' | 'postgres';
+/** How the backend signs delegated Google tokens: with the service-account key, or keyless through IAM Credentials. */
+export type GoogleAuthMode = 'key' | 'keyless';
 
 export const OAUTH_CLIENT_ID = 'savvysolve-ext.apps.googleusercontent.com';
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -44,15 +47,17 @@ export async function startStack(
   database: DatabaseChoice,
   extraEnv: Record<string, string> = {},
   emulatorOptions: EmulatorsOptions = {},
-  startOptions: Pick<StartOptions, 'meetSpace'> = {},
+  { auth = 'key', ...startOptions }: Pick<StartOptions, 'meetSpace' | 'sms'> & { auth?: GoogleAuthMode } = {},
 ): Promise<Stack> {
   const emulators = await startEmulators({ delegatedUsers: ['ada@example.com', 'bob@example.com'], ...emulatorOptions });
+  // Keyless: the backend's own identity comes from the emulated metadata server, as on Cloud Run.
+  const restoreEnv = auth === 'keyless' ? useEmulatedAdc(emulators.adcEnv) : undefined;
   const host = await startSavvySolveHostEmulator({ secret: HOST_WEBHOOK_SECRET, apiToken: HOST_API_TOKEN });
   const scratch = database === 'postgres' ? await createScratchDatabase() : undefined;
   // A known port, so PUBLIC_BASE_URL (and the Twilio status callbacks signed against it) point at this backend.
   const port = await freePort();
   const env = {
-    ...emulators.backendEnv,
+    ...(auth === 'keyless' ? emulators.keylessBackendEnv : emulators.backendEnv),
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ...(scratch ? { DATABASE_URL: scratch.url } : { PGLITE_DATA_DIR: 'memory://' }),
@@ -90,6 +95,7 @@ export async function startStack(
       await emulators.close();
       await host.close();
       await scratch?.drop();
+      restoreEnv?.();
     },
   };
 }

@@ -23,7 +23,6 @@ export function stubCalendar() {
     },
     async endEvent() {},
     async deleteEvent() {},
-    async checkDelegation() {},
   };
   return calendar;
 }

@@ -8,8 +8,10 @@ import { countLiveMeets, showLiveMeetCount } from '../../features/toolbar/badge.
 import { createBackendClient } from '../../lib/backend-client.ts';
 import { createGoogleIdentity } from '../../lib/identity.ts';
 import { broadcast, serveMessages } from '../../lib/messages.ts';
-import { loadSettings, watchSettings } from '../../lib/settings.ts';
+import type { SessionPageSettings } from '../../lib/page-detection.ts';
+import { loadSettings, watchSettings, type Settings } from '../../lib/settings.ts';
 import { createHandlers } from './handlers.ts';
+import { createSenderPolicy } from './sender-policy.ts';
 import { createSessionCache } from './session-cache.ts';
 import { createSessionsRefresh } from './sessions-refresh.ts';
 
@@ -22,9 +24,35 @@ const authItem = storage.defineItem<StoredAuth | null>('session:auth', { fallbac
 const captureKey = (tabId: number) => `session:meetCapture:${tabId}` as const;
 const lastEmailItem = storage.defineItem<string>('local:lastSignInEmail', { fallback: '' });
 
+const pageSettingsOf = ({ sessionUrlPatterns, sessionHeaderSelector }: Settings): SessionPageSettings => ({
+  sessionUrlPatterns,
+  sessionHeaderSelector,
+});
+
 export default defineBackground(() => {
+  /**
+   * Closes `storage.local` to content scripts. Chrome opens `local` to them by default (only `session` starts closed),
+   * and a content script runs in a web page's renderer: a hostile session page could write the backend URL or the OAuth
+   * endpoints there, and the background would send tokens where they say. Closed, only our pages and this worker read
+   * or write it; content scripts get what they need through `page.settings`. Chrome keeps the level across restarts.
+   * Content scripts are registered only once this succeeded (docs/guarantees.md: the extension's trust boundary).
+   */
+  const storageClosed = browser.storage.local.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' }).then(
+    () => true,
+    (error: unknown) => {
+      reportError(error);
+      return false;
+    },
+  );
   const settings = async () => (await loadSettings()).values;
-  const client = createBackendClient({ baseUrl: async () => (await settings()).backendUrl });
+  /** The session page settings as last loaded: read synchronously by the sender check (see `handlers.ts`). */
+  let pageSettings: SessionPageSettings | undefined;
+  const loadPageSettings = async () => (pageSettings = pageSettingsOf(await settings()));
+  const client = createBackendClient({
+    baseUrl: async () => (await settings()).backendUrl,
+    // The token goes only to the backend that issued it, whatever changed between reading it and sending it.
+    issuerOf: (token) => auth.issuerOf(token),
+  });
   const identity = createGoogleIdentity({
     identity: browser.identity,
     settings,
@@ -64,7 +92,8 @@ export default defineBackground(() => {
   let signedInAs: string | undefined;
   const auth = createAuthManager({
     identity,
-    signIn: (googleAccessToken) => client.signIn(googleAccessToken),
+    backendUrl: async () => (await settings()).backendUrl,
+    signIn: (googleAccessToken, backendUrl) => client.signIn(googleAccessToken, backendUrl),
     store: { get: () => authItem.getValue(), set: (value) => authItem.setValue(value) },
     rememberEmail: (email) => (email ? lastEmailItem.setValue(email) : lastEmailItem.removeValue()),
     onChange: (state) => {
@@ -112,6 +141,8 @@ export default defineBackground(() => {
       sessionCache,
       listSessions: () => sessionsRefresh.refresh(),
       sidePanel: browser.sidePanel,
+      policy: createSenderPolicy({ extensionId: browser.runtime.id, extensionBaseUrl: browser.runtime.getURL('/') }),
+      pageSettings: { current: () => pageSettings, load: loadPageSettings },
     }),
   );
 
@@ -124,17 +155,29 @@ export default defineBackground(() => {
     if (alarm.name === REFRESH_ALARM) refreshBadgeQuietly();
     if (alarm.name === RENEW_ALARM) void auth.signIn({ interactive: false });
   });
-  // One registration at a time, each with the settings as they are when it runs, so the last change wins.
+  // One registration at a time, each with the settings as they are when it runs, so the last change wins. While
+  // storage is open to content scripts, none is registered.
   let registration = Promise.resolve();
   const syncRegistration = () => {
     registration = registration
-      .then(async () => void (await syncSessionScript(browser.scripting, (await settings()).sessionUrlPatterns)))
+      .then(async () => {
+        const patterns = (await storageClosed) ? (await settings()).sessionUrlPatterns : [];
+        await syncSessionScript(browser.scripting, patterns);
+      })
       .catch(reportError);
   };
-  watchSettings(syncRegistration);
+  watchSettings(({ values }) => {
+    const before = JSON.stringify(pageSettings);
+    pageSettings = pageSettingsOf(values);
+    if (JSON.stringify(pageSettings) !== before) void broadcast({ event: 'settings.changed', settings: pageSettings });
+    void auth.followBackend().catch(reportError);
+    syncRegistration();
+  });
   browser.runtime.onInstalled.addListener(() => {
-    void settings()
-      .then((values) => injectIntoOpenTabs(browser.scripting, browser.tabs, values.sessionUrlPatterns))
+    void storageClosed
+      .then(async (closed) => {
+        if (closed) await injectIntoOpenTabs(browser.scripting, browser.tabs, (await settings()).sessionUrlPatterns);
+      })
       .catch(reportError);
   });
 
@@ -142,6 +185,7 @@ export default defineBackground(() => {
   void browser.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(reportError);
   void browser.alarms.create(REFRESH_ALARM, { periodInMinutes: 1 });
   syncRegistration();
+  void loadPageSettings().catch(reportError);
   refreshBadgeQuietly(true);
 });
 

@@ -41,6 +41,7 @@ function fakeBackground(overrides: Partial<Handlers>) {
     'meet.canUse': async () => ({ canUse: true }),
     'meet.start': unused,
     'meet.open': async () => undefined,
+    'page.settings': unused,
     'meet.resendSms': unused,
     'sessions.list': async () => ({ sessions: [] }),
     'sessions.get': async () => null,
@@ -82,13 +83,19 @@ describe('side panel', () => {
           session({
             meetLink: 'https://meet.google.com/abc-defg-hij',
             meetLinkSource: 'calendar',
-            sms: { status: 'delivered', error: null, updatedAt: '2030-01-01T00:00:00.000Z' },
+            sms: { status: 'delivered', error: null, errorCode: null, errorClass: null, updatedAt: '2030-01-01T00:00:00.000Z' },
           }),
           session({
             id: '0b9f6c52-1111-4abc-8def-0123456789ab',
             customerName: 'Alan Turing',
             customerPhone: '+442071234567',
-            sms: { status: 'failed', error: 'The number is not a mobile number', updatedAt: '2030-01-01T00:00:00.000Z' },
+            sms: {
+              status: 'failed',
+              error: 'The number is not a mobile number',
+              errorCode: null,
+              errorClass: null,
+              updatedAt: '2030-01-01T00:00:00.000Z',
+            },
             meetLink: 'https://meet.google.com/xyz-abcd-efg',
             meetLinkSource: 'captured',
           }),
@@ -134,9 +141,7 @@ describe('side panel', () => {
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     renderPanel();
     fireEvent.click(await screen.findByRole('button', { name: 'Open Meet for Grace Hopper' }));
-    await waitFor(() =>
-      expect(open).toHaveBeenCalledWith({ sessionId: session({}).id, url: 'https://meet.google.com/abc-defg-hij' }, expect.anything()),
-    );
+    await waitFor(() => expect(open).toHaveBeenCalledWith({ sessionId: session({}).id }, expect.anything()));
     fireEvent.click(screen.getByRole('button', { name: 'Copy link for Grace Hopper' }));
     await screen.findByRole('button', { name: 'Copied link for Grace Hopper' });
     expect(writeText).toHaveBeenCalledWith('https://meet.google.com/abc-defg-hij');

@@ -29,7 +29,13 @@ const space = (attendance: Partial<MeetSpaceState['attendance']> = {}, access: P
   nudgeResendAt: at(3),
   retired: null,
 });
-const delivered = { status: 'delivered' as const, error: null, updatedAt: new Date(T0 + 5_000).toISOString() };
+const delivered = {
+  status: 'delivered' as const,
+  error: null,
+  errorCode: null,
+  errorClass: null,
+  updatedAt: new Date(T0 + 5_000).toISOString(),
+};
 
 const created = (overrides: Partial<CreateMeetLinkResponse> = {}): CreateMeetLinkResponse => ({
   success: true,
@@ -86,7 +92,7 @@ describe('MeetButton', () => {
     fireEvent.click(button());
     await waitFor(() => expect(button().textContent).toContain('Open Meet'));
     fireEvent.click(button());
-    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION, LINK));
+    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION));
     expect(api.start).toHaveBeenCalledTimes(1);
   });
 
@@ -94,7 +100,7 @@ describe('MeetButton', () => {
     const { api, button } = renderButton({ getSession: vi.fn(async () => summary(LINK)) });
     await waitFor(() => expect(button().textContent).toContain('Open Meet'));
     fireEvent.click(button());
-    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION, LINK));
+    await waitFor(() => expect(api.open).toHaveBeenCalledWith(SESSION));
     expect(api.start).not.toHaveBeenCalled();
   });
 

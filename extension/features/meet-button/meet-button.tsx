@@ -13,8 +13,8 @@ export type MeetButtonApi = {
   getSession(sessionId: string): Promise<SessionSummary | null>;
   /** Creates (or finds) the session's link and opens it in a new tab. */
   start(sessionId: string): Promise<CreateMeetLinkResponse>;
-  /** Opens the known link in a new tab. */
-  open(sessionId: string, url: string): Promise<void>;
+  /** Opens the session's stored link in a new tab (the background reads it from the backend). */
+  open(sessionId: string): Promise<void>;
 };
 
 export const SESSION_QUERY_ROOT = 'session';
@@ -55,7 +55,7 @@ export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetBut
       }
     },
   });
-  const open = useMutation({ mutationFn: (url: string) => api.open(sessionId, url) });
+  const open = useMutation({ mutationFn: () => api.open(sessionId) });
 
   const createdLink = start.data && !start.data.usedFallback ? start.data.meetLink : undefined;
   const link = createdLink ?? session.data?.meetLink ?? undefined;
@@ -73,7 +73,7 @@ export function MeetButton({ sessionId, api }: { sessionId: string; api: MeetBut
     if (busy) return;
     start.reset();
     open.reset();
-    if (link) open.mutate(link);
+    if (link) open.mutate();
     else start.mutate();
   };
 

@@ -4,7 +4,7 @@ import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { ExtensionError } from '../../lib/errors.ts';
 import { onBroadcast, sendMessage } from '../../lib/messages.ts';
-import { loadSettings, watchSettings, type Settings } from '../../lib/settings.ts';
+import type { SessionPageSettings } from '../../lib/page-detection.ts';
 import { createButtonMounter, type Access, type ButtonKind, type MountedButton } from './button-mounter.ts';
 import { MeetButton, SESSION_QUERY_ROOT, sessionQueryKey, type MeetButtonApi } from './meet-button.tsx';
 import { MEET_BUTTON_CSS } from './meet-button-styles.ts';
@@ -15,7 +15,7 @@ export const HOST_TAG = 'savvysolve-meet-button';
 const api: MeetButtonApi = {
   getSession: (sessionId) => sendMessage('sessions.get', { sessionId }),
   start: (sessionId) => sendMessage('meet.start', { sessionId }),
-  open: (sessionId, url) => sendMessage('meet.open', { sessionId, url }),
+  open: (sessionId) => sendMessage('meet.open', { sessionId }),
 };
 
 /** Signed out (the background could not sign in silently either) → the sign-in control; any other failure → nothing. */
@@ -61,7 +61,8 @@ async function mountButton(
 
 /** The content script's one feature: the Meet button in the session header. */
 export async function startMeetButton(ctx: ContentScriptContext): Promise<void> {
-  let settings: Settings = (await loadSettings()).values;
+  // Through the background: extension storage is closed to content scripts (docs/guarantees.md).
+  let settings: SessionPageSettings = await sendMessage('page.settings');
   const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 30_000 } } });
 
   const mounter = createButtonMounter({
@@ -85,21 +86,18 @@ export async function startMeetButton(ctx: ContentScriptContext): Promise<void> 
   ctx.addEventListener(window, 'wxt:locationchange', reconcile);
   ctx.addEventListener(window, 'popstate', reconcile);
 
-  const stopSettings = watchSettings((resolved) => {
-    settings = resolved.values;
-    reconcile();
-  });
   const stopBroadcasts = onBroadcast((message) => {
+    if (message.event === 'settings.changed') {
+      settings = message.settings;
+      reconcile();
+    }
     if (message.event === 'auth.changed') {
       queryClient.clear();
       void mounter.resetEligibility();
     }
     if (message.event === 'sessions.changed') void queryClient.invalidateQueries({ queryKey: [SESSION_QUERY_ROOT] });
   });
-  ctx.onInvalidated(() => {
-    stopSettings();
-    stopBroadcasts();
-  });
+  ctx.onInvalidated(stopBroadcasts);
 
   await mounter.reconcile();
 }

@@ -20,7 +20,9 @@ function setup(createResult: { meetLink: string; usedFallback: boolean } | Error
       isExisting: false,
       usedFallback: false,
     })),
-    resendSms: vi.fn(async () => ({ sms: { status: 'queued' as const, error: null, updatedAt: '2030-01-01T00:00:00.000Z' } })),
+    resendSms: vi.fn(async () => ({
+      sms: { status: 'queued' as const, error: null, errorCode: null, errorClass: null, updatedAt: '2030-01-01T00:00:00.000Z' },
+    })),
   } satisfies MeetApi;
   let nextTab = 40;
   const closed = new Set<number>();
@@ -109,12 +111,25 @@ describe('Meet calls (background)', () => {
     expect(api.captureMeetLink).not.toHaveBeenCalled();
   });
 
-  it('opens only web links', async () => {
+  it('opens a Meet room or the fallback, and nothing else', async () => {
     const { calls, tabs } = setup({ meetLink: ROOM, usedFallback: false });
     await calls.open(ROOM);
+    await calls.open(FALLBACK_MEET_LINK);
     expect(tabs.create).toHaveBeenCalledWith({ url: ROOM, active: true });
-    await expect(calls.open('javascript:alert(1)')).rejects.toThrow('Only web links can be opened.');
-    await expect(calls.open('chrome://settings')).rejects.toThrow('Only web links can be opened.');
+    expect(tabs.create).toHaveBeenCalledWith({ url: FALLBACK_MEET_LINK, active: true });
+    for (const url of ['javascript:alert(1)', 'chrome://settings', 'https://evil.example/', 'https://meet.google.com/abc-defg-hij?x=1']) {
+      await expect(calls.open(url)).rejects.toThrow('Only Google Meet links can be opened.');
+    }
+    expect(tabs.create).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not send the tab to a link the backend answered that is not a Meet link, and says why in it', async () => {
+    const { calls, tabs, onSessionsChanged } = setup({ meetLink: 'https://evil.example/abc-defg-hij', usedFallback: false });
+    await expect(calls.start(SESSION)).rejects.toMatchObject({ code: 'bad_request' });
+    expect(tabs.update).toHaveBeenCalledExactlyOnceWith(40, {
+      url: `${STARTING}?${new URLSearchParams({ session: SESSION, error: 'Only Google Meet links can be opened.' })}`,
+    });
+    expect(onSessionsChanged).not.toHaveBeenCalled();
   });
 
   it('announces a resent SMS', async () => {

@@ -1,5 +1,6 @@
 import { MEET_ROOM_PATTERN, messageOf, type CreateMeetLinkResponse, type ResendSmsResponse } from '../../../shared/index.ts';
 import { ExtensionError } from '../../lib/errors.ts';
+import { isMeetLinkToOpen } from '../../lib/meet-links.ts';
 
 /** The backend calls this feature needs, already carrying the solver's session token. */
 export type MeetApi = {
@@ -49,14 +50,7 @@ export function meetRoomOf(url: string | undefined): string | undefined {
   }
 }
 
-const isWebUrl = (url: string) => {
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
-};
+const notAMeetLink = () => new ExtensionError('bad_request', 'Only Google Meet links can be opened.');
 
 /**
  * Starting and opening a session's Meet call (background side). The tab is created by the extension, so it has no
@@ -67,8 +61,9 @@ const isWebUrl = (url: string) => {
 export function createMeetCalls(deps: MeetCallsDeps) {
   const log = deps.log ?? (() => {});
 
-  async function openTab(url: string, from: OpenedFrom = {}, trusted = false): Promise<number | undefined> {
-    if (!trusted && !isWebUrl(url)) throw new ExtensionError('bad_request', 'Only web links can be opened.');
+  /** Opens a Meet link (the shared contract's {@link isMeetLinkToOpen}), or our own page when `ownPage`. */
+  async function openTab(url: string, from: OpenedFrom = {}, ownPage = false): Promise<number | undefined> {
+    if (!ownPage && !isMeetLinkToOpen(url)) throw notAMeetLink();
     const tab = await deps.tabs.create({
       url,
       active: true,
@@ -106,18 +101,19 @@ export function createMeetCalls(deps: MeetCallsDeps) {
       let result: CreateMeetLinkResponse;
       try {
         result = await deps.api.createMeetLink(sessionId);
+        if (!isMeetLinkToOpen(result.meetLink)) throw notAMeetLink();
       } catch (error) {
         if (tabId !== undefined)
           await navigate(tabId, deps.startingPageUrl({ session: sessionId, error: messageOf(error) })).catch(() => {});
         throw error;
       }
-      if (!isWebUrl(result.meetLink)) throw new ExtensionError('bad_request', 'Only web links can be opened.');
       const shownIn = await navigate(tabId, result.meetLink, from);
       if (result.usedFallback && shownIn !== undefined) await deps.captures.set(shownIn, sessionId);
       deps.onSessionsChanged();
       return result;
     },
 
+    /** Opens a session's stored link; anything but a Meet room or `meet.google.com/new` is refused (`bad_request`). */
     async open(url: string, from?: OpenedFrom): Promise<void> {
       await openTab(url, from);
     },

@@ -1,4 +1,5 @@
 import type { MeetLinkSource, SmsState } from '../../../shared/index.ts';
+import { smsProblemText } from '../../lib/sms-words.ts';
 
 /** `+14155550123` → `••• ••• 0123`: enough to tell customers apart, not enough to call them. */
 export function maskPhone(phone: string): string {
@@ -34,7 +35,7 @@ export function smsStateText(sms: SmsState | null, hasLink: boolean): { text: st
   const reason = sms.error ? `: ${sms.error}` : '';
   switch (sms.status) {
     case 'queued':
-      return { text: 'SMS queued', tone: 'pending' };
+      return { text: smsProblemText('SMS queued', sms), tone: 'pending' };
     case 'accepted':
       return { text: 'SMS sending', tone: 'pending' };
     case 'sent':
@@ -42,9 +43,9 @@ export function smsStateText(sms: SmsState | null, hasLink: boolean): { text: st
     case 'delivered':
       return { text: 'SMS delivered', tone: 'success' };
     case 'undelivered':
-      return { text: `SMS not delivered${reason}`, tone: 'error' };
+      return { text: smsProblemText('SMS not delivered', sms), tone: 'error' };
     case 'failed':
-      return { text: `SMS failed${reason}`, tone: 'error' };
+      return { text: smsProblemText('SMS failed', sms), tone: 'error' };
     case 'skipped':
       return { text: `SMS not sent${reason || ': SMS is not configured'}`, tone: 'warning' };
   }

@@ -24,7 +24,7 @@ const withLink = (space: MeetSpaceState | null, overrides: Partial<SessionSummar
   aSession({
     meetLink: LINK,
     meetLinkSource: 'calendar',
-    sms: { status: 'delivered', error: null, updatedAt: new Date(T0 + 5_000).toISOString() },
+    sms: { status: 'delivered', error: null, errorCode: null, errorClass: null, updatedAt: new Date(T0 + 5_000).toISOString() },
     meetSpace: space,
     ...overrides,
   });
@@ -158,7 +158,9 @@ describe('SessionCard resend', () => {
     vi.useRealTimers();
   });
 
-  const queued = () => ({ sms: { status: 'queued' as const, error: null, updatedAt: new Date().toISOString() } });
+  const queued = () => ({
+    sms: { status: 'queued' as const, error: null, errorCode: null, errorClass: null, updatedAt: new Date().toISOString() },
+  });
   const resendButton = () => screen.getByRole('button', { name: 'Resend SMS to Grace Hopper' });
 
   it('is disabled while a send is in flight', async () => {
@@ -286,5 +288,28 @@ describe('SessionCard names', () => {
     expect(phone.getAttribute('aria-hidden')).toBe('true');
     expect(phone.parentElement!.getAttribute('aria-label')).toBeNull();
     expect(phone.parentElement!.textContent).toContain('Phone number ending 0123');
+  });
+});
+
+describe('SessionCard SMS failure', () => {
+  const senderProblem = {
+    status: 'undelivered' as const,
+    error: 'Our texting number is not registered for A2P 10DLC, so US carriers block its texts.',
+    errorCode: '30034',
+    errorClass: 'sender' as const,
+    updatedAt: at(1),
+  };
+  const ADVICE =
+    'SMS not delivered: a problem with our texting setup, not with the customer. Tell your admin: our texting number isn’t registered with US carriers.';
+
+  it('says a sender problem is a configuration problem, and whom to tell, on the SMS line and the call line alike', () => {
+    vi.useFakeTimers({ now: T0 + 2 * 60_000, toFake: ['Date'] });
+    const { unmount } = renderCard(withLink(null, { sms: senderProblem }));
+    expect(screen.getByTestId('session-sms').textContent).toBe(ADVICE);
+    expect(screen.getByTestId('session-sms').className).toContain('status--error');
+    unmount();
+    renderCard(withLink(meetSpace(), { sms: senderProblem }));
+    expect(callLine().textContent).toBe(`Waiting for the customer · ${ADVICE}`);
+    vi.useRealTimers();
   });
 });

@@ -164,12 +164,7 @@ export function SessionCard({ session, canStart }: { session: SessionSummary; ca
       <div className="session__actions">
         {session.meetLink ? (
           <>
-            <button
-              type="button"
-              className="button button--primary"
-              onClick={() => open.mutate({ sessionId: session.id, url: session.meetLink! })}
-              disabled={open.isPending}
-            >
+            <button type="button" className="button button--primary" onClick={() => open.mutate(session.id)} disabled={open.isPending}>
               Open
               {whose('Meet for')}
             </button>

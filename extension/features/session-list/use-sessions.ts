@@ -70,7 +70,7 @@ export function useStartMeet() {
 
 export function useOpenMeet() {
   return useMutation({
-    mutationFn: ({ sessionId, url }: { sessionId: string; url: string }) => sendMessage('meet.open', { sessionId, url }),
+    mutationFn: (sessionId: string) => sendMessage('meet.open', { sessionId }),
   });
 }
 

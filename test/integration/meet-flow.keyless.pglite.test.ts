@@ -1,0 +1,3 @@
+import { describeMeetFlow } from './meet-flow.suite.ts';
+
+describeMeetFlow('pglite', 'keyless');

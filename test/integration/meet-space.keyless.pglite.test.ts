@@ -1,0 +1,3 @@
+import { describeMeetSpace } from './meet-space.suite.ts';
+
+describeMeetSpace('pglite', 'keyless');

@@ -1,0 +1,3 @@
+import { describeSmsCarrierErrors } from './sms-carrier-errors.suite.ts';
+
+describeSmsCarrierErrors('pglite');
