@@ -38,7 +38,7 @@ try {
   // Errors only: the CLI's own output is the answer.
   const log = { ...createLogger(), info: () => {} };
   const database = await openDatabase(config.database);
-  const queue = await startJobQueue(database, log);
+  const queue = await startJobQueue(database, log, { supervise: false });
   try {
     const admin = createAdminService({
       db: database.db,

@@ -90,13 +90,29 @@ export type JobQueueOptions = {
   retryDelaySeconds?: number;
   /** Run pg-boss's cron timekeeper in this process (instances that work jobs); off by default (CLIs). */
   schedule?: boolean;
+  /**
+   * Run pg-boss's maintenance (expiring, archiving, deleting jobs) in this process; on by default. A CLI that only
+   * enqueues turns it off: it saves ~0.7 s of start-up, and the running instances maintain the queue.
+   */
+  supervise?: boolean;
 };
 
 /** Starts pg-boss on the app's database: PGlite directly, or its own pool on a real server. */
 export async function startJobQueue(handle: DatabaseHandle, log: Logger, options: JobQueueOptions = {}): Promise<JobQueue> {
   const boss = handle.pglite
-    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schedule: options.schedule ?? false })
-    : new PgBoss({ connectionString: handle.url, max: 5, schedule: options.schedule ?? false, application_name: 'savvysolve-meet-jobs' });
+    ? new PgBoss({
+        db: fromPglite(handle.pglite),
+        backend: 'pglite',
+        schedule: options.schedule ?? false,
+        supervise: options.supervise ?? true,
+      })
+    : new PgBoss({
+        connectionString: handle.url,
+        max: 5,
+        schedule: options.schedule ?? false,
+        supervise: options.supervise ?? true,
+        application_name: 'savvysolve-meet-jobs',
+      });
   boss.on('error', (error) => log.error('job queue error', { error: error.message }));
   await boss.start();
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
