@@ -14,6 +14,7 @@ import type { Health } from './health/health.ts';
 import { createHealthRoutes } from './health/routes.ts';
 import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
 import type { AppEnv } from './http/app-env.ts';
+import { clientAddress, type TrustProxy } from './http/client-address.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
 import { withRequestId, type Logger } from './logger.ts';
 import { createMeetRoutes } from './meet/routes.ts';
@@ -38,6 +39,8 @@ export type AppDeps = {
   hostWebhook: HostWebhookDeps;
   twilioWebhook: TwilioWebhookDeps;
   corsOrigins: string[];
+  /** TRUST_PROXY: whose X-Forwarded-For names the client (throttling, logs). */
+  trustProxy: TrustProxy;
   health: Health;
   /** GET /metrics, with METRICS_TOKEN as its bearer token (404 when unset). */
   metrics: { registry: Metrics; token: string | undefined };
@@ -87,6 +90,7 @@ export function createApp(deps: AppDeps) {
         : (_c, next) => next(),
     )
     .use(securityHeaders)
+    .use(clientAddress(deps.trustProxy))
     // Only browsers send Origin (the extension's background does not): no CORS work for the rest.
     .use('/api/*', (c, next) => (c.req.header('origin') ? corsForExtension(c, next) : next()))
     .use(async (c, next) => {
@@ -99,6 +103,7 @@ export function createApp(deps: AppDeps) {
       deps.log.info('request', {
         requestId: c.get('requestId'),
         ...(clientRequestId && /^[\x20-\x7e]+$/.test(clientRequestId) ? { clientRequestId: clientRequestId.slice(0, 64) } : {}),
+        clientAddress: c.get('clientAddress'),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,

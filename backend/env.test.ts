@@ -166,4 +166,48 @@ describe('loadConfig', () => {
       /SAVVYSOLVE_EVENTS_URL: .*set SAVVYSOLVE_WEBHOOK_SECRET/,
     );
   });
+
+  it('reads TRUST_PROXY as off, a hop count or a list of proxy addresses, refusing what proxy-addr cannot parse', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toEqual({ hops: 2 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8' }).http.trustProxy).toEqual({
+      addresses: ['10.0.0.0/8', 'loopback', 'fd00::/8'],
+    });
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: must be a hop count \(e\.g\. 1\) or proxy addresses/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY: /);
+  });
+
+  it('keeps connections alive 65 s by default, headers timing out after that, and refuses the wrong order', () => {
+    expect(loadConfig({}).http).toMatchObject({ keepAliveTimeoutSeconds: 65, headersTimeoutSeconds: 66 });
+    expect(loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: '350' }).http).toMatchObject({
+      keepAliveTimeoutSeconds: 350,
+      headersTimeoutSeconds: 351,
+    });
+    expect(loadConfig({ HEADERS_TIMEOUT_SECONDS: '90' }).http.headersTimeoutSeconds).toBe(90);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_SECONDS: '60' })).toThrow(
+      'HEADERS_TIMEOUT_SECONDS: must be greater than KEEP_ALIVE_TIMEOUT_SECONDS (65)',
+    );
+    expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: '30', HEADERS_TIMEOUT_SECONDS: '30' })).toThrow(
+      'HEADERS_TIMEOUT_SECONDS: must be greater than KEEP_ALIVE_TIMEOUT_SECONDS (30)',
+    );
+    expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: 'soon' })).toThrow(/KEEP_ALIVE_TIMEOUT_SECONDS: must be a number of seconds/);
+  });
+
+  it('gives requests and jobs 10 s on SIGTERM and keeps customer data 30 days by default', () => {
+    expect(loadConfig({})).toMatchObject({ shutdownGraceSeconds: 10, customerDataRetentionDays: 30 });
+    expect(loadConfig({ SHUTDOWN_GRACE_SECONDS: '25', CUSTOMER_DATA_RETENTION_DAYS: '7' })).toMatchObject({
+      shutdownGraceSeconds: 25,
+      customerDataRetentionDays: 7,
+    });
+    expect(() => loadConfig({ CUSTOMER_DATA_RETENTION_DAYS: '0' })).toThrow(/CUSTOMER_DATA_RETENTION_DAYS: /);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: 'soon' })).toThrow(/SHUTDOWN_GRACE_SECONDS: must be a number of seconds/);
+  });
+
+  it('reads SESSION_SECRET as a list during a rotation, each secret at least 32 characters', () => {
+    const [first, second] = ['a'.repeat(32), 'b'.repeat(40)];
+    expect(loadConfig({}).sessionSecrets).toEqual([]);
+    expect(loadConfig({ SESSION_SECRET: `${first}, ${second}` }).sessionSecrets).toEqual([first, second]);
+    expect(() => loadConfig({ SESSION_SECRET: `${first},short` })).toThrow(/SESSION_SECRET: must be at least 32 characters/);
+  });
 });

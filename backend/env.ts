@@ -2,6 +2,7 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { tracingRequested } from './tracing/tracing.ts';
 import { DEFAULT_CHANNEL_TEMPLATES, E164_PATTERN, MEET_ACCESS_TYPES, type ChannelTemplates } from '../shared/index.ts';
+import { compileTrust, type TrustProxy } from './http/client-address.ts';
 
 const list = z
   .string()
@@ -84,6 +85,25 @@ const phoneRegion = optionalText.pipe(
     .optional(),
 );
 
+// Off, a hop count, or the proxies' addresses and CIDR ranges (proxy-addr's syntax, as Express's `trust proxy`).
+const trustProxy = optionalText.transform((value, ctx): TrustProxy => {
+  if (!value || value === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) return { hops: Number(value) };
+  const addresses = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  try {
+    compileTrust({ addresses });
+    return { addresses };
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a hop count (e.g. 1) or proxy addresses/CIDR ranges (e.g. 10.0.0.0/8,loopback)' });
+    return z.NEVER;
+  }
+});
+
+const seconds = z.coerce.number('must be a number of seconds').int('must be a whole number of seconds').min(1).max(3600);
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   DATABASE_URL: optionalText.pipe(
@@ -104,7 +124,8 @@ const envSchema = z.object({
   GOOGLE_IAM_CREDENTIALS_URL: url('https://iamcredentials.googleapis.com'),
   GOOGLE_OAUTH_CLIENT_IDS: list,
   WORKSPACE_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
-  SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  // Several, comma-separated, during a rotation: the first signs, all verify.
+  SESSION_SECRET: list.refine((secrets) => secrets.every((secret) => secret.length >= 32), 'must be at least 32 characters'),
   ADMIN_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(),
@@ -146,6 +167,16 @@ const envSchema = z.object({
   DEFAULT_PHONE_REGION: phoneRegion,
   ABLY_SESSION_CHANNEL: channelTemplate('{sessionId}', DEFAULT_CHANNEL_TEMPLATES.session),
   ABLY_SOLVER_CHANNEL: channelTemplate('{solverId}', DEFAULT_CHANNEL_TEMPLATES.solver),
+  TRUST_PROXY: trustProxy,
+  KEEP_ALIVE_TIMEOUT_SECONDS: seconds.default(65),
+  HEADERS_TIMEOUT_SECONDS: seconds.optional(),
+  SHUTDOWN_GRACE_SECONDS: seconds.default(10),
+  CUSTOMER_DATA_RETENTION_DAYS: z.coerce
+    .number('must be a number of days')
+    .int('must be a whole number of days')
+    .min(1)
+    .max(3650)
+    .default(30),
   JOB_WORKERS: z.enum(['true', 'false'], 'must be true or false').default('true'),
   NODE_ENV: optionalText,
   LOG_LEVEL: z
@@ -181,8 +212,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       accessType: env.MEET_ACCESS_TYPE,
       customerJoinNudgeMinutes: env.CUSTOMER_JOIN_NUDGE_MINUTES,
     },
-    /** Undefined means "generate one per process" (tokens then die with the process). */
-    sessionSecret: env.SESSION_SECRET,
+    /** The first signs session tokens, all verify them; none means "generate one per process" (tokens die with it). */
+    sessionSecrets: env.SESSION_SECRET,
     adminApiToken: env.ADMIN_API_TOKEN,
     /** Bearer token Prometheus scrapes GET /metrics with; undefined: /metrics answers 404. */
     metricsToken: env.METRICS_TOKEN,
@@ -217,6 +248,17 @@ function toConfig(env: z.infer<typeof envSchema>) {
     publicBaseUrl: env.PUBLIC_BASE_URL,
     /** Browser origins allowed by CORS (the extension's `chrome-extension://<id>`); none by default. */
     corsOrigins: env.EXTENSION_ORIGINS,
+    /** The HTTP listener behind a load balancer (http/listener.ts, http/client-address.ts). */
+    http: {
+      trustProxy: env.TRUST_PROXY,
+      keepAliveTimeoutSeconds: env.KEEP_ALIVE_TIMEOUT_SECONDS,
+      // Node's advice behind a balancer: headers time out after the keep-alive, or a reused socket can be cut.
+      headersTimeoutSeconds: env.HEADERS_TIMEOUT_SECONDS ?? env.KEEP_ALIVE_TIMEOUT_SECONDS + 1,
+    },
+    /** On SIGTERM: how long requests in flight and running jobs get before the process exits (Cloud Run: 10 s). */
+    shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    /** Days after a session ended before its customer's name and number are erased (backend/customers/). */
+    customerDataRetentionDays: env.CUSTOMER_DATA_RETENTION_DAYS,
     logLevel: env.LOG_LEVEL,
     /** `false`: this instance serves HTTP only and leaves the job queue to the others. */
     jobWorkers: env.JOB_WORKERS === 'true',
@@ -241,6 +283,9 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
   }
   if (set('SAVVYSOLVE_EVENTS_URL') && !set('SAVVYSOLVE_WEBHOOK_SECRET'))
     problems.push('SAVVYSOLVE_EVENTS_URL: outbound events are signed; set SAVVYSOLVE_WEBHOOK_SECRET too');
+  const keepAlive = Number(source.KEEP_ALIVE_TIMEOUT_SECONDS?.trim() || 65);
+  if (set('HEADERS_TIMEOUT_SECONDS') && Number(source.HEADERS_TIMEOUT_SECONDS) <= keepAlive)
+    problems.push(`HEADERS_TIMEOUT_SECONDS: must be greater than KEEP_ALIVE_TIMEOUT_SECONDS (${keepAlive})`);
   if (source.NODE_ENV === 'production' && !set('SESSION_SECRET')) problems.push('SESSION_SECRET: is required in production');
   return problems;
 }

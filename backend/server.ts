@@ -10,7 +10,8 @@ try {
   log = createLogger({ level: config.logLevel });
   if (config.google.oauthClientIds.length === 0)
     log.warn('GOOGLE_OAUTH_CLIENT_IDS is unset: sign-in is off, so no solver can use the extension with this backend');
-  if (!config.sessionSecret) log.warn('SESSION_SECRET is unset: using a random secret, so sign-ins end when this process stops');
+  if (config.sessionSecrets.length === 0)
+    log.warn('SESSION_SECRET is unset: using a random secret, so sign-ins end when this process stops');
   if (!config.adminApiToken) log.warn('ADMIN_API_TOKEN is unset: the admin API is disabled');
   if (!config.google.delegationMode)
     log.warn('GOOGLE_SERVICE_ACCOUNT_EMAIL (keyless) and GOOGLE_SERVICE_ACCOUNT_KEY are unset: Google Meet integration not configured');
@@ -29,10 +30,12 @@ try {
     database: config.database.kind === 'pglite' ? `PGlite (${config.database.dataDir})` : 'Postgres (DATABASE_URL)',
   });
 
+  // SIGTERM (systemd, Cloud Run, a balancer draining us): finish what is in flight, then exit 0.
   const shutdown = async (signal: string) => {
-    log.info('shutting down', { signal });
-    await backend.close();
+    log.info('shutting down', { signal, graceSeconds: config.shutdownGraceSeconds });
+    await backend.close(config.shutdownGraceSeconds * 1000);
     await tracing?.shutdown(); // exports the spans still buffered
+    log.info('stopped', { signal });
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

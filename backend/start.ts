@@ -1,12 +1,13 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { createAdminService } from './admin/service.ts';
 import { createApp } from './app.ts';
 import { createGoogleTokenVerifier, type GoogleTokenVerifier } from './auth/google-token-verifier.ts';
 import { createAuthService } from './auth/service.ts';
 import { createSessionTokens } from './auth/session-tokens.ts';
+import { startRetention } from './customers/retention-job.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import type { Config } from './env.ts';
 import { createHealth } from './health/health.ts';
+import { closeGracefully, listen, serverLimits } from './http/listener.ts';
 import { startHousekeeping } from './jobs/housekeeping.ts';
 import { readJobCounts, startJobQueue, type JobQueueOptions } from './jobs/job-queue.ts';
 import type { Logger } from './logger.ts';
@@ -54,7 +55,11 @@ export type RunningBackend = {
   port: number;
   database: DatabaseHandle;
   app: ReturnType<typeof createApp>;
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown within `graceMs` (default SHUTDOWN_GRACE_SECONDS): stops accepting, answers the requests in
+   * flight, lets running jobs finish (or fails them back to the queue), then closes the database.
+   */
+  close(graceMs?: number): Promise<void>;
 };
 
 /** Opens the database, starts the job queue and workers, and serves the API on `config.port`. */
@@ -63,7 +68,8 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const database = await openDatabase(config.database);
   const { db } = database;
   const metrics = createMetrics({ jobCounts: () => readJobCounts(db) });
-  const queue = await startJobQueue(database, log, { ...options.jobs, metrics, tracing: config.tracing });
+  const workers = options.workers ?? config.jobWorkers;
+  const queue = await startJobQueue(database, log, { ...options.jobs, metrics, tracing: config.tracing, schedule: workers });
 
   const delegated = createCredentialSource(config.google, undefined, metrics);
   const hostFetch = countedFetch('savvysolve', metrics);
@@ -80,7 +86,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     db,
     solvers: solverCache,
     verifier: options.overrides?.googleTokenVerifier ?? createGoogleTokenVerifier(config.google.oauthUrl, { metrics }),
-    tokens: createSessionTokens(config.sessionSecret),
+    tokens: createSessionTokens(config.sessionSecrets),
     oauthClientIds: config.google.oauthClientIds,
     workspaceDomains: config.google.workspaceDomains,
   });
@@ -124,7 +130,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   });
 
   let housekeeping: { stop(): void } | undefined;
-  if (options.workers ?? config.jobWorkers) {
+  if (workers) {
     await smsFeature.work();
     if (config.ably) await queue.work('realtime.publish', createPublishWorker(createAblyPublisher({ ...config.ably, metrics }), log));
     if (config.ably) await queue.work('realtime.revoke-tokens', createRevokeWorker(createAblyTokenRevoker(config.ably), log));
@@ -156,6 +162,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
         'host.deliver',
         createHostEventWorker({ db, signing, eventsUrl: config.host.eventsUrl, realtime, log, fetch: hostFetch }),
       );
+    await startRetention(queue, { db, retentionDays: config.customerDataRetentionDays, log });
     await fanout.start();
     housekeeping = startHousekeeping(db, log);
   }
@@ -169,6 +176,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     admin,
     adminApiToken: config.adminApiToken,
     corsOrigins: config.corsOrigins,
+    trustProxy: config.http.trustProxy,
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
@@ -178,7 +186,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     tracing: config.tracing,
     log,
   });
-  const server = await listen(app.fetch, config.port);
+  const server = await listen(app.fetch, config.port, serverLimits(config.http));
   const port = (server.address() as { port: number }).port;
 
   return {
@@ -186,43 +194,13 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     port,
     database,
     app,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    async close(graceMs = config.shutdownGraceSeconds * 1000) {
+      const deadline = Date.now() + graceMs;
       housekeeping?.stop();
-      await fanout.stop();
-      await queue.stop();
+      // Requests in flight still enqueue jobs: the queue stops after them, with what is left of the grace.
+      await Promise.all([closeGracefully(server, graceMs), fanout.stop()]);
+      await queue.stop(deadline - Date.now());
       await database.close();
     },
   };
-}
-
-/** Node HTTP server limits, in milliseconds: slow or idle clients cannot hold sockets open. */
-export type ServerLimits = {
-  /** Time to receive the request headers (Node's default is 60 s). */
-  headersTimeout: number;
-  /** Time to receive the whole request, body included (a client trickling a body is cut off with 408). */
-  requestTimeout: number;
-  /** Idle time on a kept-alive connection between requests (behind a load balancer: longer than its idle timeout). */
-  keepAliveTimeout: number;
-  /** How often Node checks the two request timeouts above (so a timeout fires up to this much late). */
-  connectionsCheckingInterval: number;
-};
-
-export const SERVER_LIMITS: ServerLimits = {
-  headersTimeout: 15_000,
-  requestTimeout: 30_000,
-  keepAliveTimeout: 5_000,
-  connectionsCheckingInterval: 2_000,
-};
-
-/** Serves `fetch` on 0.0.0.0:`port` (0: any free port) with `limits`; resolves once listening. */
-export function listen(
-  fetch: Parameters<typeof serve>[0]['fetch'],
-  port: number,
-  limits: ServerLimits = SERVER_LIMITS,
-): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: '0.0.0.0', serverOptions: limits }, () => resolve(server));
-    server.once('error', reject);
-  });
 }

@@ -57,3 +57,18 @@ export const adminSessionSchema = sessionSummarySchema.extend({
   audit: z.array(z.object({ action: z.string(), actor: z.string(), details: z.record(z.string(), z.unknown()), at: z.iso.datetime() })),
 });
 export type AdminSession = z.infer<typeof adminSessionSchema>;
+
+/** `POST /api/admin/customers/erase`: the customer's number, E.164 or national (DEFAULT_PHONE_REGION). */
+export const eraseCustomerRequestSchema = z.strictObject({
+  phone: z.string().trim().min(1, 'phone is required').max(40, 'phone is too long'),
+});
+export type EraseCustomerRequest = z.infer<typeof eraseCustomerRequestSchema>;
+
+/** What an erasure removed: rows changed per table (0 everywhere: nothing held that number). */
+export const erasureCountsSchema = z.object({
+  sessions: z.number().int(),
+  smsDeliveries: z.number().int(),
+  hostEvents: z.number().int(),
+});
+export const eraseCustomerResponseSchema = z.object({ erased: erasureCountsSchema });
+export type EraseCustomerResponse = z.infer<typeof eraseCustomerResponseSchema>;

@@ -1,7 +1,13 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
-import { ERROR_CODES, createSessionRequestSchema, createSolverRequestSchema, updateSolverRequestSchema } from '../../shared/index.ts';
+import {
+  ERROR_CODES,
+  createSessionRequestSchema,
+  createSolverRequestSchema,
+  eraseCustomerRequestSchema,
+  updateSolverRequestSchema,
+} from '../../shared/index.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { bearerMatches } from '../http/bearer.ts';
 import { ApiError } from '../http/errors.ts';
@@ -37,4 +43,7 @@ export const createAdminRoutes = (admin: AdminService, adminApiToken: string | u
     .get('/sessions/:id', pathParams(idParam), async (c) => c.json(await admin.getSession(c.req.valid('param').id)))
     .post('/sessions/:id/end', pathParams(idParam), async (c) => c.json(await admin.endSession(c.req.valid('param').id)))
     .get('/jobs', queryParams(jobsQuery), async (c) => c.json({ jobs: await admin.listFailedJobs() }))
-    .post('/jobs/:id/retry', pathParams(idParam), async (c) => c.json(await admin.retryFailedJob(c.req.valid('param').id)));
+    .post('/jobs/:id/retry', pathParams(idParam), async (c) => c.json(await admin.retryFailedJob(c.req.valid('param').id)))
+    .post('/customers/erase', jsonBody(eraseCustomerRequestSchema), async (c) =>
+      c.json(await admin.eraseCustomer(c.req.valid('json').phone)),
+    );

@@ -4,10 +4,12 @@ import {
   type AdminSession,
   type CreateSessionRequest,
   type CreateSolverRequest,
+  type EraseCustomerResponse,
   type Solver,
   type UpdateSolverRequest,
 } from '../../shared/index.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { eraseCustomerByPhone } from '../customers/customer-erasure.ts';
 import type { Database } from '../db/client.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import { ApiError } from '../http/errors.ts';
@@ -128,6 +130,25 @@ export function createAdminService(deps: AdminServiceDeps) {
     return getSession(id);
   }
 
+  /**
+   * Erases one customer's personal data now (backend/customers/customer-erasure.ts), found by phone number.
+   * @throws ApiError 400 for a number that cannot be read (nothing changed).
+   */
+  async function eraseCustomer(phone: string): Promise<EraseCustomerResponse> {
+    return { erased: await eraseCustomerByPhone(deps.db, toE164(phone, deps.defaultPhoneRegion, 'phone')) };
+  }
+
+  /**
+   * The id of the solver named by `idOrEmail`: a UUID as is, or a login email (any case).
+   * @throws ApiError 404 when no solver has that email.
+   */
+  async function solverIdFor(idOrEmail: string): Promise<string> {
+    if (!idOrEmail.includes('@')) return idOrEmail;
+    const solver = await findSolverByEmail(deps.db, idOrEmail.trim().toLowerCase());
+    if (!solver) throw new ApiError(404, ERROR_CODES.notFound, `No solver has the email ${idOrEmail}`);
+    return solver.id;
+  }
+
   const listSolvers = async (): Promise<Solver[]> => (await listSolverRows(deps.db)).map(toAdminSolver);
   const listSessions = (filter: { solverId?: string; includeEnded?: boolean } = {}) => deps.views.listForAdmin(filter);
 
@@ -154,5 +175,7 @@ export function createAdminService(deps: AdminServiceDeps) {
     endSession,
     listFailedJobs,
     retryFailedJob,
+    eraseCustomer,
+    solverIdFor,
   };
 }

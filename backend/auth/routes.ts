@@ -1,5 +1,4 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { createAuthSessionRequestSchema } from '../../shared/index.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { jsonBody } from '../http/validate.ts';
@@ -13,19 +12,7 @@ const signInRequestSchema = createAuthSessionRequestSchema.extend({
   ),
 });
 
-/**
- * The socket's peer address. X-Forwarded-For is never trusted: behind a proxy every client shares the proxy's
- * address (and its rate limit). `unknown` outside the Node server (app.request() in tests).
- */
-function clientAddress(c: Context<AppEnv>): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 export const createAuthRoutes = (auth: AuthService) =>
   new Hono<AppEnv>().post('/session', jsonBody(signInRequestSchema), async (c) =>
-    c.json(await auth.signIn(c.req.valid('json').googleAccessToken, clientAddress(c))),
+    c.json(await auth.signIn(c.req.valid('json').googleAccessToken, c.get('clientAddress'))),
   );

@@ -53,8 +53,8 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   /**
-   * Exchanges a Google access token for a backend session token. `clientAddress` is the caller's socket address,
-   * rate-limited per address (IPv6 per /64).
+   * Exchanges a Google access token for a backend session token. `clientAddress` is the caller's address (the socket's
+   * peer, or the X-Forwarded-For entry TRUST_PROXY vouches for), rate-limited per address (IPv6 per /64).
    * @throws ApiError 401 when Google refuses the token or it was issued to another app (the same token again is
    *   answered from memory for a minute, without asking Google); 403 for an unverified email, another domain, no
    *   solver or a disabled one; 429 with Retry-After for too many attempts from this address or on this server;

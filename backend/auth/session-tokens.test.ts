@@ -7,6 +7,18 @@ const solverId = '0b8f3a52-5a7c-4d7e-9a43-0d8b7d0f3e11';
 const subject = { solverId, tokenVersion: 3 };
 
 describe('session tokens', () => {
+  it('rotates without sign-outs: the first secret signs, every listed one verifies', async () => {
+    const [oldSecret, newSecret] = ['o'.repeat(40), 'n'.repeat(40)];
+    const before = await createSessionTokens([oldSecret]).issue(subject);
+    const during = createSessionTokens([newSecret, oldSecret]);
+    expect(await during.verify(before.token)).toEqual(subject);
+    const issuedDuring = await during.issue(subject);
+    expect(await createSessionTokens([newSecret]).verify(issuedDuring.token)).toEqual(subject);
+    expect(await createSessionTokens([oldSecret]).verify(issuedDuring.token)).toBeUndefined();
+    // The old secret dropped once its tokens expired: a token it signed is refused.
+    expect(await createSessionTokens([newSecret]).verify(before.token)).toBeUndefined();
+  });
+
   it('round-trips the solver id and expires after the TTL', async () => {
     let now = new Date('2026-11-23T10:00:00Z');
     const tokens = createSessionTokens(secret, () => now);

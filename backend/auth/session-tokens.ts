@@ -1,5 +1,5 @@
-import { createSecretKey, randomBytes } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 
 const ISSUER = 'savvysolve-meet';
 const AUDIENCE = 'savvysolve-meet-extension';
@@ -19,9 +19,13 @@ const VERIFIED_CACHE_SIZE = 10_000;
 /**
  * Short-lived backend session tokens (HS256 JWTs); verifying them is local. A token string already verified is
  * remembered until it expires: the same bytes passed the HMAC check once, so checking them again adds nothing.
+ * `secrets` is SESSION_SECRET: the first signs, every one verifies, so a rotation (new secret first, the old one
+ * after it, until the old tokens expired) signs nobody out. None: a random secret for this process only.
  */
-export function createSessionTokens(secret: string | undefined, now: () => Date = () => new Date()): SessionTokens {
-  const key = createSecretKey(Buffer.from(secret ?? randomBytes(32).toString('hex')));
+export function createSessionTokens(secrets: string | string[] | undefined, now: () => Date = () => new Date()): SessionTokens {
+  const given = typeof secrets === 'string' ? [secrets] : (secrets ?? []);
+  const keys = (given.length > 0 ? given : [randomBytes(32).toString('hex')]).map((secret) => createSecretKey(Buffer.from(secret)));
+  const [key] = keys as [KeyObject];
   const verified = new Map<string, { subject: TokenSubject; exp: number }>();
   return {
     async issue({ solverId, tokenVersion }) {
@@ -44,22 +48,31 @@ export function createSessionTokens(secret: string | undefined, now: () => Date 
         verified.delete(token);
         return undefined;
       }
-      try {
-        const { payload } = await jwtVerify(token, key, {
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ['HS256'],
-          currentDate: now(),
-          requiredClaims: ['exp', 'iat', 'sub'],
-        });
-        if (!payload.sub || !payload.exp || typeof payload.ver !== 'number') return undefined;
-        const subject = { solverId: payload.sub, tokenVersion: payload.ver };
-        if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-        verified.set(token, { subject, exp: payload.exp });
-        return subject;
-      } catch {
-        return undefined;
-      }
+      const payload = await verifiedPayload(token, keys, now());
+      if (!payload?.sub || !payload.exp || typeof payload.ver !== 'number') return undefined;
+      const subject = { solverId: payload.sub, tokenVersion: payload.ver };
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, { subject, exp: payload.exp });
+      return subject;
     },
   };
+}
+
+/** The token's claims if one of `keys` signed it and it is valid at `at`; undefined otherwise. */
+async function verifiedPayload(token: string, keys: KeyObject[], at: Date): Promise<JWTPayload | undefined> {
+  for (const key of keys) {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+        currentDate: at,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      });
+      return payload;
+    } catch {
+      // Another key may have signed it (a rotation), or none did.
+    }
+  }
+  return undefined;
 }

@@ -91,6 +91,32 @@ describe.each([
     expect(await run('sessions list', { all: true })).toMatch(new RegExp(`${sessionId}\\s+ended`));
     await expect(run('sessions end not-a-uuid')).rejects.toThrow('the id must be a UUID');
     await expect(run('sessions fly')).rejects.toThrow(/Unknown command "sessions fly"/);
+    expect(await run('database migrate')).toBe('The database schema is up to date.');
+  });
+
+  it("takes a solver's login email wherever it takes a solver id", async () => {
+    await run('solvers add', { name: 'Dee', email: 'dee@example.com', employment: 'employed' });
+    expect(await run('solvers update DEE@example.com', { employment: 'contract' })).toMatch(/dee@example\.com\s+contract/);
+    expect(await run('solvers disable dee@example.com')).toMatch(/dee@example\.com\s+contract\s+—\s+disabled/);
+    expect(await run('solvers enable dee@example.com')).toMatch(/dee@example\.com\s+contract\s+—\s+enabled/);
+    await run('sessions add', { solver: 'dee@example.com', 'customer-name': 'Ned', 'customer-phone': '+14155550188' });
+    expect(await run('sessions list', { solver: 'dee@example.com' })).toMatch(/active\s+Ned/);
+    await expect(run('solvers disable nobody@example.com')).rejects.toThrow('No solver has the email nobody@example.com');
+    await expect(run('sessions list', { solver: 'not-an-id' })).rejects.toThrow('the id must be a UUID');
+  });
+
+  it("erases one customer's name and number now, with the counts", async () => {
+    await run('solvers add', { name: 'Cy', email: 'cy@example.com', employment: 'employed' });
+    const sessionId = /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(
+      await run('sessions add', { solver: 'cy@example.com', 'customer-name': 'Ida', 'customer-phone': '+14155550177' }),
+    )![0];
+    await expect(run('customers erase')).rejects.toThrow(/^phone: /);
+    await expect(run('customers erase', { phone: '555' })).rejects.toThrow(/^phone: .*not a valid phone number/);
+    expect(await run('customers erase', { phone: '(415) 555-0177' })).toBe(
+      'Erased: 1 sessions, 0 SMS, 0 SavvySolve events (the audit trail is kept).',
+    );
+    expect(JSON.parse(await run(`sessions show ${sessionId}`))).toMatchObject({ customerName: '(erased)', customerPhone: '' });
+    expect(await run('customers erase', { phone: '+14155550177' })).toMatch(/^Erased: 0 sessions, 0 SMS, 0 SavvySolve events/);
   });
 
   describe('imports', () => {

@@ -1,4 +1,10 @@
-import { createSessionRequestSchema, createSolverRequestSchema, updateSolverRequestSchema, type Solver } from '../../shared/index.ts';
+import {
+  createSessionRequestSchema,
+  createSolverRequestSchema,
+  eraseCustomerRequestSchema,
+  updateSolverRequestSchema,
+  type Solver,
+} from '../../shared/index.ts';
 import { readFile } from 'node:fs/promises';
 import { formatImport, importSessions, importSolvers, type SolverImportDeps } from '../admin/roster-import.ts';
 import type { AdminService } from '../admin/service.ts';
@@ -11,16 +17,18 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
 
   solvers list
   solvers add --name <name> --email <email> --employment employed|contract [--google-email <email>]
-  solvers update <solver-id> [--name …] [--email …] [--employment …] [--google-email <email>|none]
-  solvers disable <solver-id>      no sign-in, and tokens already issued stop working
-  solvers enable <solver-id>
+  solvers update <solver-id|email> [--name …] [--email …] [--employment …] [--google-email <email>|none]
+  solvers disable <solver-id|email>  no sign-in, and tokens already issued stop working
+  solvers enable <solver-id|email>
   solvers import <roster.csv>     CSV header: name,email,employment,googleEmail (googleEmail may be empty)
-  sessions list [--all] [--solver <solver-id>]
+  sessions list [--all] [--solver <solver-id|email>]
   sessions add --solver <solver-id|email> --customer-name <name> --customer-phone <number> [--id <savvysolve-session-id>]
   sessions show <session-id>
   sessions end <session-id>
   sessions import <sessions.csv>  CSV header: sessionId,solverEmail,customerName,customerPhone[,status]
                                   (status: active, the default, or ended)
+  database migrate                 apply pending migrations (every command does; this one does only that)
+  customers erase --phone <number> erase that customer's name and number from every session, SMS and event now
   jobs failed                     jobs that exhausted their retries (the dead-letter queue)
   jobs retry <job-id>             queue a failed job again, with its queue's full retry policy
   policy --format json|admin-console|reg|mobileconfig …
@@ -47,6 +55,10 @@ const solverRows = (solvers: Solver[]) =>
     })),
     ['id', 'name', 'email', 'employment', 'google email', 'state'],
   );
+
+/** A solver named by id or by login email. @throws ApiError 400 for neither, 404 for an unknown email. */
+const solverId = async (admin: AdminService, value: string | undefined) =>
+  value?.includes('@') ? admin.solverIdFor(value) : parseOrThrow(id, value);
 
 const text = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
 
@@ -90,21 +102,21 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
           googleEmail: googleEmail === 'none' ? null : googleEmail,
         }).filter(([, value]) => value !== undefined),
       );
-      const solver = await admin.updateSolver(parseOrThrow(id, target), parseOrThrow(updateSolverRequestSchema, changes));
+      const solver = await admin.updateSolver(await solverId(admin, target), parseOrThrow(updateSolverRequestSchema, changes));
       return `Updated solver:\n${solverRows([solver])}`;
     }
     case 'solvers disable':
     case 'solvers enable': {
-      const solver = await admin.updateSolver(parseOrThrow(id, target), { disabled: verb === 'disable' });
+      const solver = await admin.updateSolver(await solverId(admin, target), { disabled: verb === 'disable' });
       return `${verb === 'disable' ? 'Disabled (signed out everywhere within a second)' : 'Enabled'}:\n${solverRows([solver])}`;
     }
     case 'solvers import':
       return formatImport(await importSolvers(importDeps, await readCsvFile(target, 'solvers import roster.csv')));
     case 'sessions list': {
-      const solverId = text(flags, 'solver');
+      const solver = text(flags, 'solver');
       const sessions = await admin.listSessions({
         includeEnded: flags.all === true,
-        solverId: solverId ? parseOrThrow(id, solverId) : undefined,
+        solverId: solver ? await solverId(admin, solver) : undefined,
       });
       return formatTable(
         sessions.map((session) => ({
@@ -155,6 +167,13 @@ export async function runAdminCommand(admin: AdminService, words: string[], flag
     case 'jobs retry': {
       const { queue } = await admin.retryFailedJob(parseOrThrow(id, target));
       return `Queued again on ${queue}: a backend with workers runs it at its next poll.`;
+    }
+    case 'database migrate':
+      // The CLI opened the database with its migrations applied (backend/db/client.ts) before running any command.
+      return 'The database schema is up to date.';
+    case 'customers erase': {
+      const { erased } = await admin.eraseCustomer(parseOrThrow(eraseCustomerRequestSchema, { phone: text(flags, 'phone') }).phone);
+      return `Erased: ${erased.sessions} sessions, ${erased.smsDeliveries} SMS, ${erased.hostEvents} SavvySolve events (the audit trail is kept).`;
     }
     default:
       throw new ApiError(400, 'invalid_request', `Unknown command "${words.join(' ')}".\n\n${ADMIN_USAGE}`);

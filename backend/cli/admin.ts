@@ -33,6 +33,7 @@ const { positionals, values } = parseArgs({
     solver: { type: 'string' },
     'customer-name': { type: 'string' },
     'customer-phone': { type: 'string' },
+    phone: { type: 'string' },
     id: { type: 'string' },
     all: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -49,7 +50,7 @@ try {
   // Errors only: the CLI's own output is the answer.
   const log = { ...createLogger(), info: () => {} };
   const database = await openDatabase(config.database);
-  const queue = await startJobQueue(database, log);
+  const queue = await startJobQueue(database, log, { supervise: false });
   try {
     const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);
     const admin = createAdminService({

@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestServiceAccount, startEmulators, useEmulatedAdc, type Emulators } from '../../test/emulators/index.ts';
+import {
+  createTestServiceAccount,
+  startEmulators,
+  startSavvySolveHostEmulator,
+  useEmulatedAdc,
+  type Emulators,
+  type SavvySolveHostEmulator,
+} from '../../test/emulators/index.ts';
 import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
 import { openDatabase } from '../db/client.ts';
 import { smsAlerts } from '../db/schema.ts';
@@ -11,6 +18,8 @@ import { runDoctor, type CheckResult, type DoctorOptions } from './checks.ts';
 
 // The doctor against the emulators: healthy, then each fault it diagnoses.
 let emulators: Emulators;
+let host: SavvySolveHostEmulator;
+const WEBHOOK_SECRET = `whsec_${Buffer.from('doctor-webhook-secret').toString('base64')}`;
 let publicServer: Server;
 let publicUrl: string;
 let database: { url: string; drop(): Promise<void> } | undefined;
@@ -22,6 +31,7 @@ if (!hasPostgres) warnPostgresSkipped('doctor: database checks on a real server'
 
 beforeAll(async () => {
   emulators = await startEmulators({ delegatedUsers: ['ada@example.com'] });
+  host = await startSavvySolveHostEmulator({ secret: WEBHOOK_SECRET, apiToken: 'savvysolve-api-token' });
   publicServer = createServer((_request, response) => response.writeHead(200).end('{"status":"ok"}'));
   await new Promise<void>((resolve) => publicServer.listen(0, '127.0.0.1', resolve));
   publicUrl = `http://127.0.0.1:${(publicServer.address() as { port: number }).port}`;
@@ -32,6 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulators?.close();
+  await host?.close();
   await new Promise((resolve) => publicServer?.close(resolve));
   await database?.drop();
 });
@@ -41,6 +52,12 @@ const healthyEnv = () => ({
   ...emulators.backendEnv,
   GOOGLE_OAUTH_CLIENT_IDS: 'ext.apps.googleusercontent.com',
   PUBLIC_BASE_URL: publicUrl,
+  SESSION_SECRET: 'doctor-session-secret-0123456789abcdef',
+  ADMIN_API_TOKEN: 'doctor-admin-token-0123',
+  SAVVYSOLVE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  SAVVYSOLVE_API_URL: host.apiUrl,
+  SAVVYSOLVE_API_TOKEN: 'savvysolve-api-token',
+  SAVVYSOLVE_EVENTS_URL: host.eventsUrl,
   ...(database ? { DATABASE_URL: database.url } : { PGLITE_DATA_DIR: 'memory://' }),
 });
 const doctor = (env: Record<string, string>, options: DoctorOptions = { as: ['ada@example.com'] }) =>
@@ -70,8 +87,14 @@ describe('npm run doctor', () => {
       'ok twilio sender',
       'skip twilio test SMS',
       'ok ably',
+      'ok session secret',
+      'ok admin API',
+      'ok SavvySolve webhooks',
+      'ok SavvySolve API',
+      'ok SavvySolve events',
       'ok public URL',
     ]);
+    expect(host.events().map((event) => [event.type, event.signatureValid])).toEqual([['doctor.ping', true]]);
     expect(emulators.google.calendar.events('ada@example.com').map((event) => event.status)).toEqual(['cancelled']);
     expect(emulators.twilio.messages()).toHaveLength(0);
   });
@@ -125,6 +148,24 @@ describe('npm run doctor', () => {
       /base64 -w0 key\.json/,
     ],
     [
+      'a SavvySolve API token the app refuses',
+      () => ({ env: { ...healthyEnv(), SAVVYSOLVE_API_TOKEN: 'wrong' } }),
+      'SavvySolve API',
+      /SAVVYSOLVE_API_TOKEN/,
+    ],
+    [
+      'a webhook secret the app does not hold',
+      () => ({ env: { ...healthyEnv(), SAVVYSOLVE_WEBHOOK_SECRET: `whsec_${Buffer.from('another').toString('base64')}` } }),
+      'SavvySolve events',
+      /refused the signature \(401\).*same SAVVYSOLVE_WEBHOOK_SECRET/,
+    ],
+    [
+      'an unreachable events URL',
+      () => ({ env: { ...healthyEnv(), SAVVYSOLVE_EVENTS_URL: 'http://127.0.0.1:9/events' } }),
+      'SavvySolve events',
+      /does not answer/,
+    ],
+    [
       'an unreachable database',
       () => ({ env: { ...healthyEnv(), DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none' } }),
       'database',
@@ -137,6 +178,18 @@ describe('npm run doctor', () => {
     expect(result?.status).toBe('fail');
     expect(`${result?.detail} ${result?.fix}`).toMatch(fix);
     expect(results.filter((other) => other.status === 'fail')).toHaveLength(1);
+  });
+
+  it('warns, with the consequence, about each app setting left unset', async () => {
+    const env: Record<string, string> = { ...healthyEnv() };
+    for (const name of ['SESSION_SECRET', 'ADMIN_API_TOKEN', 'SAVVYSOLVE_WEBHOOK_SECRET', 'SAVVYSOLVE_API_URL', 'SAVVYSOLVE_EVENTS_URL'])
+      delete env[name];
+    const results = await doctor(env);
+    const names = ['session secret', 'admin API', 'SavvySolve webhooks', 'SavvySolve API', 'SavvySolve events'];
+    expect(names.map((name) => find(results, name)?.status)).toEqual(Array(5).fill('warn'));
+    expect(find(results, 'session secret')?.detail).toMatch(/a restart signs solvers out/);
+    expect(find(results, 'SavvySolve webhooks')?.detail).toMatch(/\/webhooks\/savvysolve answers 404/);
+    expect(results.filter((result) => result.status === 'fail')).toEqual([]);
   });
 
   describe('can this sender text US customers?', () => {

@@ -17,6 +17,7 @@ import { createAblyPublisher } from '../realtime/ably-publisher.ts';
 import { checkSenderRegistration } from '../sms/sender-registration.ts';
 import { recentSenderAlerts } from '../sms/sender-alerts.ts';
 import { createTwilioSender, fetchTwilioAccountStatus } from '../sms/twilio-sender.ts';
+import { checkAppSettings } from './app-checks.ts';
 
 /** `warn`: something a deployment can live without (the exit code stays 0), said with its consequence. */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -48,6 +49,7 @@ export async function runDoctor(config: Config, options: DoctorOptions, report: 
   await checkTwilio(config, options, add);
   await checkSenderAlerts(config, add);
   await checkAbly(config, add);
+  await checkAppSettings(config, add);
   await checkPublicUrl(config, add);
   return results;
 }

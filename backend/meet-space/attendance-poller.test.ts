@@ -22,6 +22,7 @@ const queue: JobQueue = {
     jobs.push({ name, data, startAfterSeconds: options?.startAfterSeconds });
   },
   async work() {},
+  async schedule() {},
   wake() {},
   async stop() {},
 };

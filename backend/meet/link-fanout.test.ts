@@ -24,6 +24,7 @@ const recordingQueue: JobQueue = {
     jobs.push({ name, data });
   },
   async work() {},
+  async schedule() {},
   wake() {},
   async stop() {},
 };

@@ -30,7 +30,7 @@ export function createBaselineApp(db: Database, config: Config) {
   if (!serviceAccount || !config.twilio || !config.ably) throw new Error('the baseline needs Google, Twilio and Ably configured');
   const twilioConfig = config.twilio;
 
-  const tokens = createSessionTokens(config.sessionSecret);
+  const tokens = createSessionTokens(config.sessionSecrets);
   // google-auth-library hard-codes Google's token URL; point it at the configured one, as ours does.
   const fetchImplementation: typeof fetch = (input, init) =>
     fetch(

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +31,20 @@ if (googleAuth !== 'key' && googleAuth !== 'keyless') {
   console.error(`DEMO_GOOGLE_AUTH must be key or keyless (got "${googleAuth}").`);
   process.exit(1);
 }
+
+// Installed first: a signal during start-up stops it too (npm forwards SIGINT/SIGTERM to this process: the script
+// `exec`s node, so no shell or tsx wrapper sits in between to swallow it).
+let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
+let browser: ChildProcess | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (browser?.pid) process.kill(-browser.pid, 'SIGTERM');
+    void (demo?.close() ?? Promise.resolve()).then(() => process.exit(0));
+  });
+}
+
 console.log(`Starting the SavvySolve Meet demo (emulated Google, Twilio and Ably; embedded database; google: ${googleAuth})…`);
-const demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR, googleAuth).catch((error: { code?: string; port?: number }) => {
+demo = await startDemo(ports, quiet, process.env.DEMO_OUT_DIR, googleAuth).catch((error: { code?: string; port?: number }) => {
   if (error.code !== 'EADDRINUSE') throw error;
   const taken = (Object.keys(ports) as (keyof typeof ports)[]).find((name) => ports[name] === error.port);
   console.error(
@@ -73,17 +85,12 @@ Press Ctrl+C to stop.`);
 
 if (process.env.DISPLAY && existsSync('/usr/bin/chromium') && process.env.DEMO_OPEN_BROWSER !== 'false') {
   const profile = mkdtempSync(join(tmpdir(), 'savvysolve-demo-'));
-  spawn(
+  browser = spawn(
     '/usr/bin/chromium',
     [`--user-data-dir=${profile}`, `--load-extension=${demo.extensionDir}`, '--no-first-run', demo.sessionUrl(demo.sessions.grace)],
+    // Its own process group, stopped with the demo.
     { stdio: 'ignore', detached: true },
-  ).unref();
+  );
+  browser.unref();
   console.log('\nA display was found: Chromium was opened with the extension loaded.');
 }
-
-const stop = async () => {
-  await demo.close();
-  process.exit(0);
-};
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());

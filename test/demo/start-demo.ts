@@ -105,7 +105,14 @@ function buildExtension(outDir: string, defaults: Record<string, unknown>): Prom
   let output = '';
   wxt.stdout.on('data', (chunk) => (output += chunk));
   wxt.stderr.on('data', (chunk) => (output += chunk));
+  // The demo stopped (Ctrl+C) while building: the build stops too.
+  const stopBuild = () => wxt.kill();
+  process.once('exit', stopBuild);
   return new Promise((resolve, reject) =>
-    wxt.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building the extension failed:\n${output}`)))),
+    wxt.once('exit', (code) => {
+      process.off('exit', stopBuild);
+      if (code === 0) resolve();
+      else reject(new Error(`building the extension failed:\n${output}`));
+    }),
   );
 }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listen, SERVER_LIMITS } from './start.ts';
+import { listen, SERVER_LIMITS } from './listener.ts';
 
 // Slow clients against the real Node server: a raw socket trickling bytes, the way slowloris does.
 const SHORT = { headersTimeout: 600, requestTimeout: 1_200, keepAliveTimeout: 300, connectionsCheckingInterval: 100 };
@@ -49,11 +49,11 @@ describe('server limits', () => {
   it('serves with the production limits by default', async () => {
     const server = (await listen(app.fetch, 0)) as Server;
     servers.push(server);
-    expect(SERVER_LIMITS).toMatchObject({ headersTimeout: 15_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 });
+    expect(SERVER_LIMITS).toMatchObject({ headersTimeout: 66_000, requestTimeout: 66_000, keepAliveTimeout: 65_000 });
     expect({ headers: server.headersTimeout, request: server.requestTimeout, keepAlive: server.keepAliveTimeout }).toEqual({
-      headers: 15_000,
-      request: 30_000,
-      keepAlive: 5_000,
+      headers: 66_000,
+      request: 66_000,
+      keepAlive: 65_000,
     });
   });
 

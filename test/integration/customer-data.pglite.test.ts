@@ -1,0 +1,3 @@
+import { describeCustomerData } from './customer-data.suite.ts';
+
+describeCustomerData('pglite');
