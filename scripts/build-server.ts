@@ -16,6 +16,9 @@ await build({
   ],
   outdir,
   bundle: true,
+  // backend/server.ts imports start.ts dynamically, after OpenTelemetry starts: a chunk of its own keeps that
+  // order (without splitting, every package import is hoisted to the top of server.js and loads before tracing).
+  splitting: true,
   packages: 'external',
   platform: 'node',
   format: 'esm',
@@ -23,5 +26,5 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-// backend/db/client.ts finds its migrations beside itself (`./migrations`): beside the bundle here.
+// backend/db/client.ts finds its migrations beside itself (`./migrations`): beside the bundle and its chunks here.
 await cp('backend/db/migrations', `${outdir}/migrations`, { recursive: true });

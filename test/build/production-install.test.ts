@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -26,6 +26,18 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output, ms: performance.now() - started })));
+}
+
+/** The packages a bundle in `dir` loads before its first line runs: its static imports, through its chunks. */
+function staticPackages(dir: string, file: string, seen = new Set<string>()): Set<string> {
+  const packages = new Set<string>();
+  if (seen.has(file)) return packages;
+  seen.add(file);
+  for (const [, specifier = ''] of readFileSync(join(dir, file), 'utf8').matchAll(/^(?:import|export)\b[^;]*?"([^"]+)";$/gms)) {
+    if (specifier.startsWith('./')) for (const name of staticPackages(dir, specifier.slice(2), seen)) packages.add(name);
+    else if (!specifier.startsWith('node:')) packages.add(specifier);
+  }
+  return packages;
 }
 
 describe('a production install', () => {
@@ -72,6 +84,10 @@ describe('a production install', () => {
       const healthyAfterMs = performance.now() - started;
       expect(await health.json()).toMatchObject({ status: 'ok', database: { kind: 'pglite', ok: true } });
       expect(existsSync(join(app, 'dist/server.js'))).toBe(true);
+      // OpenTelemetry patches the HTTP clients as they load: the SDKs load after it (start.ts's own chunk).
+      const beforeTracing = staticPackages(join(app, 'dist'), 'server.js');
+      expect(beforeTracing).toContain('pino');
+      for (const sdk of ['twilio', 'ably', 'googleapis/build/src/apis/calendar/v3.js', 'pg-boss']) expect(beforeTracing).not.toContain(sdk);
 
       server.kill('SIGTERM');
       expect(await exited, logs).toBe(0);
