@@ -19,7 +19,7 @@ import { runDoctor, type CheckResult, type DoctorOptions } from './checks.ts';
 // The doctor against the emulators: healthy, then each fault it diagnoses.
 let emulators: Emulators;
 let host: SavvySolveHostEmulator;
-const WEBHOOK_SECRET = `whsec_${Buffer.from('doctor-webhook-secret').toString('base64')}`;
+const WEBHOOK_SECRET = `whsec_${Buffer.from('doctor-webhook-secret-of-32-bytes').toString('base64')}`;
 let publicServer: Server;
 let publicUrl: string;
 let database: { url: string; drop(): Promise<void> } | undefined;
@@ -155,7 +155,12 @@ describe('npm run doctor', () => {
     ],
     [
       'a webhook secret the app does not hold',
-      () => ({ env: { ...healthyEnv(), SAVVYSOLVE_WEBHOOK_SECRET: `whsec_${Buffer.from('another').toString('base64')}` } }),
+      () => ({
+        env: {
+          ...healthyEnv(),
+          SAVVYSOLVE_WEBHOOK_SECRET: `whsec_${Buffer.from('another-webhook-secret-of-32-bytes').toString('base64')}`,
+        },
+      }),
       'SavvySolve events',
       /refused the signature \(401\).*same SAVVYSOLVE_WEBHOOK_SECRET/,
     ],
