@@ -96,7 +96,9 @@ export function createSpaceSetupWorker(deps: SpaceSetupDeps): JobHandler<'meet.s
           details: { spaceName, accessType: outcome.accessType ?? null, problem: outcome.accessProblem ?? null },
         });
         if (session?.status === 'ended') {
-          if (outcome.accessState === 'applied') {
+          // Opened after the end: retire it again. Or the session ended before the fan-out made this row (the end
+          // found no room to retire): retire it now, so every ended session's room is RESTRICTED.
+          if (outcome.accessState === 'applied' || updated.retireState === null) {
             await tx.update(meetSpaces).set({ retireState: 'pending' }).where(eq(meetSpaces.sessionId, sessionId));
             await deps.queue.enqueue(tx, 'meet.space-retire', { sessionId });
           }
