@@ -20,6 +20,12 @@ const releaseVersion = process.env.SAVVYSOLVE_EXTENSION_VERSION;
  */
 const storeBuild = process.env.SAVVYSOLVE_STORE_BUILD === 'true';
 const loopbackHosts = storeBuild ? [] : ['http://localhost/*', 'http://127.0.0.1/*'];
+/**
+ * Whether the extension opens the emulator's loopback Meet rooms (`http://127.0.0.1:<port>/meet/<code>`): development,
+ * test and demo builds do, a store or self-hosted build does not — unless the tests' own self-hosted package asks for
+ * it (`SAVVYSOLVE_LOOPBACK_MEET_ROOMS=true`, test/e2e/support/policy-install.ts).
+ */
+const loopbackMeetRooms = process.env.SAVVYSOLVE_LOOPBACK_MEET_ROOMS ? process.env.SAVVYSOLVE_LOOPBACK_MEET_ROOMS === 'true' : !storeBuild;
 /** Extra origins granted at install (e.g. `https://meet-api.example.com/*,https://console.example.com/*`). */
 const extraHostPermissions = (process.env.SAVVYSOLVE_HOST_PERMISSIONS ?? '')
   .split(',')
@@ -33,7 +39,7 @@ export default defineConfig({
   publicDir: 'extension/public',
   modules: ['@wxt-dev/module-react'],
   // Development and test builds open the test emulator's loopback Meet rooms too (`extension/lib/meet-links.ts`).
-  vite: () => ({ define: { __SAVVYSOLVE_LOOPBACK_MEET_ROOMS__: JSON.stringify(!storeBuild) } }),
+  vite: () => ({ define: { __SAVVYSOLVE_LOOPBACK_MEET_ROOMS__: JSON.stringify(loopbackMeetRooms) } }),
   // Every import is written out, so a reader can follow any name.
   imports: false,
   manifest: {

@@ -47,8 +47,8 @@ export async function startUpdateServer(): Promise<UpdateServer> {
         outDir,
         buildDir: join(dir, `build-${version}`),
         buildOutput: 'ignore',
-        // The backend, the emulators and the session pages of the test run on loopback.
-        buildEnv: { SAVVYSOLVE_HOST_PERMISSIONS: 'http://127.0.0.1/*' },
+        // The backend, the emulators (their Meet rooms too) and the session pages of the test run on loopback.
+        buildEnv: { SAVVYSOLVE_HOST_PERMISSIONS: 'http://127.0.0.1/*', SAVVYSOLVE_LOOPBACK_MEET_ROOMS: 'true' },
       }),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
