@@ -5,8 +5,8 @@ import type { HostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobHandler, JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
-import { recordSessionChange } from '../sessions/session-change.ts';
-import { changedAttendance, readAttendance, type AttendanceFacts } from './attendance.ts';
+import { readAttendance, type AttendanceFacts } from './attendance.ts';
+import { publishAttendanceChange, storedAttendance } from './attendance-change.ts';
 import type { MeetSpaces } from './google-meet-spaces.ts';
 import { diagnoseMeetError, type MeetSpaceFailure } from './meet-space-failure.ts';
 import { loadSpaceTarget } from './space-target.ts';
@@ -32,14 +32,6 @@ export type AttendancePollerDeps = {
   cadence?: Partial<typeof POLL_CADENCE>;
   now?: () => Date;
 };
-
-const factsOf = (space: typeof meetSpaces.$inferSelect): AttendanceFacts => ({
-  customerJoinedAt: space.customerJoinedAt,
-  customerLeftAt: space.customerLeftAt,
-  solverJoinedAt: space.solverJoinedAt,
-  callStartedAt: space.callStartedAt,
-  callEndedAt: space.callEndedAt,
-});
 
 /**
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
@@ -67,7 +59,7 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_found';
       }
     }
-    const before = factsOf(space);
+    const before = storedAttendance(space);
     await deps.db.transaction(async (tx) => {
       const [claimed] = await tx
         .update(meetSpaces)
@@ -75,27 +67,7 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.pollSeq, seq)))
         .returning({ sessionId: meetSpaces.sessionId });
       if (!claimed) return;
-      const changed = facts ? changedAttendance(before, facts) : [];
-      if (changed.length > 0) {
-        await recordSessionChange(tx, deps.realtime, {
-          action: 'meet_space.attendance',
-          actor: 'system',
-          sessionId,
-          solverId: session.solverId,
-          details: { changed },
-        });
-        if (facts!.customerJoinedAt && !before.customerJoinedAt) {
-          await deps.hostEvents.add(tx, 'meet.customer_joined', { sessionId, joinedAt: facts!.customerJoinedAt.toISOString() });
-        }
-        if (facts!.callEndedAt && !before.callEndedAt) {
-          const startedAt = facts!.callStartedAt ?? facts!.callEndedAt;
-          await deps.hostEvents.add(tx, 'meet.call_ended', {
-            sessionId,
-            endedAt: facts!.callEndedAt.toISOString(),
-            durationSeconds: Math.round((facts!.callEndedAt.getTime() - startedAt.getTime()) / 1000),
-          });
-        }
-      }
+      if (facts) await publishAttendanceChange(tx, deps, { sessionId, solverId: session.solverId, before, after: facts });
       if (stop) return;
       const delay =
         failure?.kind === 'rate_limited'
