@@ -9,9 +9,11 @@ import type { AdminService } from './admin/service.ts';
 import { createAuthRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
 import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
+import { MEET_EVENTS_PUSH_PATH } from './env.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
 import { withRequestId, type Logger } from './logger.ts';
+import { createMeetEventRoutes, type MeetEventRouteDeps } from './meet-events/routes.ts';
 import { createMeetRoutes } from './meet/routes.ts';
 import type { MeetService } from './meet/service.ts';
 import type { RealtimeTokenMinter } from './realtime/ably-publisher.ts';
@@ -31,6 +33,7 @@ export type AppDeps = {
   solverChannelTemplate: string;
   hostWebhook: HostWebhookDeps;
   twilioWebhook: TwilioWebhookDeps;
+  meetEvents: MeetEventRouteDeps;
   corsOrigins: string[];
   health: () => Promise<HealthResponse>;
   log: Logger;
@@ -101,7 +104,8 @@ export function createApp(deps: AppDeps) {
     .route('/api/realtime', createRealtimeRoutes(deps.auth, deps.realtimeTokens, deps.solverChannelTemplate))
     .route('/api/admin', createAdminRoutes(deps.admin, deps.adminApiToken))
     .route('/webhooks/twilio', createTwilioWebhookRoutes(deps.twilioWebhook))
-    .route(SAVVYSOLVE_WEBHOOK_PATH, createHostWebhookRoutes(deps.hostWebhook));
+    .route(SAVVYSOLVE_WEBHOOK_PATH, createHostWebhookRoutes(deps.hostWebhook))
+    .route(MEET_EVENTS_PUSH_PATH, createMeetEventRoutes(deps.meetEvents));
   app.onError(createErrorHandler(deps.log));
   app.notFound(notFoundHandler);
   return app;

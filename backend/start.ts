@@ -20,6 +20,8 @@ import { createCredentialSource } from './google/credential-source.ts';
 import { createGoogleMeetSpaces, type MeetSpaces } from './meet-space/google-meet-spaces.ts';
 import { createSpaceRetireWorker } from './meet-space/space-retire-worker.ts';
 import { createSpaceSetupWorker } from './meet-space/space-setup-worker.ts';
+import { createMeetEventService } from './meet-events/meet-event-service.ts';
+import { createPushTokenVerifier } from './meet-events/push-token.ts';
 import { createDiscardEventWorker } from './meet/discard-event-worker.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
@@ -187,6 +189,22 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
+    meetEvents: {
+      events:
+        config.meetEvents && meetSpaces
+          ? {
+              verify: createPushTokenVerifier({
+                apiUrl: config.google.apiUrl,
+                audience: config.meetEvents.pushAudience,
+                serviceAccount: config.meetEvents.pushServiceAccount,
+              }),
+              service: createMeetEventService({ db, spaces: meetSpaces, realtime, hostEvents, log }),
+              // The solver's panel hears of it now, not at the publisher's next poll.
+              onApplied: () => queue.wake(['realtime.publish', 'host.deliver']),
+            }
+          : undefined,
+      log,
+    },
     twilioWebhook: {
       applyStatus: async (callback) => {
         const changed = await applyTwilioStatus(db, { realtime, hostEvents }, callback);

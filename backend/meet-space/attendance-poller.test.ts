@@ -37,6 +37,9 @@ const spaces: MeetSpaces & { patched: string[] } = {
     conferenceCalls += 1;
     return answer();
   },
+  async conferenceRecordSpace() {
+    throw new Error('the poller never reads a single conference record');
+  },
 };
 const deps = () => ({
   db: database.db,

@@ -6,6 +6,7 @@ import { createDelegations, type DelegationsOption, type GrantedScopes } from '.
 import { apiFaultBody, rpcErrorBody } from './google-errors.ts';
 import { IAM_ROUTES, registerIamRoutes, type IamControls, type IamRoute } from './google-iam.ts';
 import { MEET_ROUTES, registerMeetRoutes, type MeetControls, type MeetRoute } from './google-meet-api.ts';
+import { createPubSubPush, type PubSubPushControls, type PushDelivery, type PushSubscriptionConfig } from './google-pubsub-push.ts';
 import { registerOAuthRoutes, type EmulatedServiceAccount, type OAuthRoute } from './google-oauth.ts';
 import { createTokenStore, googleUserId, type IssuedToken } from './google-tokens.ts';
 import { listen, type Listening } from './listen.ts';
@@ -69,6 +70,8 @@ export type GoogleEmulator = Listening & {
   setDelegation(user: string, scopes: GrantedScopes | null, clientEmail?: string): void;
   /** Meet v2 spaces (one per Meet conference of an event) and the calls in them. */
   meet: MeetControls;
+  /** Cloud Pub/Sub push of the spaces' Meet events (join, leave, call start and end), OIDC-signed by this Google. */
+  pubsub: PubSubPushControls;
   /** Keyless signing: the metadata server's identity, Token Creator grants, the IAM Credentials API switch. */
   iam: Pick<IamControls, 'setTokenCreator' | 'setIamCredentialsEnabled' | 'attachedServiceAccount'>;
   /** The user's stable Google account id: tokeninfo's `sub`, and `users/{id}` of a signed-in Meet participant. */
@@ -102,6 +105,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     resetState() {
       calendar.clear();
       meet.clear();
+      pubsub.reset();
       delegations.reset();
       iam.reset();
       conferenceMode = 'success';
@@ -125,7 +129,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     managedKey: iam.managedKey,
     signedInUsers: () => (signedInUser === undefined ? [] : [signedInUser].flat()),
   });
-  const meet = registerMeetRoutes(kit, { tokens });
+  const pubsub = createPubSubPush(kit.app);
+  const meet = registerMeetRoutes(kit, { tokens, onEvent: pubsub.publish });
   const conferences = createConferences({
     created: (conference) => meet.addSpace(conference),
     meetBaseUrl: () => meetBaseUrl,
@@ -147,6 +152,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   };
   registerTestControls(kit.app, meet, setDelegation);
   registerIamTestControls(kit.app, iam);
+  registerPubSubTestControls(kit.app, pubsub);
 
   const server = await listen(kit.app.fetch, options.port);
   if (typeof options.meetBaseUrl === 'function') meetBaseUrl = options.meetBaseUrl(server.url);
@@ -170,6 +176,14 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       join: meet.join,
       leave: meet.leave,
       endCall: meet.endCall,
+    },
+    pubsub: {
+      configure: pubsub.configure,
+      setDelivery: pubsub.setDelivery,
+      release: pubsub.release,
+      attempts: pubsub.attempts,
+      idle: pubsub.idle,
+      mintToken: pubsub.mintToken,
     },
     iam: {
       setTokenCreator: iam.setTokenCreator,
@@ -253,4 +267,30 @@ function registerIamTestControls(app: EmulatorApp<GoogleRoute>['app'], iam: IamC
     iam.setIamCredentialsEnabled(body.enabled);
     return c.body(null, 204);
   });
+}
+
+/**
+ * Pub/Sub push controls for other processes: `POST /__emulator/pubsub/subscription {endpoint, serviceAccountEmail,
+ * audience?}` (or `{}` to stop pushing), `POST /__emulator/pubsub/delivery {delayMs?, duplicates?, held?}`,
+ * `POST /__emulator/pubsub/release {order?: "publish" | "reverse"}`, `GET /__emulator/pubsub/attempts`.
+ */
+function registerPubSubTestControls(app: EmulatorApp<GoogleRoute>['app'], pubsub: PubSubPushControls): void {
+  app.post('/__emulator/pubsub/subscription', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Partial<PushSubscriptionConfig>;
+    if (body.endpoint === undefined) return pubsub.configure(undefined), c.body(null, 204);
+    if (typeof body.endpoint !== 'string' || typeof body.serviceAccountEmail !== 'string')
+      return c.json({ error: '"endpoint" and "serviceAccountEmail" are required; "audience" is optional' }, 400);
+    pubsub.configure({ endpoint: body.endpoint, serviceAccountEmail: body.serviceAccountEmail, audience: body.audience });
+    return c.body(null, 204);
+  });
+  app.post('/__emulator/pubsub/delivery', async (c) => {
+    pubsub.setDelivery((await c.req.json().catch(() => ({}))) as PushDelivery);
+    return c.body(null, 204);
+  });
+  app.post('/__emulator/pubsub/release', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { order?: 'publish' | 'reverse' };
+    pubsub.release(body.order);
+    return c.body(null, 204);
+  });
+  app.get('/__emulator/pubsub/attempts', (c) => c.json({ attempts: pubsub.attempts() }));
 }
