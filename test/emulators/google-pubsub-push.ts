@@ -53,7 +53,8 @@ const RETRY_DELAYS_MS = [100, 200, 400, 800, 1_600];
  * publishes it (CloudEvents `ce-*` attributes, base64 JSON data) in Pub/Sub's push envelope, and POSTed with an
  * OIDC token signed (RS256) by the emulated Google's key, whose public half `GET /oauth2/v1/certs` serves, as
  * `https://www.googleapis.com/oauth2/v1/certs` does. A push answered with anything but 102/200/201/202/204 is
- * retried with backoff, as Pub/Sub does. Serves the certificates on `app`.
+ * retried with backoff, as Pub/Sub does (100 ms doubling, 5 retries: Pub/Sub's own start at 10 s). Unlike Pub/Sub,
+ * deliveries go one at a time in the order sent, so a test's chosen order (`release('reverse')`) is exact. Serves the certificates on `app`.
  */
 export function createPubSubPush(app: Hono<any>): PubSubPush {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -79,7 +80,10 @@ export function createPubSubPush(app: Hono<any>): PubSubPush {
   };
 
   const mintToken = async (claims: PushTokenClaims = {}) => {
-    const target = config ?? { endpoint: 'http://unconfigured', serviceAccountEmail: 'unconfigured@emulated-project.iam.gserviceaccount.com' };
+    const target = config ?? {
+      endpoint: 'http://unconfigured',
+      serviceAccountEmail: 'unconfigured@emulated-project.iam.gserviceaccount.com',
+    };
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({
       email: claims.email ?? target.serviceAccountEmail,
@@ -111,11 +115,15 @@ export function createPubSubPush(app: Hono<any>): PubSubPush {
     return push(message, attempt + 1, at);
   }
 
+  // One delivery at a time, in the order sent (a retry holds the ones behind it): tests see a chosen order exactly.
+  let chain: Promise<void> = Promise.resolve();
   const send = (message: (typeof held)[number]) => {
     for (let copy = 0; copy <= (delivery.duplicates ?? 0); copy += 1) {
       inFlight += 1;
       const at = generation;
-      void new Promise((resolve) => setTimeout(resolve, delivery.delayMs ?? 0))
+      const delayMs = delivery.delayMs ?? 0;
+      chain = chain
+        .then(() => new Promise((resolve) => setTimeout(resolve, delayMs)))
         .then(() => push(message, 0, at))
         .finally(() => {
           if (at !== generation) return;
