@@ -22,6 +22,8 @@ import { createSpaceRetireWorker } from './meet-space/space-retire-worker.ts';
 import { createSpaceSetupWorker } from './meet-space/space-setup-worker.ts';
 import { createMeetEventService } from './meet-events/meet-event-service.ts';
 import { createPushTokenVerifier } from './meet-events/push-token.ts';
+import { createGoogleWorkspaceEvents } from './meet-events/google-workspace-events.ts';
+import { createSpaceSubscriptions } from './meet-events/space-subscriptions.ts';
 import { createDiscardEventWorker } from './meet/discard-event-worker.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
@@ -162,6 +164,18 @@ export async function startBackend(config: Config, options: StartOptions): Promi
           notify: fanout.notify,
           retryBaseDelayMs: options.meetSpace?.retryBaseDelayMs,
           firstPollSeconds: options.meetSpace?.pollCadence?.fastSeconds,
+          subscribe:
+            config.meetEvents && delegated
+              ? createSpaceSubscriptions({
+                  db,
+                  log,
+                  events: createGoogleWorkspaceEvents({
+                    delegated,
+                    url: config.meetEvents.workspaceEventsUrl,
+                    topic: config.meetEvents.topic,
+                  }),
+                }).ensure
+              : undefined,
         }),
       );
       await queue.work(

@@ -42,7 +42,10 @@ export function createMeetEventService(deps: MeetEventServiceDeps) {
   const { db } = deps;
 
   const receipt = async (event: MeetEvent, outcome: MeetEventOutcome) => {
-    await db.insert(webhookReceipts).values({ webhookId: receiptIdOf(event), type: event.type, outcome }).onConflictDoNothing();
+    await db
+      .insert(webhookReceipts)
+      .values({ webhookId: receiptIdOf(event), type: event.type, outcome })
+      .onConflictDoNothing();
     return outcome;
   };
 
@@ -84,7 +87,10 @@ export function createMeetEventService(deps: MeetEventServiceDeps) {
      * and Pub/Sub redelivers; the poller reconciles meanwhile)
      */
     async apply(event: MeetEvent): Promise<MeetEventOutcome> {
-      const [seen] = await db.select().from(webhookReceipts).where(eq(webhookReceipts.webhookId, receiptIdOf(event)));
+      const [seen] = await db
+        .select()
+        .from(webhookReceipts)
+        .where(eq(webhookReceipts.webhookId, receiptIdOf(event)));
       if (seen) return 'duplicate';
       let target: SpaceTarget | undefined;
       let conferences;
@@ -116,10 +122,16 @@ export function createMeetEventService(deps: MeetEventServiceDeps) {
           after: facts,
         });
         if (changed.length === 0) {
-          await tx.update(webhookReceipts).set({ outcome: 'unchanged' }).where(eq(webhookReceipts.webhookId, receiptIdOf(event)));
+          await tx
+            .update(webhookReceipts)
+            .set({ outcome: 'unchanged' })
+            .where(eq(webhookReceipts.webhookId, receiptIdOf(event)));
           return 'unchanged' as const;
         }
-        await tx.update(meetSpaces).set(facts).where(and(eq(meetSpaces.sessionId, sessionId)));
+        await tx
+          .update(meetSpaces)
+          .set(facts)
+          .where(and(eq(meetSpaces.sessionId, sessionId)));
         return 'applied' as const;
       });
     },

@@ -7,12 +7,18 @@ import { apiFaultBody, rpcErrorBody } from './google-errors.ts';
 import { IAM_ROUTES, registerIamRoutes, type IamControls, type IamRoute } from './google-iam.ts';
 import { MEET_ROUTES, registerMeetRoutes, type MeetControls, type MeetRoute } from './google-meet-api.ts';
 import { createPubSubPush, type PubSubPushControls, type PushDelivery, type PushSubscriptionConfig } from './google-pubsub-push.ts';
+import {
+  WORKSPACE_EVENTS_ROUTES,
+  registerWorkspaceEventsRoutes,
+  type WorkspaceEventsControls,
+  type WorkspaceEventsRoute,
+} from './google-workspace-events.ts';
 import { registerOAuthRoutes, type EmulatedServiceAccount, type OAuthRoute } from './google-oauth.ts';
 import { createTokenStore, googleUserId, type IssuedToken } from './google-tokens.ts';
 import { listen, type Listening } from './listen.ts';
 import type { RecordedRequest } from './recorder.ts';
 
-export type GoogleRoute = OAuthRoute | CalendarRoute | MeetRoute | IamRoute;
+export type GoogleRoute = OAuthRoute | CalendarRoute | MeetRoute | IamRoute | WorkspaceEventsRoute;
 export const GOOGLE_ROUTES: readonly GoogleRoute[] = [
   'token',
   'tokeninfo',
@@ -23,6 +29,7 @@ export const GOOGLE_ROUTES: readonly GoogleRoute[] = [
   'events.delete',
   ...MEET_ROUTES,
   ...IAM_ROUTES,
+  ...WORKSPACE_EVENTS_ROUTES,
 ];
 
 /** The service account the emulated Cloud Run / GKE / Compute Engine instance runs as (the metadata server's identity). */
@@ -70,8 +77,10 @@ export type GoogleEmulator = Listening & {
   setDelegation(user: string, scopes: GrantedScopes | null, clientEmail?: string): void;
   /** Meet v2 spaces (one per Meet conference of an event) and the calls in them. */
   meet: MeetControls;
-  /** Cloud Pub/Sub push of the spaces' Meet events (join, leave, call start and end), OIDC-signed by this Google. */
+  /** Cloud Pub/Sub push of subscribed spaces' Meet events (join, leave, call start and end), OIDC-signed by this Google. */
   pubsub: PubSubPushControls;
+  /** Workspace Events API v1 subscriptions (what decides which spaces' events are published). */
+  workspaceEvents: Pick<WorkspaceEventsControls, 'subscriptions' | 'setPendingOperations'>;
   /** Keyless signing: the metadata server's identity, Token Creator grants, the IAM Credentials API switch. */
   iam: Pick<IamControls, 'setTokenCreator' | 'setIamCredentialsEnabled' | 'attachedServiceAccount'>;
   /** The user's stable Google account id: tokeninfo's `sub`, and `users/{id}` of a signed-in Meet participant. */
@@ -99,12 +108,15 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     faultBody: (route, status) =>
       route === 'token' || route === 'tokeninfo' || route === 'authorize' || route === 'metadata.token'
         ? { error: status >= 500 ? 'internal_failure' : 'invalid_request', error_description: `Emulated fault (HTTP ${status})` }
-        : (MEET_ROUTES as readonly string[]).includes(route) || route === 'signJwt'
+        : (MEET_ROUTES as readonly string[]).includes(route) ||
+            (WORKSPACE_EVENTS_ROUTES as readonly string[]).includes(route) ||
+            route === 'signJwt'
           ? rpcErrorBody(status)
           : apiFaultBody(status),
     resetState() {
       calendar.clear();
       meet.clear();
+      workspaceEvents.clear();
       pubsub.reset();
       delegations.reset();
       iam.reset();
@@ -130,7 +142,16 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     signedInUsers: () => (signedInUser === undefined ? [] : [signedInUser].flat()),
   });
   const pubsub = createPubSubPush(kit.app);
-  const meet = registerMeetRoutes(kit, { tokens, onEvent: pubsub.publish });
+  // Google publishes a space's Meet events only through a live subscription covering it (the space, or its owner).
+  const meet = registerMeetRoutes(kit, {
+    tokens,
+    onEvent: (event) => {
+      const owner = meet.space(event.space)?.owner;
+      const via = owner ? workspaceEvents.subscriptionFor(event.space, owner, event.type) : undefined;
+      if (via) pubsub.publish(event, via);
+    },
+  });
+  const workspaceEvents = registerWorkspaceEventsRoutes(kit, { tokens, meet });
   const conferences = createConferences({
     created: (conference) => meet.addSpace(conference),
     meetBaseUrl: () => meetBaseUrl,
@@ -177,6 +198,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       leave: meet.leave,
       endCall: meet.endCall,
     },
+    workspaceEvents: { subscriptions: workspaceEvents.subscriptions, setPendingOperations: workspaceEvents.setPendingOperations },
     pubsub: {
       configure: pubsub.configure,
       setDelivery: pubsub.setDelivery,
@@ -277,7 +299,7 @@ function registerIamTestControls(app: EmulatorApp<GoogleRoute>['app'], iam: IamC
 function registerPubSubTestControls(app: EmulatorApp<GoogleRoute>['app'], pubsub: PubSubPushControls): void {
   app.post('/__emulator/pubsub/subscription', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as Partial<PushSubscriptionConfig>;
-    if (body.endpoint === undefined) return pubsub.configure(undefined), c.body(null, 204);
+    if (body.endpoint === undefined) return (pubsub.configure(undefined), c.body(null, 204));
     if (typeof body.endpoint !== 'string' || typeof body.serviceAccountEmail !== 'string')
       return c.json({ error: '"endpoint" and "serviceAccountEmail" are required; "audience" is optional' }, 400);
     pubsub.configure({ endpoint: body.endpoint, serviceAccountEmail: body.serviceAccountEmail, audience: body.audience });

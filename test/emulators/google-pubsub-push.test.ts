@@ -1,7 +1,7 @@
 import { JWT, OAuth2Client } from 'google-auth-library';
 import { Hono } from 'hono';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { calendar_v3, meet_v2 } from '../../backend/google/google-apis.ts';
+import { calendar_v3, meet_v2, workspaceevents_v1 } from '../../backend/google/google-apis.ts';
 import { startGoogleEmulator, type GoogleEmulator } from './google-emulator.ts';
 import { listen, type Listening } from './listen.ts';
 import { createTestServiceAccount } from './service-account.ts';
@@ -44,6 +44,23 @@ async function meetingCode() {
   });
   return data.conferenceData!.conferenceId!;
 }
+const TOPIC = 'projects/emulated-project/topics/meet-events';
+const MEET_EVENT_TYPES = [
+  'google.workspace.meet.conference.v2.started',
+  'google.workspace.meet.conference.v2.ended',
+  'google.workspace.meet.participant.v2.joined',
+  'google.workspace.meet.participant.v2.left',
+];
+const events = () => new workspaceevents_v1.Workspaceevents({ auth: as([READONLY]), rootUrl: `${google.url}/` });
+/** Subscribes the topic to the space's Meet events, as the backend does; the create operation's data. */
+async function subscribe(code: string, body: Partial<workspaceevents_v1.Schema$Subscription> = {}) {
+  const targetResource = `//meet.googleapis.com/${google.meet.space(code)!.name}`;
+  return (
+    await events().subscriptions.create({
+      requestBody: { targetResource, eventTypes: MEET_EVENT_TYPES, notificationEndpoint: { pubsubTopic: TOPIC }, ...body },
+    })
+  ).data;
+}
 const decoded = (body: any) => JSON.parse(Buffer.from(body.message.data, 'base64').toString('utf8'));
 
 beforeAll(async () => {
@@ -69,6 +86,7 @@ describe('Pub/Sub push of Meet events', () => {
     google.pubsub.configure({ endpoint: `${endpoint.url}/push`, serviceAccountEmail: PUSHER });
     const code = await meetingCode();
     const space = google.meet.space(code)!.name;
+    const operation = await subscribe(code);
     google.meet.join(code, { kind: 'anonymous', displayName: 'Grace' });
     google.meet.leave(code, { kind: 'anonymous', displayName: 'Grace' });
     google.meet.join(code, { kind: 'anonymous', displayName: 'Grace' });
@@ -85,7 +103,14 @@ describe('Pub/Sub push of Meet events', () => {
     ]);
     const [started, joined, , rejoined] = received.map((push) => push.body);
     expect(started).toMatchObject({
-      message: { attributes: { 'ce-subject': `//meet.googleapis.com/${space}`, 'ce-specversion': '1.0' }, messageId: expect.any(String) },
+      message: {
+        attributes: {
+          'ce-subject': `//meet.googleapis.com/${space}`,
+          'ce-source': `//workspaceevents.googleapis.com/${(operation.response as { name: string }).name}`,
+          'ce-specversion': '1.0',
+        },
+        messageId: expect.any(String),
+      },
       subscription: expect.stringMatching(/^projects\/[^/]+\/subscriptions\//),
     });
     const record = google.meet.conferenceRecords(code)[0]!.name;
@@ -110,6 +135,7 @@ describe('Pub/Sub push of Meet events', () => {
   it('retries a push the endpoint refuses, holds messages while down, and can deliver them reversed or twice', async () => {
     google.pubsub.configure({ endpoint: `${endpoint.url}/push`, serviceAccountEmail: PUSHER, audience: 'https://savvy.example/x' });
     const code = await meetingCode();
+    await subscribe(code);
     answers = [503];
     google.meet.join(code, { kind: 'anonymous', displayName: 'Grace' });
     await google.pubsub.idle();
@@ -129,5 +155,59 @@ describe('Pub/Sub push of Meet events', () => {
     const order = received.map((push) => push.body.message.attributes['ce-type'].split('.').pop());
     expect(order).toEqual(['ended', 'ended', 'left', 'left']);
     expect(received[0]!.body.message.attributes['ce-id']).toBe(received[1]!.body.message.attributes['ce-id']);
+  });
+});
+
+describe('Workspace Events subscriptions', () => {
+  it('publishes nothing for a space without a subscription', async () => {
+    google.pubsub.configure({ endpoint: `${endpoint.url}/push`, serviceAccountEmail: PUSHER });
+    const code = await meetingCode();
+    google.meet.join(code, { kind: 'anonymous', displayName: 'Grace' });
+    await google.pubsub.idle();
+    expect(received).toHaveLength(0);
+  });
+
+  it('answers create with a long-running operation, refuses what Google refuses, and 409 for a second subscription', async () => {
+    const code = await meetingCode();
+    google.workspaceEvents.setPendingOperations(1);
+    const pending = await subscribe(code);
+    expect(pending).toMatchObject({ name: expect.stringMatching(/^operations\//), done: false });
+    expect(pending.response).toBeUndefined();
+    const { data: done } = await events().operations.get({ name: pending.name! });
+    expect(done).toMatchObject({
+      done: true,
+      response: {
+        '@type': 'type.googleapis.com/google.apps.events.subscriptions.v1.Subscription',
+        state: 'ACTIVE',
+        expireTime: expect.any(String),
+      },
+    });
+    const conflict = await subscribe(code).catch((error) => error);
+    expect(conflict.status).toBe(409);
+    const { data: listed } = await events().subscriptions.list({ filter: `event_types:"${MEET_EVENT_TYPES[0]}"` });
+    expect(listed.subscriptions).toHaveLength(1);
+    expect(
+      (
+        await events()
+          .subscriptions.list({})
+          .catch((error) => error)
+      ).status,
+    ).toBe(400);
+    expect((await subscribe(code, { notificationEndpoint: { pubsubTopic: 'meet-events' } }).catch((error) => error)).status).toBe(400);
+    expect((await subscribe(code, { eventTypes: ['google.workspace.chat.message.v1.created'] }).catch((error) => error)).status).toBe(400);
+    const noScope = new workspaceevents_v1.Workspaceevents({
+      auth: as(['https://www.googleapis.com/auth/calendar']),
+      rootUrl: `${google.url}/`,
+    });
+    const refused = await noScope.subscriptions
+      .create({
+        requestBody: {
+          targetResource: `//meet.googleapis.com/${google.meet.space(code)!.name}`,
+          eventTypes: MEET_EVENT_TYPES,
+          notificationEndpoint: { pubsubTopic: TOPIC },
+        },
+      })
+      .catch((error) => error);
+    expect(refused.status).toBe(403);
   });
 });

@@ -42,14 +42,16 @@ export type PubSubPushControls = {
   mintToken(claims?: PushTokenClaims): Promise<string>;
 };
 
-export type PubSubPush = PubSubPushControls & { publish(event: EmittedMeetEvent): void; reset(): void };
+/** The Workspace Events subscription an event is delivered through. */
+export type DeliveringSubscription = { name: string; targetResource: string };
+
+export type PubSubPush = PubSubPushControls & { publish(event: EmittedMeetEvent, via: DeliveringSubscription): void; reset(): void };
 
 const SUBSCRIPTION = 'projects/emulated-project/subscriptions/meet-events-push';
-const WORKSPACE_SUBSCRIPTION = '//workspaceevents.googleapis.com/subscriptions/emulated-meet-events';
 const RETRY_DELAYS_MS = [100, 200, 400, 800, 1_600];
 
 /**
- * Cloud Pub/Sub push for the Meet events of every emulated space: each event is wrapped as Workspace Events
+ * Cloud Pub/Sub push for the Meet events of subscribed spaces: each event is wrapped as Workspace Events
  * publishes it (CloudEvents `ce-*` attributes, base64 JSON data) in Pub/Sub's push envelope, and POSTed with an
  * OIDC token signed (RS256) by the emulated Google's key, whose public half `GET /oauth2/v1/certs` serves, as
  * `https://www.googleapis.com/oauth2/v1/certs` does. A push answered with anything but 102/200/201/202/204 is
@@ -149,7 +151,7 @@ export function createPubSubPush(app: Hono<any>): PubSubPush {
     attempts: () => [...attempts],
     idle: () => new Promise<void>((resolve) => (idleWaiters.push(resolve), settle())),
     mintToken,
-    publish(event) {
+    publish(event, via) {
       if (!config) return;
       const messageId = String(Date.now()) + String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
       const ceId = randomUUID();
@@ -158,9 +160,9 @@ export function createPubSubPush(app: Hono<any>): PubSubPush {
       const attributes = {
         'ce-datacontenttype': 'application/json',
         'ce-id': ceId,
-        'ce-source': WORKSPACE_SUBSCRIPTION,
+        'ce-source': `//workspaceevents.googleapis.com/${via.name}`,
         'ce-specversion': '1.0',
-        'ce-subject': `//meet.googleapis.com/${event.space}`,
+        'ce-subject': via.targetResource,
         'ce-time': event.time.toISOString(),
         'ce-type': event.type,
       };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hostEvents, webhookReceipts } from '../../backend/db/schema.ts';
+import { hostEvents, meetEventSubscriptions, webhookReceipts } from '../../backend/db/schema.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH, type SessionSummary } from '../../shared/index.ts';
 import { ADMIN_TOKEN, eventually, snapshotSideEffects, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
@@ -17,9 +17,14 @@ const codeOf = (meetLink: string) => /([a-z]{3}-[a-z]{4}-[a-z]{3})$/.exec(meetLi
 
 /** A backend with MEET_ATTENDANCE_SOURCE=events, its Pub/Sub push pointed at it, and helpers to play a session. */
 async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
-  const stack = await startStack(database, EVENTS_ENV, {}, {
-    meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: pollSeconds, slowSeconds: pollSeconds } },
-  });
+  const stack = await startStack(
+    database,
+    EVENTS_ENV,
+    {},
+    {
+      meetSpace: { retryBaseDelayMs: 20, pollCadence: { fastSeconds: pollSeconds, slowSeconds: pollSeconds } },
+    },
+  );
   const endpoint = `${stack.backend.url}/webhooks/google/meet-events`;
   stack.emulators.google.pubsub.configure({ endpoint, serviceAccountEmail: PUSH_SERVICE_ACCOUNT });
   await stack.host.sendWebhook(`${stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`, 'solver.upserted', ADA);
@@ -31,7 +36,14 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
     async escalate() {
       const sessionId = randomUUID();
       const customerPhone = `+${(phone += 1)}`;
-      const event = { sessionId, solverEmail: ADA.email, customerName: 'Grace Hopper', customerPhone, status: 'active', occurredAt: new Date().toISOString() };
+      const event = {
+        sessionId,
+        solverEmail: ADA.email,
+        customerName: 'Grace Hopper',
+        customerPhone,
+        status: 'active',
+        occurredAt: new Date().toISOString(),
+      };
       expect((await stack.host.sendWebhook(`${stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`, 'session.upserted', event)).status).toBe(200);
       const link = await stack.api.call('POST', '/api/meet/links', { json: { sessionId }, token });
       expect(link.body).toMatchObject({ success: true });
@@ -42,12 +54,17 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
       return { sessionId, code };
     },
     async summary(sessionId: string): Promise<SessionSummary | undefined> {
-      return (await stack.api.call('GET', '/api/sessions', { token })).body.sessions.find((entry: SessionSummary) => entry.id === sessionId);
+      return (await stack.api.call('GET', '/api/sessions', { token })).body.sessions.find(
+        (entry: SessionSummary) => entry.id === sessionId,
+      );
     },
     hostEvents: (type: string, sessionId: string) =>
       stack.host.events().filter((event) => event.type === type && event.data.sessionId === sessionId),
     async outboxed(type: string, sessionId: string) {
-      const rows = await stack.backend.database.db.select().from(hostEvents).where(and(eq(hostEvents.type, type), eq(hostEvents.sessionId, sessionId)));
+      const rows = await stack.backend.database.db
+        .select()
+        .from(hostEvents)
+        .where(and(eq(hostEvents.type, type), eq(hostEvents.sessionId, sessionId)));
       return rows.length;
     },
     async receipts() {
@@ -64,7 +81,13 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
 
 const envelope = (type: string, subject: string, data: unknown) => ({
   message: {
-    attributes: { 'ce-id': randomUUID(), 'ce-type': type, 'ce-subject': subject, 'ce-specversion': '1.0', 'ce-time': new Date().toISOString() },
+    attributes: {
+      'ce-id': randomUUID(),
+      'ce-type': type,
+      'ce-subject': subject,
+      'ce-specversion': '1.0',
+      'ce-time': new Date().toISOString(),
+    },
     data: Buffer.from(JSON.stringify(data)).toString('base64'),
     messageId: String(Date.now()),
     publishTime: new Date().toISOString(),
@@ -81,6 +104,47 @@ export function describeMeetEvents(database: DatabaseChoice) {
     });
     afterAll(async () => world?.stack.close());
     beforeEach(() => world.stack.emulators.google.pubsub.setDelivery({}));
+
+    it("subscribes to the space's Meet events before texting the customer, and stores the subscription", async () => {
+      const { code } = await world.escalate();
+      const { google, twilio } = world.stack.emulators;
+      const spaceName = google.meet.space(code)!.name;
+      const subscription = google.workspaceEvents
+        .subscriptions()
+        .find((sub) => sub.targetResource === `//meet.googleapis.com/${spaceName}`);
+      expect(subscription).toMatchObject({ notificationEndpoint: { pubsubTopic: EVENTS_ENV.MEET_EVENTS_TOPIC }, state: 'ACTIVE' });
+      expect([...subscription!.eventTypes].sort()).toEqual([
+        'google.workspace.meet.conference.v2.ended',
+        'google.workspace.meet.conference.v2.started',
+        'google.workspace.meet.participant.v2.joined',
+        'google.workspace.meet.participant.v2.left',
+      ]);
+      const created = google.requests('subscriptions.create').at(-1)!;
+      const sms = twilio.requests('messages.create').at(-1)!;
+      expect(created.receivedAt).toBeLessThanOrEqual(sms.receivedAt);
+      const [row] = await world.stack.backend.database.db
+        .select()
+        .from(meetEventSubscriptions)
+        .where(eq(meetEventSubscriptions.targetResource, `//meet.googleapis.com/${spaceName}`));
+      expect(row).toMatchObject({
+        state: 'active',
+        name: subscription!.name,
+        subject: ADA.email,
+        expireTime: new Date(subscription!.expireTime),
+      });
+    });
+
+    it('still texts the customer when the subscription is refused, and says why on the stored row', async () => {
+      const { google } = world.stack.emulators;
+      google.faults.set('subscriptions.create', { status: 403 });
+      const { code } = await world.escalate();
+      google.faults.clear();
+      const [row] = await world.stack.backend.database.db
+        .select()
+        .from(meetEventSubscriptions)
+        .where(eq(meetEventSubscriptions.targetResource, `//meet.googleapis.com/${google.meet.space(code)!.name}`));
+      expect(row).toMatchObject({ state: 'failed', name: null, problem: expect.stringMatching(/.+/) });
+    });
 
     it('shows "customer joined" as soon as the push is answered, and tells the host once', async () => {
       const { sessionId, code } = await world.escalate();
@@ -104,7 +168,10 @@ export function describeMeetEvents(database: DatabaseChoice) {
       google.meet.endCall(code, new Date(t0 + 300_000));
       await google.pubsub.idle();
       expect((await world.summary(sessionId))!.meetSpace!.attendance.callEndedAt).toBe(new Date(t0 + 300_000).toISOString());
-      const [ended] = await eventually(() => world.hostEvents('meet.call_ended', sessionId).length > 0 && world.hostEvents('meet.call_ended', sessionId), 'meet.call_ended');
+      const [ended] = await eventually(
+        () => world.hostEvents('meet.call_ended', sessionId).length > 0 && world.hostEvents('meet.call_ended', sessionId),
+        'meet.call_ended',
+      );
       expect(ended).toMatchObject({ signatureValid: true, data: { durationSeconds: 300 } });
       expect(world.hostEvents('meet.customer_joined', sessionId)).toHaveLength(1);
     });
@@ -116,7 +183,9 @@ export function describeMeetEvents(database: DatabaseChoice) {
       google.meet.join(code, GRACE);
       const spaceName = google.meet.space(code)!.name;
       const record = google.meet.conferenceRecords(code)[0]!.name;
-      const body = envelope('google.workspace.meet.conference.v2.started', `//meet.googleapis.com/${spaceName}`, { conferenceRecord: { name: record } });
+      const body = envelope('google.workspace.meet.conference.v2.started', `//meet.googleapis.com/${spaceName}`, {
+        conferenceRecord: { name: record },
+      });
       // Realtime publishing of earlier changes may still be running: the audit rows say whether anything new was queued.
       const { ably: _ablyBefore, ...before } = await snapshotSideEffects(world.stack);
       const receiptsBefore = (await world.receipts()).length;
@@ -166,7 +235,10 @@ export function describeMeetEvents(database: DatabaseChoice) {
       google.pubsub.release('reverse');
       await google.pubsub.idle();
       const attendance = (await world.summary(sessionId))!.meetSpace!.attendance;
-      expect(attendance).toMatchObject({ customerJoinedAt: new Date(t0).toISOString(), customerLeftAt: new Date(t0 + 180_000).toISOString() });
+      expect(attendance).toMatchObject({
+        customerJoinedAt: new Date(t0).toISOString(),
+        customerLeftAt: new Date(t0 + 180_000).toISOString(),
+      });
       // Every copy was answered 204; each ce-id has one receipt; the host heard of the join once.
       const attempts = google.pubsub.attempts().filter((attempt) => attempt.status !== 204);
       expect(attempts).toEqual([]);
@@ -190,7 +262,12 @@ export function describeMeetEvents(database: DatabaseChoice) {
       expect((await world.stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
       google.meet.join(code, GRACE);
       await google.pubsub.idle();
-      expect(google.pubsub.attempts().slice(-2).map((attempt) => attempt.status)).toEqual([204, 204]);
+      expect(
+        google.pubsub
+          .attempts()
+          .slice(-2)
+          .map((attempt) => attempt.status),
+      ).toEqual([204, 204]);
       const admin = (await world.stack.api.adminSession(sessionId)).body;
       expect(admin.meetSpace.attendance.customerJoinedAt).toBeNull();
       const outcomes = (await world.receipts()).map((row) => row.outcome);

@@ -1,0 +1,48 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { meetEventSubscriptions } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { WorkspaceEvents } from './google-workspace-events.ts';
+
+/** A live subscription is kept when it has at least this long left (ms); otherwise it is made again. */
+const KEEP_IF_LEFT_MS = 60 * 60_000;
+
+/** `//meet.googleapis.com/spaces/{id}` for `spaces/{id}`: a subscription's target resource for one space. */
+export const spaceTarget = (spaceName: string) => `//meet.googleapis.com/${spaceName}`;
+
+/**
+ * Per-space Workspace Events subscriptions as durable rows (`meet_event_subscriptions`, one per target resource).
+ * `ensure` runs in the space set-up, before the customer is texted; it never throws: a refusal or outage is stored
+ * as `failed` with its reason (polling keeps following the call meanwhile).
+ */
+export function createSpaceSubscriptions(deps: { db: Database; events: WorkspaceEvents; log: Logger; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return {
+    async ensure(subject: string, spaceName: string): Promise<void> {
+      const targetResource = spaceTarget(spaceName);
+      const [current] = await deps.db
+        .select()
+        .from(meetEventSubscriptions)
+        .where(eq(meetEventSubscriptions.targetResource, targetResource));
+      if (current?.state === 'active' && current.expireTime && current.expireTime.getTime() - now().getTime() > KEEP_IF_LEFT_MS) return;
+      let row: Omit<typeof meetEventSubscriptions.$inferInsert, 'targetResource' | 'subject'>;
+      try {
+        const result = await deps.events.subscribe(subject, targetResource);
+        row =
+          'operation' in result
+            ? { state: 'pending', operation: result.operation, name: null, expireTime: null, problem: null }
+            : { state: 'active', operation: null, name: result.name, expireTime: result.expireTime, problem: null };
+      } catch (error) {
+        const problem = (error as Error).message?.slice(0, 500) ?? 'unknown error';
+        deps.log.warn('Meet events subscription failed; attendance is polled', { spaceName, problem });
+        row = { state: 'failed', operation: null, name: null, expireTime: null, problem };
+      }
+      await deps.db
+        .insert(meetEventSubscriptions)
+        .values({ targetResource, subject, ...row })
+        .onConflictDoUpdate({ target: meetEventSubscriptions.targetResource, set: { subject, ...row, updatedAt: now() } });
+    },
+  };
+}
+
+export type SpaceSubscriptions = ReturnType<typeof createSpaceSubscriptions>;
