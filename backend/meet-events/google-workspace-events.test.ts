@@ -4,6 +4,7 @@ import { createDelegatedAuth } from '../google/delegated-auth.ts';
 import { calendar_v3 } from '../google/google-apis.ts';
 import { createKeySigner } from '../google/jwt-signers.ts';
 import { CALENDAR_SCOPES } from '../google/scopes.ts';
+import { insertMeetEvent } from '../../test/support/meet-event.ts';
 import { createGoogleWorkspaceEvents } from './google-workspace-events.ts';
 
 // The adapter with the real googleapis client against the Google emulator's Workspace Events API.
@@ -25,16 +26,8 @@ const events = (operationPolls = { times: 3, delayMs: 10 }) =>
 /** A Meet space of Ada's (made by a Calendar event with a conference), as its target resource. */
 async function adaSpaceTarget() {
   const calendar = new calendar_v3.Calendar({ auth: delegated().forSubject(ADA, CALENDAR_SCOPES), rootUrl: `${emulators.google.url}/` });
-  const { data } = await calendar.events.insert({
-    calendarId: ADA,
-    conferenceDataVersion: 1,
-    requestBody: {
-      start: { dateTime: new Date().toISOString() },
-      end: { dateTime: new Date(Date.now() + 3_600_000).toISOString() },
-      conferenceData: { createRequest: { requestId: `r-${Math.random()}`, conferenceSolutionKey: { type: 'hangoutsMeet' } } },
-    },
-  });
-  return `//meet.googleapis.com/${emulators.google.meet.space(data.conferenceData!.conferenceId!)!.name}`;
+  const code = await insertMeetEvent(calendar, ADA);
+  return `//meet.googleapis.com/${emulators.google.meet.space(code)!.name}`;
 }
 
 describe('createGoogleWorkspaceEvents', () => {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { calendar_v3, meet_v2, workspaceevents_v1 } from '../../backend/google/google-apis.ts';
 import { startGoogleEmulator, type GoogleEmulator } from './google-emulator.ts';
+import { insertMeetEvent } from '../support/meet-event.ts';
 import { listen, type Listening } from './listen.ts';
 import { createTestServiceAccount } from './service-account.ts';
 
@@ -33,16 +34,7 @@ const as = (scopes: string[]) =>
 
 async function meetingCode() {
   const calendar = new calendar_v3.Calendar({ auth: as(['https://www.googleapis.com/auth/calendar']), rootUrl: `${google.url}/` });
-  const { data } = await calendar.events.insert({
-    calendarId: ADA,
-    conferenceDataVersion: 1,
-    requestBody: {
-      start: { dateTime: new Date().toISOString() },
-      end: { dateTime: new Date(Date.now() + 3_600_000).toISOString() },
-      conferenceData: { createRequest: { requestId: `r-${Math.random()}`, conferenceSolutionKey: { type: 'hangoutsMeet' } } },
-    },
-  });
-  return data.conferenceData!.conferenceId!;
+  return insertMeetEvent(calendar, ADA);
 }
 const TOPIC = 'projects/emulated-project/topics/meet-events';
 const MEET_EVENT_TYPES = [
