@@ -156,6 +156,14 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
     if (meetSpaces) {
       const spaceDeps = { db, spaces: meetSpaces, realtime, queue, log };
+      const subscriptions =
+        config.meetEvents && delegated
+          ? createSpaceSubscriptions({
+              db,
+              log,
+              events: createGoogleWorkspaceEvents({ delegated, url: config.meetEvents.workspaceEventsUrl, topic: config.meetEvents.topic }),
+            })
+          : undefined;
       await queue.work(
         'meet.space-setup',
         createSpaceSetupWorker({
@@ -164,23 +172,17 @@ export async function startBackend(config: Config, options: StartOptions): Promi
           notify: fanout.notify,
           retryBaseDelayMs: options.meetSpace?.retryBaseDelayMs,
           firstPollSeconds: options.meetSpace?.pollCadence?.fastSeconds,
-          subscribe:
-            config.meetEvents && delegated
-              ? createSpaceSubscriptions({
-                  db,
-                  log,
-                  events: createGoogleWorkspaceEvents({
-                    delegated,
-                    url: config.meetEvents.workspaceEventsUrl,
-                    topic: config.meetEvents.topic,
-                  }),
-                }).ensure
-              : undefined,
+          subscribe: subscriptions?.ensure,
         }),
       );
       await queue.work(
         'meet.attendance-poll',
-        createAttendancePoller({ ...spaceDeps, hostEvents, cadence: options.meetSpace?.pollCadence }),
+        createAttendancePoller({
+          ...spaceDeps,
+          hostEvents,
+          cadence: options.meetSpace?.pollCadence,
+          eventsActive: subscriptions?.isActive,
+        }),
       );
       await queue.work(
         'meet.space-retire',

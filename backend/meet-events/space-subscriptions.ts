@@ -18,6 +18,15 @@ export const spaceTarget = (spaceName: string) => `//meet.googleapis.com/${space
 export function createSpaceSubscriptions(deps: { db: Database; events: WorkspaceEvents; log: Logger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return {
+    /** Whether `spaces/{id}` has an active, unexpired subscription (its events are pushed). */
+    async isActive(spaceName: string): Promise<boolean> {
+      const [row] = await deps.db
+        .select({ state: meetEventSubscriptions.state, expireTime: meetEventSubscriptions.expireTime })
+        .from(meetEventSubscriptions)
+        .where(eq(meetEventSubscriptions.targetResource, spaceTarget(spaceName)));
+      return row?.state === 'active' && Boolean(row.expireTime && row.expireTime > now());
+    },
+
     async ensure(subject: string, spaceName: string): Promise<void> {
       const targetResource = spaceTarget(spaceName);
       const [current] = await deps.db

@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { meetSpaces, sessions, solvers } from '../db/schema.ts';
+import { meetEventSubscriptions, meetSpaces, sessions, solvers } from '../db/schema.ts';
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobName, JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
+import { createSpaceSubscriptions, spaceTarget } from '../meet-events/space-subscriptions.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { createAttendancePoller } from './attendance-poller.ts';
 import type { MeetConference, MeetSpaces } from './google-meet-spaces.ts';
@@ -112,6 +113,31 @@ describe('attendance poll chain', () => {
     if (failure) answer = async () => Promise.reject(failure);
     await createAttendancePoller(deps())({ sessionId, seq: 0 }, context);
     expect(jobs).toEqual([{ name: 'meet.attendance-poll', data: { sessionId, seq: 1 }, startAfterSeconds: seconds }]);
+  });
+
+  it("polls only to reconcile (every 5 minutes) while the space's Meet events subscription is active", async () => {
+    const subscriptions = createSpaceSubscriptions({
+      db: database.db,
+      events: { subscribe: async () => ({ operation: 'operations/1' }) },
+      log: createMemoryLogger().logger,
+    });
+    const eventsActive = subscriptions.isActive;
+    const sessionId = await liveSession();
+    const target = { targetResource: spaceTarget('spaces/x'), subject: 'ada@example.com' };
+    // No row, then pending (its operation not done yet): today's cadence.
+    await createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq: 0 }, context);
+    await subscriptions.ensure('ada@example.com', 'spaces/x');
+    await createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq: 1 }, context);
+    await database.db
+      .update(meetEventSubscriptions)
+      .set({ state: 'active', name: 'subscriptions/1', expireTime: new Date(Date.now() + 86_400_000) });
+    await createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq: 2 }, context);
+    // Expired: Google has deleted it, so polling is back at today's cadence.
+    await database.db.update(meetEventSubscriptions).set({ expireTime: new Date(Date.now() - 1_000) });
+    await createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq: 3 }, context);
+    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 300, 10]);
+    expect((await database.db.select().from(meetEventSubscriptions))[0]).toMatchObject(target);
+    await database.db.delete(meetEventSubscriptions);
   });
 
   it.each([

@@ -19,6 +19,8 @@ export const POLL_CADENCE = {
   stopAfterHours: 4,
   /** After Google answers 429. */
   rateLimitedSeconds: 120,
+  /** MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles. */
+  reconcileSeconds: 300,
 };
 
 export type AttendancePollerDeps = {
@@ -28,6 +30,11 @@ export type AttendancePollerDeps = {
   hostEvents: HostEventOutbox;
   queue: JobQueue;
   log: Logger;
+  /**
+   * MEET_ATTENDANCE_SOURCE=events: whether the space's Meet events subscription is active (then attendance is pushed
+   * and polled only every `reconcileSeconds`; missing, pending or failed, it is polled at today's cadence).
+   */
+  eventsActive?: (spaceName: string) => Promise<boolean>;
   /** Overrides POLL_CADENCE (tests poll every second). */
   cadence?: Partial<typeof POLL_CADENCE>;
   now?: () => Date;
@@ -37,7 +44,7 @@ export type AttendancePollerDeps = {
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
  * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
  * duplicated job polls nothing twice. Stops at the session's end, after 4 hours, or when the Meet scopes are not
- * granted. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
+ * granted. With Meet events pushed (an active subscription), it only reconciles: every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
   const now = deps.now ?? (() => new Date());
@@ -59,6 +66,7 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_found';
       }
     }
+    const reconciling = !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!) : false;
     const before = storedAttendance(space);
     await deps.db.transaction(async (tx) => {
       const [claimed] = await tx
@@ -72,9 +80,11 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
       const delay =
         failure?.kind === 'rate_limited'
           ? cadence.rateLimitedSeconds
-          : ageMs < cadence.fastForMinutes * 60_000
-            ? cadence.fastSeconds
-            : cadence.slowSeconds;
+          : reconciling
+            ? cadence.reconcileSeconds
+            : ageMs < cadence.fastForMinutes * 60_000
+              ? cadence.fastSeconds
+              : cadence.slowSeconds;
       await deps.queue.enqueue(tx, 'meet.attendance-poll', { sessionId, seq: seq + 1 }, { startAfterSeconds: delay });
     });
   };
