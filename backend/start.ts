@@ -98,6 +98,15 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const meetSpaces =
     options.overrides?.meetSpaces ??
     (delegated && config.meetSpace.enabled ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl }) : undefined);
+  // MEET_ATTENDANCE_SOURCE=events: one Workspace Events subscription per Meet space.
+  const subscriptions =
+    config.meetEvents && delegated && meetSpaces
+      ? createSpaceSubscriptions({
+          db,
+          log,
+          events: createGoogleWorkspaceEvents({ delegated, url: config.meetEvents.workspaceEventsUrl, topic: config.meetEvents.topic }),
+        })
+      : undefined;
   const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log, spaceControl: Boolean(meetSpaces) });
   const sessionViews = createSessionViews(db, {
     customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes,
@@ -156,14 +165,6 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     await queue.work('calendar.discard-event', createDiscardEventWorker(db, calendar, log));
     if (meetSpaces) {
       const spaceDeps = { db, spaces: meetSpaces, realtime, queue, log };
-      const subscriptions =
-        config.meetEvents && delegated
-          ? createSpaceSubscriptions({
-              db,
-              log,
-              events: createGoogleWorkspaceEvents({ delegated, url: config.meetEvents.workspaceEventsUrl, topic: config.meetEvents.topic }),
-            })
-          : undefined;
       await queue.work(
         'meet.space-setup',
         createSpaceSetupWorker({
@@ -215,6 +216,7 @@ export async function startBackend(config: Config, options: StartOptions): Promi
                 serviceAccount: config.meetEvents.pushServiceAccount,
               }),
               service: createMeetEventService({ db, spaces: meetSpaces, realtime, hostEvents, log }),
+              lifecycle: subscriptions?.applyLifecycle,
               // The solver's panel hears of it now, not at the publisher's next poll.
               onApplied: () => queue.wake(['realtime.publish', 'host.deliver']),
             }

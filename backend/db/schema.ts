@@ -202,7 +202,10 @@ export const meetEventSubscriptions = pgTable('meet_event_subscriptions', {
   name: varchar('name', { length: 255 }),
   /** Whom the subscription acts as (the delegation subject). */
   subject: varchar('subject', { length: 320 }).notNull(),
-  /** `active`, `pending` (the long-running operation was not done yet: `operation` names it) or `failed`. */
+  /**
+   * `active`, `pending` (the long-running operation was not done yet: `operation` names it), `failed`, or, from
+   * lifecycle events, `suspended` / `expired`.
+   */
   state: varchar('state', { length: 16 }).notNull(),
   operation: varchar('operation', { length: 255 }),
   expireTime: timestamp('expire_time', { withTimezone: true }),

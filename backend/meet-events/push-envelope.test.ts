@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meetEventOf, pushEnvelopeSchema } from './push-envelope.ts';
+import { lifecycleEventOf, meetEventOf, pushEnvelopeSchema } from './push-envelope.ts';
 
 const push = (attributes: Record<string, string>, data: unknown) =>
   pushEnvelopeSchema.parse({
@@ -42,5 +42,20 @@ describe('meetEventOf', () => {
       /conferenceRecord.name must be/,
     );
     expect(pushEnvelopeSchema.safeParse({ message: { data: 'not base64!', messageId: '1' }, subscription: 's' }).success).toBe(false);
+  });
+
+  it('reads a subscription lifecycle event: which subscription, and why it was suspended', () => {
+    const suspended = push(
+      { 'ce-id': 'l1', 'ce-type': 'google.workspace.events.subscription.v1.suspended' },
+      { subscription: { name: 'subscriptions/abc', state: 'SUSPENDED', suspensionReason: 'USER_SCOPE_REVOKED' } },
+    );
+    expect(meetEventOf(suspended)).toBeUndefined();
+    expect(lifecycleEventOf(suspended)).toEqual({
+      id: 'l1',
+      type: 'google.workspace.events.subscription.v1.suspended',
+      subscription: 'subscriptions/abc',
+      reason: 'USER_SCOPE_REVOKED',
+    });
+    expect(() => lifecycleEventOf(push({ 'ce-type': 'google.workspace.events.subscription.v1.expired' }, {}))).toThrow(/subscription.name/);
   });
 });

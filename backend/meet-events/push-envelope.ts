@@ -31,6 +31,15 @@ const payloadSchema = z.object({
   participantSession: z.object({ name: z.string().regex(PARTICIPANT_SESSION) }).optional(),
 });
 
+/** `message.data` decoded (base64 JSON). @throws Error when it is not */
+function decodeData(data: string | undefined): unknown {
+  try {
+    return JSON.parse(Buffer.from(data ?? '', 'base64').toString('utf8'));
+  } catch {
+    throw new Error('message.data is not base64 JSON');
+  }
+}
+
 /** A Meet event as attendance needs it. */
 export type MeetEvent = {
   /** `ce-id` (Pub/Sub's `messageId` when absent): the same event delivered again has the same id. */
@@ -50,13 +59,7 @@ export function meetEventOf(envelope: z.infer<typeof pushEnvelopeSchema>): MeetE
   const { attributes, data, messageId } = envelope.message;
   const type = attributes['ce-type'];
   if (!type || !(MEET_EVENT_TYPES as readonly string[]).includes(type)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(data ?? '', 'base64').toString('utf8'));
-  } catch {
-    throw new Error('message.data is not base64 JSON');
-  }
-  const payload = payloadSchema.safeParse(json);
+  const payload = payloadSchema.safeParse(decodeData(data));
   const record = type.includes('.participant.')
     ? payload.data?.participantSession && PARTICIPANT_SESSION.exec(payload.data.participantSession.name)?.[1]
     : payload.data?.conferenceRecord?.name;
@@ -68,4 +71,38 @@ export function meetEventOf(envelope: z.infer<typeof pushEnvelopeSchema>): MeetE
     );
   }
   return { id: attributes['ce-id'] || messageId, type: type as MeetEventType, subject: attributes['ce-subject'], conferenceRecord: record };
+}
+
+/** Workspace Events lifecycle events of a subscription (https://developers.google.com/workspace/events/guides/events-lifecycle). */
+export const LIFECYCLE_EVENT_TYPES = [
+  'google.workspace.events.subscription.v1.expirationReminder',
+  'google.workspace.events.subscription.v1.suspended',
+  'google.workspace.events.subscription.v1.expired',
+] as const;
+
+const lifecycleSchema = z.object({
+  subscription: z.object({ name: z.string().regex(/^subscriptions\/[^/]+$/), suspensionReason: z.string().optional() }),
+});
+
+/** A lifecycle event: which subscription, what happened to it, and why (suspensions name a reason). */
+export type LifecycleEvent = {
+  id: string;
+  type: (typeof LIFECYCLE_EVENT_TYPES)[number];
+  subscription: string;
+  reason: string | undefined;
+};
+
+/** The lifecycle event inside a push envelope; undefined for other types. @throws Error naming what is malformed */
+export function lifecycleEventOf(envelope: z.infer<typeof pushEnvelopeSchema>): LifecycleEvent | undefined {
+  const { attributes, data, messageId } = envelope.message;
+  const type = attributes['ce-type'];
+  if (!type || !(LIFECYCLE_EVENT_TYPES as readonly string[]).includes(type)) return undefined;
+  const payload = lifecycleSchema.safeParse(decodeData(data));
+  if (!payload.success) throw new Error('message.data: subscription.name must be subscriptions/{id}');
+  return {
+    id: attributes['ce-id'] || messageId,
+    type: type as LifecycleEvent['type'],
+    subscription: payload.data.subscription.name,
+    reason: payload.data.subscription.suspensionReason,
+  };
 }

@@ -5,12 +5,20 @@ import { ApiError } from '../http/errors.ts';
 import { parseOrThrow } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
 import type { MeetEventOutcome, MeetEventService } from './meet-event-service.ts';
-import { meetEventOf, pushEnvelopeSchema } from './push-envelope.ts';
+import { lifecycleEventOf, meetEventOf, pushEnvelopeSchema, type LifecycleEvent } from './push-envelope.ts';
 import { PushCertificatesUnavailable, type PushTokenVerifier } from './push-token.ts';
 
 export type MeetEventRouteDeps = {
   /** Undefined unless MEET_ATTENDANCE_SOURCE=events. */
-  events: { verify: PushTokenVerifier; service: MeetEventService; onApplied: () => void } | undefined;
+  events:
+    | {
+        verify: PushTokenVerifier;
+        service: MeetEventService;
+        /** Applies a subscription lifecycle event (suspended, expired); undefined: they are ignored. */
+        lifecycle?: (event: LifecycleEvent) => Promise<boolean>;
+        onApplied: () => void;
+      }
+    | undefined;
   log: Logger;
 };
 
@@ -37,10 +45,17 @@ export const createMeetEventRoutes = (deps: MeetEventRouteDeps) =>
     }
     const envelope = parseOrThrow(pushEnvelopeSchema, await c.req.json().catch(() => undefined));
     let event;
+    let lifecycle;
     try {
       event = meetEventOf(envelope);
+      lifecycle = lifecycleEventOf(envelope);
     } catch (error) {
       throw new ApiError(400, ERROR_CODES.invalidRequest, (error as Error).message);
+    }
+    if (lifecycle) {
+      const changed = (await events.lifecycle?.(lifecycle)) ?? false;
+      deps.log.info('Meet events subscription lifecycle', { type: lifecycle.type, changed });
+      return c.body(null, 204);
     }
     let outcome: MeetEventOutcome | 'ignored_type' = 'ignored_type';
     if (event) {

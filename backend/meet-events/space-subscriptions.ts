@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import { meetEventSubscriptions } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { WorkspaceEvents } from './google-workspace-events.ts';
+import type { LifecycleEvent } from './push-envelope.ts';
 
 /** A live subscription is kept when it has at least this long left (ms); otherwise it is made again. */
 const KEEP_IF_LEFT_MS = 60 * 60_000;
@@ -18,6 +19,25 @@ export const spaceTarget = (spaceName: string) => `//meet.googleapis.com/${space
 export function createSpaceSubscriptions(deps: { db: Database; events: WorkspaceEvents; log: Logger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return {
+    /**
+     * Applies a lifecycle event to the stored row: `suspended` and `expired` make it so (polling is back at today's
+     * cadence for that space); `expirationReminder` changes nothing yet (a space's subscription outlives its session).
+     * Returns whether a row of ours changed.
+     */
+    async applyLifecycle(event: LifecycleEvent): Promise<boolean> {
+      if (event.type.endsWith('.expirationReminder')) return false;
+      const state = event.type.endsWith('.suspended') ? 'suspended' : 'expired';
+      const problem = state === 'suspended' ? `suspended by Google${event.reason ? ` (${event.reason})` : ''}` : 'expired';
+      const changed = await deps.db
+        .update(meetEventSubscriptions)
+        .set({ state, problem, updatedAt: now() })
+        .where(eq(meetEventSubscriptions.name, event.subscription))
+        .returning({ target: meetEventSubscriptions.targetResource });
+      if (changed.length > 0)
+        deps.log.warn('Meet events subscription stopped; attendance is polled', { subscription: event.subscription, state });
+      return changed.length > 0;
+    },
+
     /** Whether `spaces/{id}` has an active, unexpired subscription (its events are pushed). */
     async isActive(spaceName: string): Promise<boolean> {
       const [row] = await deps.db

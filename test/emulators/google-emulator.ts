@@ -80,7 +80,7 @@ export type GoogleEmulator = Listening & {
   /** Cloud Pub/Sub push of subscribed spaces' Meet events (join, leave, call start and end), OIDC-signed by this Google. */
   pubsub: PubSubPushControls;
   /** Workspace Events API v1 subscriptions (what decides which spaces' events are published). */
-  workspaceEvents: Pick<WorkspaceEventsControls, 'subscriptions' | 'setPendingOperations'>;
+  workspaceEvents: Pick<WorkspaceEventsControls, 'subscriptions' | 'setPendingOperations' | 'suspend' | 'expire'>;
   /** Keyless signing: the metadata server's identity, Token Creator grants, the IAM Credentials API switch. */
   iam: Pick<IamControls, 'setTokenCreator' | 'setIamCredentialsEnabled' | 'attachedServiceAccount'>;
   /** The user's stable Google account id: tokeninfo's `sub`, and `users/{id}` of a signed-in Meet participant. */
@@ -151,7 +151,16 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       if (via) pubsub.publish(event, via);
     },
   });
-  const workspaceEvents = registerWorkspaceEventsRoutes(kit, { tokens, meet });
+  const workspaceEvents = registerWorkspaceEventsRoutes(kit, {
+    tokens,
+    meet,
+    // Lifecycle events go to the subscription's own topic, about the subscription itself (ce-subject).
+    onLifecycle: (type, subscription) =>
+      pubsub.publish(
+        { type, time: new Date(), data: { subscription } },
+        { name: subscription.name, targetResource: `//workspaceevents.googleapis.com/${subscription.name}` },
+      ),
+  });
   const conferences = createConferences({
     created: (conference) => meet.addSpace(conference),
     meetBaseUrl: () => meetBaseUrl,
@@ -198,7 +207,12 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       leave: meet.leave,
       endCall: meet.endCall,
     },
-    workspaceEvents: { subscriptions: workspaceEvents.subscriptions, setPendingOperations: workspaceEvents.setPendingOperations },
+    workspaceEvents: {
+      subscriptions: workspaceEvents.subscriptions,
+      setPendingOperations: workspaceEvents.setPendingOperations,
+      suspend: workspaceEvents.suspend,
+      expire: workspaceEvents.expire,
+    },
     pubsub: {
       configure: pubsub.configure,
       setDelivery: pubsub.setDelivery,

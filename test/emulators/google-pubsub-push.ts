@@ -1,7 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { SignJWT, exportSPKI } from 'jose';
-import type { EmittedMeetEvent } from './google-meet-api.ts';
 
 /** Where and as whom Pub/Sub pushes: the push subscription's endpoint, OIDC audience and service account. */
 export type PushSubscriptionConfig = {
@@ -42,10 +41,13 @@ export type PubSubPushControls = {
   mintToken(claims?: PushTokenClaims): Promise<string>;
 };
 
-/** The Workspace Events subscription an event is delivered through. */
+/** The Workspace Events subscription an event is delivered through; `targetResource` becomes `ce-subject`. */
 export type DeliveringSubscription = { name: string; targetResource: string };
 
-export type PubSubPush = PubSubPushControls & { publish(event: EmittedMeetEvent, via: DeliveringSubscription): void; reset(): void };
+/** A Workspace event to publish: a Meet event, or a subscription lifecycle event. */
+export type PublishedEvent = { type: string; time: Date; data: unknown };
+
+export type PubSubPush = PubSubPushControls & { publish(event: PublishedEvent, via: DeliveringSubscription): void; reset(): void };
 
 const SUBSCRIPTION = 'projects/emulated-project/subscriptions/meet-events-push';
 const RETRY_DELAYS_MS = [100, 200, 400, 800, 1_600];

@@ -37,6 +37,8 @@ export type Subscription = {
   notificationEndpoint: { pubsubTopic: string };
   payloadOptions: { includeResource: boolean };
   state: 'ACTIVE' | 'SUSPENDED' | 'DELETED';
+  /** Set while SUSPENDED (e.g. `USER_SCOPE_REVOKED`). */
+  suspensionReason?: string;
   authority: string;
   createTime: string;
   updateTime: string;
@@ -49,6 +51,13 @@ export type WorkspaceEventsControls = {
   subscriptions(): Subscription[];
   /** The next `count` operations answer `done: false` on create and on their first `operations.get`. */
   setPendingOperations(count: number): void;
+  /**
+   * Suspends a subscription as Google does when its authority loses access (`reason`, e.g. `USER_SCOPE_REVOKED`),
+   * publishing `google.workspace.events.subscription.v1.suspended`; its Meet events stop.
+   */
+  suspend(name: string, reason?: string): void;
+  /** Expires a subscription now, publishing `…subscription.v1.expired`; Google then deletes it. */
+  expire(name: string): void;
   /** The live subscription that delivers `type` for a space owned by `owner`, if any (what publishing checks). */
   subscriptionFor(space: string, owner: string, type: MeetEventType): Subscription | undefined;
 };
@@ -64,7 +73,12 @@ type Operation = { name: string; done: boolean; response: Record<string, unknown
  */
 export function registerWorkspaceEventsRoutes(
   { app, route }: Pick<EmulatorApp<WorkspaceEventsRoute>, 'app' | 'route'>,
-  options: { tokens: TokenStore; meet: MeetControls },
+  options: {
+    tokens: TokenStore;
+    meet: MeetControls;
+    /** Publishes a lifecycle event about `subscription` (data: `{ subscription }`, as Google sends it). */
+    onLifecycle?: (type: string, subscription: Subscription) => void;
+  },
 ): WorkspaceEventsControls & { clear(): void } {
   const subscriptions = new Map<string, Subscription>();
   const operations = new Map<string, Operation>();
@@ -171,8 +185,27 @@ export function registerWorkspaceEventsRoutes(
     return c.json(operationView(operation({ '@type': 'type.googleapis.com/google.protobuf.Empty' }, true)));
   });
 
+  const mustFind = (name: string) => {
+    const sub = live().find((entry) => entry.name === name);
+    if (!sub) throw new Error(`No live subscription "${name}"`);
+    return sub;
+  };
+
   return {
     subscriptions: live,
+    suspend(name, reason = 'USER_SCOPE_REVOKED') {
+      const sub = mustFind(name);
+      sub.state = 'SUSPENDED';
+      sub.updateTime = new Date().toISOString();
+      sub.suspensionReason = reason;
+      options.onLifecycle?.('google.workspace.events.subscription.v1.suspended', { ...sub });
+    },
+    expire(name) {
+      const sub = mustFind(name);
+      options.onLifecycle?.('google.workspace.events.subscription.v1.expired', { ...sub });
+      sub.expireTime = new Date(Date.now() - 1).toISOString();
+      sub.state = 'DELETED';
+    },
     setPendingOperations: (count) => void (pendingOperations = count),
     subscriptionFor: (space, owner, type) =>
       live().find(

@@ -164,6 +164,29 @@ export function describeMeetEvents(database: DatabaseChoice) {
       expect(row).toMatchObject({ state: 'failed', name: null, problem: expect.stringMatching(/.+/) });
     });
 
+    it('marks the stored subscription suspended or expired when Google says so, and then nothing more is pushed', async () => {
+      const { google } = world.stack.emulators;
+      const stored = async (code: string) =>
+        (
+          await world.stack.backend.database.db
+            .select()
+            .from(meetEventSubscriptions)
+            .where(eq(meetEventSubscriptions.targetResource, `//meet.googleapis.com/${google.meet.space(code)!.name}`))
+        )[0]!;
+      const first = await world.escalate();
+      const second = await world.escalate();
+      google.workspaceEvents.suspend((await stored(first.code)).name!, 'USER_SCOPE_REVOKED');
+      google.workspaceEvents.expire((await stored(second.code)).name!);
+      await google.pubsub.idle();
+      expect(await stored(first.code)).toMatchObject({ state: 'suspended', problem: 'suspended by Google (USER_SCOPE_REVOKED)' });
+      expect(await stored(second.code)).toMatchObject({ state: 'expired' });
+      const pushed = google.pubsub.attempts().length;
+      google.meet.join(first.code, GRACE);
+      google.meet.join(second.code, GRACE);
+      await google.pubsub.idle();
+      expect(google.pubsub.attempts()).toHaveLength(pushed);
+    });
+
     it('shows "customer joined" as soon as the push is answered, and tells the host once', async () => {
       const { sessionId, code } = await world.escalate();
       const { google } = world.stack.emulators;
