@@ -159,7 +159,12 @@ describe('loadConfig', () => {
       /MEET_ATTENDANCE_SOURCE: events needs MEET_EVENTS_TOPIC, PUBSUB_PUSH_SERVICE_ACCOUNT, PUBSUB_PUSH_AUDIENCE \(or PUBLIC_BASE_URL\)/,
     );
     expect(() =>
-      loadConfig({ MEET_ATTENDANCE_SOURCE: 'events', MEET_EVENTS_TOPIC: 'meet-events', PUBSUB_PUSH_SERVICE_ACCOUNT: 'p@x.test', PUBSUB_PUSH_AUDIENCE: 'a' }),
+      loadConfig({
+        MEET_ATTENDANCE_SOURCE: 'events',
+        MEET_EVENTS_TOPIC: 'meet-events',
+        PUBSUB_PUSH_SERVICE_ACCOUNT: 'p@x.test',
+        PUBSUB_PUSH_AUDIENCE: 'a',
+      }),
     ).toThrow(/MEET_EVENTS_TOPIC: must be projects\/<project id>\/topics\/<topic>/);
     expect(() => loadConfig({ MEET_ATTENDANCE_SOURCE: 'push' })).toThrow(/MEET_ATTENDANCE_SOURCE: must be poll or events/);
   });

@@ -155,7 +155,11 @@ export function registerMeetRoutes(
       space: `spaces/${record.space.id}`,
       time,
       data: participant
-        ? { participantSession: { name: `conferenceRecords/${record.id}/participants/${participant.id}/participantSessions/s${participant.sessions}` } }
+        ? {
+            participantSession: {
+              name: `conferenceRecords/${record.id}/participants/${participant.id}/participantSessions/s${participant.sessions}`,
+            },
+          }
         : { conferenceRecord: { name: `conferenceRecords/${record.id}` } },
     });
   const spacesById = new Map<string, SpaceState>();
@@ -449,7 +453,11 @@ function insufficientScopes(method: string, path: string): Response {
     'GET participants': 'google.apps.meet.v2.ConferenceRecordsService.ListParticipants',
   };
   const parts = path.split('/');
-  const collection = path.endsWith('/participants') ? 'participants' : parts[2] === 'conferenceRecords' && parts[3] ? 'conferenceRecord' : parts[2];
+  const collection = path.endsWith('/participants')
+    ? 'participants'
+    : parts[2] === 'conferenceRecords' && parts[3]
+      ? 'conferenceRecord'
+      : parts[2];
   return rpcError(403, 'Request had insufficient authentication scopes.', [
     {
       '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
