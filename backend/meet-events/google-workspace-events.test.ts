@@ -35,7 +35,7 @@ describe('createGoogleWorkspaceEvents', () => {
     const target = await adaSpaceTarget();
     const result = await events().subscribe(ADA, target);
     const [stored] = emulators.google.workspaceEvents.subscriptions();
-    expect(result).toEqual({ name: stored!.name, expireTime: new Date(stored!.expireTime) });
+    expect(result).toEqual({ name: stored!.name, expireTime: new Date(stored!.expireTime), active: true });
     expect(stored).toMatchObject({
       targetResource: target,
       notificationEndpoint: { pubsubTopic: TOPIC },

@@ -5,6 +5,7 @@ import { meetEventSubscriptions, meetSpaces, sessions, solvers } from '../db/sch
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobName, JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
+import type { SubscriptionResult } from '../meet-events/google-workspace-events.ts';
 import { createSpaceSubscriptions, spaceTarget } from '../meet-events/space-subscriptions.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { createAttendancePoller } from './attendance-poller.ts';
@@ -116,27 +117,34 @@ describe('attendance poll chain', () => {
   });
 
   it("polls only to reconcile (every 5 minutes) while the space's Meet events subscription is active", async () => {
-    const subscriptions = createSpaceSubscriptions({
+    let answer: SubscriptionResult | Error = { operation: 'operations/1' };
+    let subscribeCalls = 0;
+    const subscribe = async () => {
+      subscribeCalls += 1;
+      if (answer instanceof Error) throw answer;
+      return answer;
+    };
+    const { isActive: eventsActive } = createSpaceSubscriptions({
       db: database.db,
-      events: { subscribe: async () => ({ operation: 'operations/1' }) },
+      events: { subscribe },
       log: createMemoryLogger().logger,
     });
-    const eventsActive = subscriptions.isActive;
     const sessionId = await liveSession();
-    const target = { targetResource: spaceTarget('spaces/x'), subject: 'ada@example.com' };
-    // No row, then pending (its operation not done yet): today's cadence.
-    await createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq: 0 }, context);
-    await subscriptions.ensure('ada@example.com', 'spaces/x');
-    await createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq: 1 }, context);
-    await database.db
-      .update(meetEventSubscriptions)
-      .set({ state: 'active', name: 'subscriptions/1', expireTime: new Date(Date.now() + 86_400_000) });
-    await createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq: 2 }, context);
-    // Expired: Google has deleted it, so polling is back at today's cadence.
+    const poll = (seq: number) => createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq }, context);
+    const row = async () => (await database.db.select().from(meetEventSubscriptions))[0]!;
+    await poll(0); // no row: subscribed now, its operation not done yet (pending)
+    expect(await row()).toMatchObject({ targetResource: spaceTarget('spaces/x'), subject: 'ada@example.com', state: 'pending' });
+    await poll(1); // pending, tried under a minute ago: not again
+    expect(subscribeCalls).toBe(1);
+    answer = { name: 'subscriptions/1', expireTime: new Date(Date.now() + 86_400_000), active: true };
+    await database.db.update(meetEventSubscriptions).set({ updatedAt: new Date(Date.now() - 61_000) });
+    await poll(2); // pending for over a minute: made again, active now
+    answer = new Error('Workspace Events unavailable');
     await database.db.update(meetEventSubscriptions).set({ expireTime: new Date(Date.now() - 1_000) });
-    await createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq: 3 }, context);
+    await poll(3); // past its expireTime (Google has deleted it): made again, refused this time
     expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 300, 10]);
-    expect((await database.db.select().from(meetEventSubscriptions))[0]).toMatchObject(target);
+    expect(subscribeCalls).toBe(3);
+    expect(await row()).toMatchObject({ state: 'failed', problem: 'Workspace Events unavailable' });
     await database.db.delete(meetEventSubscriptions);
   });
 

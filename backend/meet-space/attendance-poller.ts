@@ -32,9 +32,10 @@ export type AttendancePollerDeps = {
   log: Logger;
   /**
    * MEET_ATTENDANCE_SOURCE=events: whether the space's Meet events subscription is active (then attendance is pushed
-   * and polled only every `reconcileSeconds`; missing, pending or failed, it is polled at today's cadence).
+   * and polled only every `reconcileSeconds`; missing, pending or failed, it is polled at today's cadence, and the
+   * subscription is made again).
    */
-  eventsActive?: (spaceName: string) => Promise<boolean>;
+  eventsActive?: (spaceName: string, subject: string) => Promise<boolean>;
   /** Overrides POLL_CADENCE (tests poll every second). */
   cadence?: Partial<typeof POLL_CADENCE>;
   now?: () => Date;
@@ -66,7 +67,7 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_found';
       }
     }
-    const reconciling = !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!) : false;
+    const reconciling = !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!, target.subject) : false;
     const before = storedAttendance(space);
     await deps.db.transaction(async (tx) => {
       const [claimed] = await tx
