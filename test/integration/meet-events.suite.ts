@@ -11,6 +11,7 @@ const EVENTS_ENV = {
   MEET_ATTENDANCE_SOURCE: 'events',
   MEET_EVENTS_TOPIC: 'projects/emulated-project/topics/meet-events',
   PUBSUB_PUSH_SERVICE_ACCOUNT: PUSH_SERVICE_ACCOUNT,
+  METRICS_TOKEN: 'metrics-token-for-tests-0123456789',
 };
 const GRACE = { kind: 'anonymous', displayName: 'Grace' } as const;
 const codeOf = (meetLink: string) => /([a-z]{3}-[a-z]{4}-[a-z]{3})$/.exec(meetLink)![1]!;
@@ -87,6 +88,11 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
     },
     async receipts() {
       return stack.backend.database.db.select().from(webhookReceipts).where(like(webhookReceipts.webhookId, 'meet-event:%'));
+    },
+    /** `savvysolve_meet_customer_join_seconds_count`, as GET /metrics shows it. */
+    async customerJoinsCounted() {
+      const response = await fetch(`${stack.backend.url}/metrics`, { headers: { authorization: `Bearer ${EVENTS_ENV.METRICS_TOKEN}` } });
+      return Number(/^savvysolve_meet_customer_join_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(await response.text())?.[1] ?? 0);
     },
     push: (body: unknown, authorization?: string) =>
       fetch(endpoint, {
@@ -190,6 +196,7 @@ export function describeMeetEvents(database: DatabaseChoice) {
     it('shows "customer joined" as soon as the push is answered, and tells the host once', async () => {
       const { sessionId, code } = await world.escalate();
       const { google } = world.stack.emulators;
+      const joinsBefore = await world.customerJoinsCounted();
       const t0 = Date.now();
       google.meet.join(code, { kind: 'signedin', email: ADA.email, displayName: 'Ada' }, new Date(t0));
       google.meet.join(code, GRACE, new Date(t0 + 1_000));
@@ -205,6 +212,8 @@ export function describeMeetEvents(database: DatabaseChoice) {
       });
       expect(google.pubsub.attempts().every((attempt) => attempt.status === 204)).toBe(true);
       await eventually(() => world.hostEvents('meet.customer_joined', sessionId).length === 1, 'meet.customer_joined');
+      // The link → join time is measured from the pushed join too, not only from a poll that saw it.
+      expect(await world.customerJoinsCounted()).toBe(joinsBefore + 1);
 
       google.meet.endCall(code, new Date(t0 + 300_000));
       await google.pubsub.idle();
