@@ -13,10 +13,12 @@ import type { AuthService } from './auth/service.ts';
 import type { Health } from './health/health.ts';
 import { createHealthRoutes } from './health/routes.ts';
 import { createHostWebhookRoutes, type HostWebhookDeps } from './host/webhook-routes.ts';
+import { MEET_EVENTS_PUSH_PATH } from './env.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { clientAddress, type TrustProxy } from './http/client-address.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
 import { withRequestId, type Logger } from './logger.ts';
+import { createMeetEventRoutes, type MeetEventRouteDeps } from './meet-events/routes.ts';
 import { createMeetRoutes } from './meet/routes.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { createMetricsRoutes } from './metrics/routes.ts';
@@ -38,6 +40,7 @@ export type AppDeps = {
   solverChannelTemplate: string;
   hostWebhook: HostWebhookDeps;
   twilioWebhook: TwilioWebhookDeps;
+  meetEvents: MeetEventRouteDeps;
   corsOrigins: string[];
   /** TRUST_PROXY: whose X-Forwarded-For names the client (throttling, logs). */
   trustProxy: TrustProxy;
@@ -120,7 +123,8 @@ export function createApp(deps: AppDeps) {
     .route('/api/admin', createAdminRoutes(deps.admin, deps.adminApiToken))
     .route('/webhooks/twilio', createTwilioWebhookRoutes(deps.twilioWebhook))
     .route(SAVVYSOLVE_WEBHOOK_PATH, createHostWebhookRoutes(deps.hostWebhook))
-    .route('/metrics', createMetricsRoutes(deps.metrics.registry, deps.metrics.token));
+    .route('/metrics', createMetricsRoutes(deps.metrics.registry, deps.metrics.token))
+    .route(MEET_EVENTS_PUSH_PATH, createMeetEventRoutes(deps.meetEvents));
   app.onError(createErrorHandler(deps.log));
   app.notFound(notFoundHandler);
   return app;

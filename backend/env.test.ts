@@ -210,4 +210,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ SESSION_SECRET: `${first}, ${second}` }).sessionSecrets).toEqual([first, second]);
     expect(() => loadConfig({ SESSION_SECRET: `${first},short` })).toThrow(/SESSION_SECRET: must be at least 32 characters/);
   });
+
+  it('keeps attendance polled by default, and reads the Meet events settings when MEET_ATTENDANCE_SOURCE=events', () => {
+    expect(loadConfig({}).meetEvents).toBeUndefined();
+    const config = loadConfig({
+      MEET_ATTENDANCE_SOURCE: 'events',
+      MEET_EVENTS_TOPIC: 'projects/savvy-prod/topics/meet-events',
+      PUBSUB_PUSH_SERVICE_ACCOUNT: 'Pubsub-Push@savvy-prod.iam.gserviceaccount.com',
+      PUBLIC_BASE_URL: 'https://meet.savvysolve.test/',
+    });
+    expect(config.meetEvents).toEqual({
+      topic: 'projects/savvy-prod/topics/meet-events',
+      pushServiceAccount: 'pubsub-push@savvy-prod.iam.gserviceaccount.com',
+      pushAudience: 'https://meet.savvysolve.test/webhooks/google/meet-events',
+      workspaceEventsUrl: 'https://workspaceevents.googleapis.com',
+    });
+  });
+
+  it('names what MEET_ATTENDANCE_SOURCE=events is missing, and a topic that is not a full topic name', () => {
+    expect(() => loadConfig({ MEET_ATTENDANCE_SOURCE: 'events' })).toThrow(
+      /MEET_ATTENDANCE_SOURCE: events needs MEET_EVENTS_TOPIC, PUBSUB_PUSH_SERVICE_ACCOUNT, PUBSUB_PUSH_AUDIENCE \(or PUBLIC_BASE_URL\)/,
+    );
+    expect(() =>
+      loadConfig({
+        MEET_ATTENDANCE_SOURCE: 'events',
+        MEET_EVENTS_TOPIC: 'meet-events',
+        PUBSUB_PUSH_SERVICE_ACCOUNT: 'p@x.test',
+        PUBSUB_PUSH_AUDIENCE: 'a',
+      }),
+    ).toThrow(/MEET_EVENTS_TOPIC: must be projects\/<project id>\/topics\/<topic>/);
+    expect(() => loadConfig({ MEET_ATTENDANCE_SOURCE: 'push' })).toThrow(/MEET_ATTENDANCE_SOURCE: must be poll or events/);
+  });
 });

@@ -147,6 +147,17 @@ const envSchema = z.object({
   GOOGLE_MEET_API_URL: url('https://meet.googleapis.com'),
   MEET_ACCESS_TYPE: z.enum([...MEET_ACCESS_TYPES, 'unchanged'], 'must be OPEN, TRUSTED, RESTRICTED or unchanged').default('OPEN'),
   MEET_SPACE_CONTROL: z.enum(['true', 'false'], 'must be true or false').default('true'),
+  MEET_ATTENDANCE_SOURCE: z.enum(['poll', 'events'], 'must be poll or events').default('poll'),
+  MEET_EVENTS_TOPIC: optionalText.pipe(
+    z
+      .string()
+      .regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][\w.~+%-]{2,254}$/, 'must be projects/<project id>/topics/<topic>')
+      .optional(),
+  ),
+  // The identity Pub/Sub signs its push tokens as (the push subscription's --push-auth-service-account).
+  PUBSUB_PUSH_SERVICE_ACCOUNT: optionalText.pipe(z.email('must be a service account email').optional()),
+  PUBSUB_PUSH_AUDIENCE: optionalText,
+  GOOGLE_WORKSPACE_EVENTS_URL: url('https://workspaceevents.googleapis.com'),
   CUSTOMER_JOIN_NUDGE_MINUTES: z.coerce.number('must be a number of minutes').int().min(1).max(120).default(3),
   TWILIO_API_URL: url('https://api.twilio.com'),
   // Twilio's ValidityPeriod: a text not delivered within it is dropped (error 30036); Twilio allows 1–36000 seconds.
@@ -184,6 +195,9 @@ const envSchema = z.object({
     .default('info'),
 });
 
+/** Where Pub/Sub pushes the Meet events (`PUBSUB_PUSH_AUDIENCE` defaults to PUBLIC_BASE_URL + this path). */
+export const MEET_EVENTS_PUSH_PATH = '/webhooks/google/meet-events';
+
 export type Config = ReturnType<typeof toConfig>;
 
 function toConfig(env: z.infer<typeof envSchema>) {
@@ -212,6 +226,19 @@ function toConfig(env: z.infer<typeof envSchema>) {
       accessType: env.MEET_ACCESS_TYPE,
       customerJoinNudgeMinutes: env.CUSTOMER_JOIN_NUDGE_MINUTES,
     },
+    /**
+     * Where attendance comes from: `poll` (the Meet API read every 10 s / 60 s) or `events` (Workspace Events pushed
+     * by Pub/Sub to `POST /webhooks/google/meet-events`; polling keeps running as the reconciler).
+     */
+    meetEvents:
+      env.MEET_ATTENDANCE_SOURCE === 'events'
+        ? {
+            topic: env.MEET_EVENTS_TOPIC!,
+            pushServiceAccount: env.PUBSUB_PUSH_SERVICE_ACCOUNT!.toLowerCase(),
+            pushAudience: env.PUBSUB_PUSH_AUDIENCE ?? `${env.PUBLIC_BASE_URL}${MEET_EVENTS_PUSH_PATH}`,
+            workspaceEventsUrl: env.GOOGLE_WORKSPACE_EVENTS_URL!,
+          }
+        : undefined,
     /** The first signs session tokens, all verify them; none means "generate one per process" (tokens die with it). */
     sessionSecrets: env.SESSION_SECRET,
     adminApiToken: env.ADMIN_API_TOKEN,
@@ -286,6 +313,11 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
   const keepAlive = Number(source.KEEP_ALIVE_TIMEOUT_SECONDS?.trim() || 65);
   if (set('HEADERS_TIMEOUT_SECONDS') && Number(source.HEADERS_TIMEOUT_SECONDS) <= keepAlive)
     problems.push(`HEADERS_TIMEOUT_SECONDS: must be greater than KEEP_ALIVE_TIMEOUT_SECONDS (${keepAlive})`);
+  if (source.MEET_ATTENDANCE_SOURCE?.trim() === 'events') {
+    const missing = ['MEET_EVENTS_TOPIC', 'PUBSUB_PUSH_SERVICE_ACCOUNT'].filter((name) => !set(name));
+    if (!set('PUBSUB_PUSH_AUDIENCE') && !set('PUBLIC_BASE_URL')) missing.push('PUBSUB_PUSH_AUDIENCE (or PUBLIC_BASE_URL)');
+    if (missing.length > 0) problems.push(`MEET_ATTENDANCE_SOURCE: events needs ${missing.join(', ')}`);
+  }
   if (source.NODE_ENV === 'production' && !set('SESSION_SECRET')) problems.push('SESSION_SECRET: is required in production');
   return problems;
 }

@@ -22,6 +22,10 @@ import { createCredentialSource } from './google/credential-source.ts';
 import { createGoogleMeetSpaces, type MeetSpaces } from './meet-space/google-meet-spaces.ts';
 import { createSpaceRetireWorker } from './meet-space/space-retire-worker.ts';
 import { createSpaceSetupWorker } from './meet-space/space-setup-worker.ts';
+import { createMeetEventService } from './meet-events/meet-event-service.ts';
+import { createPushTokenVerifier } from './meet-events/push-token.ts';
+import { createGoogleWorkspaceEvents } from './meet-events/google-workspace-events.ts';
+import { createSpaceSubscriptions } from './meet-events/space-subscriptions.ts';
 import { createDiscardEventWorker } from './meet/discard-event-worker.ts';
 import { createEndEventWorker } from './meet/end-event-worker.ts';
 import { createGoogleCalendar, type GoogleCalendarOptions, type MeetCalendar } from './meet/google-calendar.ts';
@@ -101,6 +105,15 @@ export async function startBackend(config: Config, options: StartOptions): Promi
   const meetSpaces =
     options.overrides?.meetSpaces ??
     (delegated && config.meetSpace.enabled ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl }) : undefined);
+  // MEET_ATTENDANCE_SOURCE=events: one Workspace Events subscription per Meet space.
+  const subscriptions =
+    config.meetEvents && delegated && meetSpaces
+      ? createSpaceSubscriptions({
+          db,
+          log,
+          events: createGoogleWorkspaceEvents({ delegated, url: config.meetEvents.workspaceEventsUrl, topic: config.meetEvents.topic }),
+        })
+      : undefined;
   const fanout = createLinkFanout({ db, sms, realtime, hostEvents, queue, log, spaceControl: Boolean(meetSpaces) });
   const sessionViews = createSessionViews(db, {
     customerJoinNudgeMinutes: config.meetSpace.customerJoinNudgeMinutes,
@@ -146,11 +159,18 @@ export async function startBackend(config: Config, options: StartOptions): Promi
           notify: fanout.notify,
           retryBaseDelayMs: options.meetSpace?.retryBaseDelayMs,
           firstPollSeconds: options.meetSpace?.pollCadence?.fastSeconds,
+          subscribe: subscriptions?.ensure,
         }),
       );
       await queue.work(
         'meet.attendance-poll',
-        createAttendancePoller({ ...spaceDeps, hostEvents, metrics, cadence: options.meetSpace?.pollCadence }),
+        createAttendancePoller({
+          ...spaceDeps,
+          hostEvents,
+          metrics,
+          cadence: options.meetSpace?.pollCadence,
+          eventsActive: subscriptions?.isActive,
+        }),
       );
       await queue.work(
         'meet.space-retire',
@@ -180,6 +200,23 @@ export async function startBackend(config: Config, options: StartOptions): Promi
     realtimeTokens: config.ably ? createAblyTokenMinter(config.ably) : undefined,
     solverChannelTemplate: config.channels.solver,
     hostWebhook: { sync: hostSync, signing, log },
+    meetEvents: {
+      events:
+        config.meetEvents && meetSpaces
+          ? {
+              verify: createPushTokenVerifier({
+                apiUrl: config.google.apiUrl,
+                audience: config.meetEvents.pushAudience,
+                serviceAccount: config.meetEvents.pushServiceAccount,
+              }),
+              service: createMeetEventService({ db, spaces: meetSpaces, realtime, hostEvents, log, metrics }),
+              lifecycle: subscriptions?.applyLifecycle,
+              // The solver's panel hears of it now, not at the publisher's next poll.
+              onApplied: () => queue.wake(['realtime.publish', 'host.deliver']),
+            }
+          : undefined,
+      log,
+    },
     twilioWebhook: smsFeature.twilioWebhook,
     health,
     metrics: { registry: metrics, token: config.metricsToken },

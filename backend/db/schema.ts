@@ -234,6 +234,29 @@ export const meetSpaces = pgTable(
   (table) => [index('meet_spaces_space_name_idx').on(table.spaceName)],
 );
 
+/**
+ * Workspace Events subscriptions (MEET_ATTENDANCE_SOURCE=events), one per target resource: a space
+ * `//meet.googleapis.com/spaces/{id}`, made before its customer is texted. Google deletes a subscription at its
+ * `expireTime`.
+ */
+export const meetEventSubscriptions = pgTable('meet_event_subscriptions', {
+  targetResource: varchar('target_resource', { length: 255 }).primaryKey(),
+  /** `subscriptions/{id}` once Google has made (or we adopted) it. */
+  name: varchar('name', { length: 255 }),
+  /** Whom the subscription acts as (the delegation subject). */
+  subject: varchar('subject', { length: 320 }).notNull(),
+  /**
+   * `active`, `pending` (the long-running operation was not done yet: `operation` names it), `failed`, or, from
+   * lifecycle events, `suspended` / `expired`.
+   */
+  state: varchar('state', { length: 16 }).notNull(),
+  operation: varchar('operation', { length: 255 }),
+  expireTime: timestamp('expire_time', { withTimezone: true }),
+  problem: text('problem'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const schema = {
   solvers,
   sessions,
@@ -246,4 +269,5 @@ export const schema = {
   endedSessionIds,
   hostEvents,
   meetSpaces,
+  meetEventSubscriptions,
 };

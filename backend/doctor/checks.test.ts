@@ -99,6 +99,28 @@ describe('npm run doctor', () => {
     expect(emulators.twilio.messages()).toHaveLength(0);
   });
 
+  it('with Meet events on, checks the push audience and the certificates, and says what it cannot see', async () => {
+    const events = {
+      MEET_ATTENDANCE_SOURCE: 'events',
+      MEET_EVENTS_TOPIC: 'projects/emulated-project/topics/meet-events',
+      PUBSUB_PUSH_SERVICE_ACCOUNT: 'push@emulated-project.iam.gserviceaccount.com',
+    };
+    const results = await doctor({ ...healthyEnv(), ...events }, { as: [] });
+    expect(results.filter((result) => result.name.startsWith('Meet events')).map((result) => `${result.status} ${result.name}`)).toEqual([
+      'ok Meet events audience',
+      'ok Meet events certificates',
+      'skip Meet events set-up',
+    ]);
+    expect(find(results, 'Meet events set-up')?.detail).toMatch(/roles\/pubsub.publisher/);
+    const elsewhere = await doctor({ ...healthyEnv(), ...events, PUBSUB_PUSH_AUDIENCE: 'https://old.example/hook' }, { as: [] });
+    expect(find(elsewhere, 'Meet events audience')).toMatchObject({
+      status: 'warn',
+      fix: expect.stringMatching(/push-auth-token-audience/),
+    });
+    const noCerts = await doctor({ ...healthyEnv(), ...events, GOOGLE_API_URL: publicUrl }, { as: [] });
+    expect(find(noCerts, 'Meet events certificates')?.status).toBe('fail');
+  });
+
   it('sends one test SMS only when asked', async () => {
     const results = await doctor(healthyEnv(), { as: ['ada@example.com'], sendTo: '+14155550100' });
     expect(find(results, 'twilio test SMS')?.status).toBe('ok');

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { countPendingMigrations, openDatabase } from '../db/client.ts';
 import { solvers } from '../db/schema.ts';
-import type { Config } from '../env.ts';
+import { MEET_EVENTS_PUSH_PATH, type Config } from '../env.ts';
 import { createCredentialSource } from '../google/credential-source.ts';
 import type { DelegatedAuth } from '../google/delegated-auth.ts';
 import { diagnoseSigningError } from '../google/delegation-failure.ts';
@@ -51,6 +51,7 @@ export async function runDoctor(config: Config, options: DoctorOptions, report: 
   await checkAbly(config, add);
   await checkAppSettings(config, add);
   await checkPublicUrl(config, add);
+  await checkMeetEvents(config, add);
   return results;
 }
 
@@ -446,4 +447,47 @@ async function checkPublicUrl(config: Config, add: (result: CheckResult) => void
       ),
     );
   }
+}
+
+/**
+ * MEET_ATTENDANCE_SOURCE=events only (nothing is said otherwise): the push audience against PUBLIC_BASE_URL, Google's
+ * ID-token certificates reachable, and a reminder of what the doctor cannot see from here.
+ */
+async function checkMeetEvents(config: Config, add: (result: CheckResult) => void) {
+  const events = config.meetEvents;
+  if (!events) return;
+  const expected = config.publicBaseUrl ? `${config.publicBaseUrl}${MEET_EVENTS_PUSH_PATH}` : undefined;
+  add(
+    expected && events.pushAudience !== expected
+      ? warn(
+          'Meet events audience',
+          `PUBSUB_PUSH_AUDIENCE is ${events.pushAudience}, not ${expected}`,
+          "Make the push subscription's --push-auth-token-audience exactly PUBSUB_PUSH_AUDIENCE, or unset PUBSUB_PUSH_AUDIENCE.",
+        )
+      : ok('Meet events audience', `push tokens must be for ${events.pushAudience}, from ${events.pushServiceAccount}`),
+  );
+  const certsUrl = `${config.google.apiUrl}/oauth2/v1/certs`;
+  try {
+    const response = await fetch(certsUrl, { signal: AbortSignal.timeout(5_000) });
+    // Google's v1 certificates: { kid: PEM }.
+    const body = response.ok ? ((await response.json().catch(() => ({}))) as Record<string, unknown>) : {};
+    const keys = Object.values(body).filter((value) => typeof value === 'string' && value.includes('-----BEGIN')).length;
+    add(
+      keys > 0
+        ? ok('Meet events certificates', `${certsUrl} serves ${keys} key(s)`)
+        : fail(
+            'Meet events certificates',
+            `${certsUrl} answers ${response.status} without certificates`,
+            'Check GOOGLE_API_URL and the egress to it.',
+          ),
+    );
+  } catch (error) {
+    add(fail('Meet events certificates', `${certsUrl} does not answer (${reason(error)})`, 'Check GOOGLE_API_URL and the egress to it.'));
+  }
+  add(
+    skip(
+      'Meet events set-up',
+      `not checked from here: the push subscription on ${events.topic} (endpoint, OIDC service account, audience) and roles/pubsub.publisher on it for Google's Meet publisher (docs/admin-guide.md)`,
+    ),
+  );
 }

@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { meetSpaces, sessions, solvers } from '../db/schema.ts';
+import { meetEventSubscriptions, meetSpaces, sessions, solvers } from '../db/schema.ts';
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobName, JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
+import type { SubscriptionResult } from '../meet-events/google-workspace-events.ts';
+import { createSpaceSubscriptions, spaceTarget } from '../meet-events/space-subscriptions.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { createAttendancePoller } from './attendance-poller.ts';
 import type { MeetConference, MeetSpaces } from './google-meet-spaces.ts';
@@ -37,6 +39,9 @@ const spaces: MeetSpaces & { patched: string[] } = {
   async conferences() {
     conferenceCalls += 1;
     return answer();
+  },
+  async conferenceRecordSpace() {
+    throw new Error('the poller never reads a single conference record');
   },
 };
 const deps = () => ({
@@ -110,6 +115,38 @@ describe('attendance poll chain', () => {
     if (failure) answer = async () => Promise.reject(failure);
     await createAttendancePoller(deps())({ sessionId, seq: 0 }, context);
     expect(jobs).toEqual([{ name: 'meet.attendance-poll', data: { sessionId, seq: 1 }, startAfterSeconds: seconds }]);
+  });
+
+  it("polls only to reconcile (every 5 minutes) while the space's Meet events subscription is active", async () => {
+    let answer: SubscriptionResult | Error = { operation: 'operations/1' };
+    let subscribeCalls = 0;
+    const subscribe = async () => {
+      subscribeCalls += 1;
+      if (answer instanceof Error) throw answer;
+      return answer;
+    };
+    const { isActive: eventsActive } = createSpaceSubscriptions({
+      db: database.db,
+      events: { subscribe },
+      log: createMemoryLogger().logger,
+    });
+    const sessionId = await liveSession();
+    const poll = (seq: number) => createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq }, context);
+    const row = async () => (await database.db.select().from(meetEventSubscriptions))[0]!;
+    await poll(0); // no row: subscribed now, its operation not done yet (pending)
+    expect(await row()).toMatchObject({ targetResource: spaceTarget('spaces/x'), subject: 'ada@example.com', state: 'pending' });
+    await poll(1); // pending, tried under a minute ago: not again
+    expect(subscribeCalls).toBe(1);
+    answer = { name: 'subscriptions/1', expireTime: new Date(Date.now() + 86_400_000), active: true };
+    await database.db.update(meetEventSubscriptions).set({ updatedAt: new Date(Date.now() - 61_000) });
+    await poll(2); // pending for over a minute: made again, active now
+    answer = new Error('Workspace Events unavailable');
+    await database.db.update(meetEventSubscriptions).set({ expireTime: new Date(Date.now() - 1_000) });
+    await poll(3); // past its expireTime (Google has deleted it): made again, refused this time
+    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 300, 10]);
+    expect(subscribeCalls).toBe(3);
+    expect(await row()).toMatchObject({ state: 'failed', problem: 'Workspace Events unavailable' });
+    await database.db.delete(meetEventSubscriptions);
   });
 
   it.each([

@@ -6,8 +6,8 @@ import type { JobHandler, JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
-import { recordSessionChange } from '../sessions/session-change.ts';
-import { changedAttendance, readAttendance, type AttendanceFacts } from './attendance.ts';
+import { readAttendance, type AttendanceFacts } from './attendance.ts';
+import { observeCustomerJoin, publishAttendanceChange, storedAttendance } from './attendance-change.ts';
 import type { MeetSpaces } from './google-meet-spaces.ts';
 import { diagnoseMeetError, type MeetSpaceFailure } from './meet-space-failure.ts';
 import { loadSpaceTarget } from './space-target.ts';
@@ -20,6 +20,8 @@ export const POLL_CADENCE = {
   stopAfterHours: 4,
   /** After Google answers 429. */
   rateLimitedSeconds: 120,
+  /** MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles. */
+  reconcileSeconds: 300,
 };
 
 export type AttendancePollerDeps = {
@@ -31,24 +33,22 @@ export type AttendancePollerDeps = {
   log: Logger;
   /** Observes link → customer joined in savvysolve_meet_customer_join_seconds. */
   metrics?: Metrics;
+  /**
+   * MEET_ATTENDANCE_SOURCE=events: whether the space's Meet events subscription is active (then attendance is pushed
+   * and polled only every `reconcileSeconds`; missing, pending or failed, it is polled at today's cadence, and the
+   * subscription is made again).
+   */
+  eventsActive?: (spaceName: string, subject: string) => Promise<boolean>;
   /** Overrides POLL_CADENCE (tests poll every second). */
   cadence?: Partial<typeof POLL_CADENCE>;
   now?: () => Date;
 };
 
-const factsOf = (space: typeof meetSpaces.$inferSelect): AttendanceFacts => ({
-  customerJoinedAt: space.customerJoinedAt,
-  customerLeftAt: space.customerLeftAt,
-  solverJoinedAt: space.solverJoinedAt,
-  callStartedAt: space.callStartedAt,
-  callEndedAt: space.callEndedAt,
-});
-
 /**
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
  * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
  * duplicated job polls nothing twice. Stops at the session's end, after 4 hours, or when the Meet scopes are not
- * granted or the room is not the owner's. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
+ * granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles: every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
   const now = deps.now ?? (() => new Date());
@@ -70,7 +70,8 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_owner' || failure.kind === 'not_found';
       }
     }
-    const before = factsOf(space);
+    const reconciling = !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!, target.subject) : false;
+    const before = storedAttendance(space);
     const stored = await deps.db.transaction(async (tx) => {
       const [claimed] = await tx
         .update(meetSpaces)
@@ -78,41 +79,20 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.pollSeq, seq)))
         .returning({ sessionId: meetSpaces.sessionId });
       if (!claimed) return false;
-      const changed = facts ? changedAttendance(before, facts) : [];
-      if (changed.length > 0) {
-        await recordSessionChange(tx, deps.realtime, {
-          action: 'meet_space.attendance',
-          actor: 'system',
-          sessionId,
-          solverId: session.solverId,
-          details: { changed },
-        });
-        if (facts!.customerJoinedAt && !before.customerJoinedAt) {
-          await deps.hostEvents.add(tx, 'meet.customer_joined', { sessionId, joinedAt: facts!.customerJoinedAt.toISOString() });
-        }
-        if (facts!.callEndedAt && !before.callEndedAt) {
-          const startedAt = facts!.callStartedAt ?? facts!.callEndedAt;
-          await deps.hostEvents.add(tx, 'meet.call_ended', {
-            sessionId,
-            endedAt: facts!.callEndedAt.toISOString(),
-            durationSeconds: Math.round((facts!.callEndedAt.getTime() - startedAt.getTime()) / 1000),
-          });
-        }
-      }
+      if (facts) await publishAttendanceChange(tx, deps, { sessionId, solverId: session.solverId, before, after: facts });
       if (stop) return true;
       const delay =
         failure?.kind === 'rate_limited'
           ? cadence.rateLimitedSeconds
-          : ageMs < cadence.fastForMinutes * 60_000
-            ? cadence.fastSeconds
-            : cadence.slowSeconds;
+          : reconciling
+            ? cadence.reconcileSeconds
+            : ageMs < cadence.fastForMinutes * 60_000
+              ? cadence.fastSeconds
+              : cadence.slowSeconds;
       await deps.queue.enqueue(tx, 'meet.attendance-poll', { sessionId, seq: seq + 1 }, { startAfterSeconds: delay });
       return true;
     });
     // Counted once the poll that saw the customer arrive has committed (the chain claim makes it once per session).
-    if (stored && facts?.customerJoinedAt && !before.customerJoinedAt) {
-      const linkAt = session.meetLinkCreatedAt ?? space.createdAt;
-      deps.metrics?.customerJoinSeconds.observe(Math.max(0, (facts.customerJoinedAt.getTime() - linkAt.getTime()) / 1000));
-    }
+    if (stored && facts) observeCustomerJoin(deps.metrics, session.meetLinkCreatedAt ?? space.createdAt, before, facts);
   };
 }

@@ -26,6 +26,8 @@ export type MeetSpaces = {
   setAccessType(subject: string, spaceName: string, accessType: MeetAccessType): Promise<void>;
   /** Every conference record of the space, newest first, with participants. @throws MeetSpaceFailure */
   conferences(subject: string, spaceName: string): Promise<MeetConference[]>;
+  /** The space (`spaces/{id}`) a conference record (`conferenceRecords/{id}`) was held in. @throws MeetSpaceFailure */
+  conferenceRecordSpace(subject: string, recordName: string): Promise<string>;
 };
 
 export type GoogleMeetSpacesOptions = { delegated: DelegatedAuth; meetApiUrl: string; timeoutMs?: number };
@@ -86,6 +88,9 @@ export function createGoogleMeetSpaces(options: GoogleMeetSpacesOptions): MeetSp
           })),
         );
       }),
+
+    conferenceRecordSpace: (subject, recordName) =>
+      diagnosed(async () => (await meetFor(subject).conferenceRecords.get({ name: recordName }, request)).data.space ?? ''),
   };
 
   async function participantsOf(meet: meet_v2.Meet, recordName: string): Promise<MeetParticipant[]> {

@@ -24,6 +24,8 @@ export type SpaceSetupDeps = {
   retryBaseDelayMs?: number;
   /** Seconds before the first attendance poll (POLL_CADENCE.fastSeconds). */
   firstPollSeconds?: number;
+  /** MEET_ATTENDANCE_SOURCE=events: subscribes to the space's Meet events before the SMS (never throws). */
+  subscribe?: (subject: string, spaceName: string) => Promise<void>;
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,7 +35,8 @@ class SessionEnded extends Error {}
 
 /**
  * The access step after a link is stored: resolves the room's space (by meeting code, stored by `name`), applies
- * MEET_ACCESS_TYPE so the customer joins without knocking, starts the attendance poll chain, then releases the
+ * MEET_ACCESS_TYPE so the customer joins without knocking, subscribes to its Meet events (events on), starts the
+ * attendance poll chain, then releases the
  * customer's SMS. A failure (scope not granted, 403/404, timeout, 429 after a short backoff) is recorded in plain
  * words and the SMS goes anyway. A session that ended meanwhile keeps (or gets back) its retired room.
  */
@@ -66,6 +69,7 @@ export function createSpaceSetupWorker(deps: SpaceSetupDeps): JobHandler<'meet.s
           const accessType = deps.accessType;
           await withRetries(() => deps.spaces.setAccessType(subject, space.name, accessType));
         }
+        await deps.subscribe?.(subject, space.name);
         outcome =
           deps.accessType === 'unchanged'
             ? { accessState: 'unchanged', accessType: space.accessType, accessProblem: null }

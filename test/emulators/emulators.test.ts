@@ -60,12 +60,13 @@ describe('startEmulators', () => {
     expect(env).toMatchObject({
       GOOGLE_OAUTH_URL: emulators.google.url,
       GOOGLE_API_URL: emulators.google.url,
+      GOOGLE_WORKSPACE_EVENTS_URL: emulators.google.url,
       ABLY_REST_URL: emulators.ably.url,
     });
     // The realtime endpoint too: the extension never reaches Ably's own hosts.
     expect(env.ABLY_REALTIME_URL).toBe(`ws://127.0.0.1:${emulators.ably.port}`);
     expect(env.TWILIO_ACCOUNT_SID).toMatch(/^AC[0-9a-f]{32}$/);
-    expect(Object.values(env).filter((value) => value.startsWith('http'))).toHaveLength(5);
+    expect(Object.values(env).filter((value) => value.startsWith('http'))).toHaveLength(6);
     expect(
       Object.values(env)
         .filter((value) => value.startsWith('http'))

@@ -6,13 +6,20 @@ import { createDelegations, type DelegationsOption, type GrantedScopes } from '.
 import { apiFaultBody, rpcErrorBody } from './google-errors.ts';
 import { IAM_ROUTES, registerIamRoutes, type IamControls, type IamRoute } from './google-iam.ts';
 import { MEET_ROUTES, registerMeetRoutes, type MeetControls, type MeetRoute } from './google-meet-api.ts';
+import { createPubSubPush, type PubSubPushControls, type PushDelivery, type PushSubscriptionConfig } from './google-pubsub-push.ts';
+import {
+  WORKSPACE_EVENTS_ROUTES,
+  registerWorkspaceEventsRoutes,
+  type WorkspaceEventsControls,
+  type WorkspaceEventsRoute,
+} from './google-workspace-events.ts';
 import { registerOAuthRoutes, type EmulatedServiceAccount, type OAuthRoute } from './google-oauth.ts';
 import { createTokenStore, googleUserId, type IssuedToken } from './google-tokens.ts';
 import { listen, type Listening } from './listen.ts';
 import { meetRoomPage } from './meet-room-page.ts';
 import type { RecordedRequest } from './recorder.ts';
 
-export type GoogleRoute = OAuthRoute | CalendarRoute | MeetRoute | IamRoute;
+export type GoogleRoute = OAuthRoute | CalendarRoute | MeetRoute | IamRoute | WorkspaceEventsRoute;
 export const GOOGLE_ROUTES: readonly GoogleRoute[] = [
   'token',
   'tokeninfo',
@@ -23,6 +30,7 @@ export const GOOGLE_ROUTES: readonly GoogleRoute[] = [
   'events.delete',
   ...MEET_ROUTES,
   ...IAM_ROUTES,
+  ...WORKSPACE_EVENTS_ROUTES,
 ];
 
 /** The service account the emulated Cloud Run / GKE / Compute Engine instance runs as (the metadata server's identity). */
@@ -70,6 +78,10 @@ export type GoogleEmulator = Listening & {
   setDelegation(user: string, scopes: GrantedScopes | null, clientEmail?: string): void;
   /** Meet v2 spaces (one per Meet conference of an event) and the calls in them. */
   meet: MeetControls;
+  /** Cloud Pub/Sub push of subscribed spaces' Meet events (join, leave, call start and end), OIDC-signed by this Google. */
+  pubsub: PubSubPushControls;
+  /** Workspace Events API v1 subscriptions (what decides which spaces' events are published). */
+  workspaceEvents: Pick<WorkspaceEventsControls, 'subscriptions' | 'setPendingOperations' | 'suspend' | 'expire'>;
   /** Keyless signing: the metadata server's identity, Token Creator grants, the IAM Credentials API switch. */
   iam: Pick<IamControls, 'setTokenCreator' | 'setIamCredentialsEnabled' | 'attachedServiceAccount'>;
   /** The user's stable Google account id: tokeninfo's `sub`, and `users/{id}` of a signed-in Meet participant. */
@@ -97,12 +109,16 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     faultBody: (route, status) =>
       route === 'token' || route === 'tokeninfo' || route === 'authorize' || route === 'metadata.token'
         ? { error: status >= 500 ? 'internal_failure' : 'invalid_request', error_description: `Emulated fault (HTTP ${status})` }
-        : (MEET_ROUTES as readonly string[]).includes(route) || route === 'signJwt'
+        : (MEET_ROUTES as readonly string[]).includes(route) ||
+            (WORKSPACE_EVENTS_ROUTES as readonly string[]).includes(route) ||
+            route === 'signJwt'
           ? rpcErrorBody(status)
           : apiFaultBody(status),
     resetState() {
       calendar.clear();
       meet.clear();
+      workspaceEvents.clear();
+      pubsub.reset();
       delegations.reset();
       iam.reset();
       conferenceMode = 'success';
@@ -126,7 +142,26 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     managedKey: iam.managedKey,
     signedInUsers: () => (signedInUser === undefined ? [] : [signedInUser].flat()),
   });
-  const meet = registerMeetRoutes(kit, { tokens });
+  const pubsub = createPubSubPush(kit.app);
+  // Google publishes a space's Meet events only through a live subscription covering it (the space, or its owner).
+  const meet = registerMeetRoutes(kit, {
+    tokens,
+    onEvent: (event) => {
+      const owner = meet.space(event.space)?.owner;
+      const via = owner ? workspaceEvents.subscriptionFor(event.space, owner, event.type) : undefined;
+      if (via) pubsub.publish(event, via);
+    },
+  });
+  const workspaceEvents = registerWorkspaceEventsRoutes(kit, {
+    tokens,
+    meet,
+    // Lifecycle events go to the subscription's own topic, about the subscription itself (ce-subject).
+    onLifecycle: (type, subscription) =>
+      pubsub.publish(
+        { type, time: new Date(), data: { subscription } },
+        { name: subscription.name, targetResource: `//workspaceevents.googleapis.com/${subscription.name}` },
+      ),
+  });
   const conferences = createConferences({
     created: (conference) => meet.addSpace(conference),
     meetBaseUrl: () => meetBaseUrl,
@@ -146,6 +181,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   };
   registerTestControls(kit.app, meet, setDelegation);
   registerIamTestControls(kit.app, iam);
+  registerPubSubTestControls(kit.app, pubsub);
 
   const server = await listen(kit.app.fetch, options.port);
   if (typeof options.meetBaseUrl === 'function') meetBaseUrl = options.meetBaseUrl(server.url);
@@ -170,6 +206,20 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       leave: meet.leave,
       endCall: meet.endCall,
       openRoom: (owner, meetingCode) => meet.openRoom(owner, meetingCode),
+    },
+    workspaceEvents: {
+      subscriptions: workspaceEvents.subscriptions,
+      setPendingOperations: workspaceEvents.setPendingOperations,
+      suspend: workspaceEvents.suspend,
+      expire: workspaceEvents.expire,
+    },
+    pubsub: {
+      configure: pubsub.configure,
+      setDelivery: pubsub.setDelivery,
+      release: pubsub.release,
+      attempts: pubsub.attempts,
+      idle: pubsub.idle,
+      mintToken: pubsub.mintToken,
     },
     iam: {
       setTokenCreator: iam.setTokenCreator,
@@ -253,4 +303,30 @@ function registerIamTestControls(app: EmulatorApp<GoogleRoute>['app'], iam: IamC
     iam.setIamCredentialsEnabled(body.enabled);
     return c.body(null, 204);
   });
+}
+
+/**
+ * Pub/Sub push controls for other processes: `POST /__emulator/pubsub/subscription {endpoint, serviceAccountEmail,
+ * audience?}` (or `{}` to stop pushing), `POST /__emulator/pubsub/delivery {delayMs?, duplicates?, held?}`,
+ * `POST /__emulator/pubsub/release {order?: "publish" | "reverse"}`, `GET /__emulator/pubsub/attempts`.
+ */
+function registerPubSubTestControls(app: EmulatorApp<GoogleRoute>['app'], pubsub: PubSubPushControls): void {
+  app.post('/__emulator/pubsub/subscription', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Partial<PushSubscriptionConfig>;
+    if (body.endpoint === undefined) return (pubsub.configure(undefined), c.body(null, 204));
+    if (typeof body.endpoint !== 'string' || typeof body.serviceAccountEmail !== 'string')
+      return c.json({ error: '"endpoint" and "serviceAccountEmail" are required; "audience" is optional' }, 400);
+    pubsub.configure({ endpoint: body.endpoint, serviceAccountEmail: body.serviceAccountEmail, audience: body.audience });
+    return c.body(null, 204);
+  });
+  app.post('/__emulator/pubsub/delivery', async (c) => {
+    pubsub.setDelivery((await c.req.json().catch(() => ({}))) as PushDelivery);
+    return c.body(null, 204);
+  });
+  app.post('/__emulator/pubsub/release', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { order?: 'publish' | 'reverse' };
+    pubsub.release(body.order);
+    return c.body(null, 204);
+  });
+  app.get('/__emulator/pubsub/attempts', (c) => c.json({ attempts: pubsub.attempts() }));
 }

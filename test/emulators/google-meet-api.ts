@@ -5,8 +5,28 @@ import type { CreatedConference } from './google-conference.ts';
 import { rpcError } from './google-errors.ts';
 import { googleUserId, type IssuedToken, type TokenStore } from './google-tokens.ts';
 
-export type MeetRoute = 'spaces.get' | 'spaces.patch' | 'conferenceRecords.list' | 'participants.list';
-export const MEET_ROUTES: readonly MeetRoute[] = ['spaces.get', 'spaces.patch', 'conferenceRecords.list', 'participants.list'];
+export type MeetRoute = 'spaces.get' | 'spaces.patch' | 'conferenceRecords.list' | 'conferenceRecords.get' | 'participants.list';
+export const MEET_ROUTES: readonly MeetRoute[] = [
+  'spaces.get',
+  'spaces.patch',
+  'conferenceRecords.list',
+  'conferenceRecords.get',
+  'participants.list',
+];
+
+/** The Meet events the Workspace Events API would publish for a space (what the Pub/Sub push emulator delivers). */
+export type MeetEventType =
+  | 'google.workspace.meet.conference.v2.started'
+  | 'google.workspace.meet.conference.v2.ended'
+  | 'google.workspace.meet.participant.v2.joined'
+  | 'google.workspace.meet.participant.v2.left';
+/** One event: its type, the space it happened in (`spaces/{id}`), and its data as Google sends it. */
+export type EmittedMeetEvent = {
+  type: MeetEventType;
+  space: string;
+  time: Date;
+  data: { conferenceRecord: { name: string } } | { participantSession: { name: string } };
+};
 
 const AUTH = 'https://www.googleapis.com/auth/';
 export const MEET_SCOPES = {
@@ -89,6 +109,8 @@ type ParticipantState = {
   identity: ParticipantInput;
   earliestStartTime: Date;
   latestEndTime?: Date;
+  /** Joins so far: each join is one participant session (`…/participantSessions/{n}`). */
+  sessions: number;
 };
 type RecordState = { id: string; space: SpaceState; startTime: Date; endTime?: Date; participants: Map<string, ParticipantState> };
 type SpaceState = {
@@ -131,8 +153,21 @@ function participantKey(participant: Exclude<ParticipantMatcher, string>): strin
  */
 export function registerMeetRoutes(
   { app, route }: Pick<EmulatorApp<MeetRoute>, 'app' | 'route'>,
-  options: { tokens: TokenStore },
+  options: { tokens: TokenStore; onEvent?: (event: EmittedMeetEvent) => void },
 ): MeetStore {
+  const emit = (type: MeetEventType, record: RecordState, time: Date, participant?: ParticipantState) =>
+    options.onEvent?.({
+      type,
+      space: `spaces/${record.space.id}`,
+      time,
+      data: participant
+        ? {
+            participantSession: {
+              name: `conferenceRecords/${record.id}/participants/${participant.id}/participantSessions/s${participant.sessions}`,
+            },
+          }
+        : { conferenceRecord: { name: `conferenceRecords/${record.id}` } },
+    });
   const spacesById = new Map<string, SpaceState>();
   const spacesByCode = new Map<string, SpaceState>();
   const records = new Map<string, RecordState>();
@@ -290,6 +325,17 @@ export function registerMeetRoutes(
     );
   });
 
+  app.get('/v2/conferenceRecords/:record', route('conferenceRecords.get'), (c) => {
+    const auth = authorize(c, [MEET_SCOPES.created, MEET_SCOPES.readonly]);
+    if (auth instanceof Response) return auth;
+    const record = records.get(c.req.param('record'));
+    // Google answers 404 for a record the caller may not see, as for one that does not exist.
+    if (!record || !auth.canReadRecords || (record.space.owner !== auth.owner && !record.participants.has(`signedin:${auth.userId}`))) {
+      return rpcError(404);
+    }
+    return c.json(selectFields(recordView(record), c.req.query('fields')));
+  });
+
   app.get('/v2/conferenceRecords/:record/participants', route('participants.list'), (c) => {
     const auth = authorize(c, [MEET_SCOPES.created, MEET_SCOPES.readonly]);
     if (auth instanceof Response) return auth;
@@ -344,6 +390,7 @@ export function registerMeetRoutes(
         space.records.push(record);
         space.active = record;
         records.set(record.id, record);
+        emit('google.workspace.meet.conference.v2.started', record, at);
       }
       const record = space.active;
       const key = participantKey(participant);
@@ -351,9 +398,11 @@ export function registerMeetRoutes(
       if (known) {
         known.latestEndTime = undefined;
         known.identity = participant;
+        known.sessions += 1;
       } else {
-        record.participants.set(key, { id: randomId(19, '0123456789'), key, identity: participant, earliestStartTime: at });
+        record.participants.set(key, { id: randomId(19, '0123456789'), key, identity: participant, earliestStartTime: at, sessions: 1 });
       }
+      emit('google.workspace.meet.participant.v2.joined', record, at, record.participants.get(key));
       return { conferenceRecord: recordView(record), participant: participantView(record, record.participants.get(key)!) };
     },
     leave(codeOrName, matcher, at = new Date()) {
@@ -364,14 +413,20 @@ export function registerMeetRoutes(
           : record.participants.get(participantKey(matcher));
       if (!participant) throw new Error(`No such participant in conferenceRecords/${record.id}: ${JSON.stringify(matcher)}`);
       participant.latestEndTime = at;
+      emit('google.workspace.meet.participant.v2.left', record, at, participant);
       return participantView(record, participant);
     },
     endCall(codeOrName, at = new Date()) {
       const space = mustFindSpace(codeOrName);
       const record = activeRecord(space);
       record.endTime = at;
-      for (const participant of record.participants.values()) participant.latestEndTime ??= at;
+      for (const participant of record.participants.values()) {
+        if (participant.latestEndTime) continue;
+        participant.latestEndTime = at;
+        emit('google.workspace.meet.participant.v2.left', record, at, participant);
+      }
       space.active = undefined;
+      emit('google.workspace.meet.conference.v2.ended', record, at);
       return recordView(record);
     },
   };
@@ -404,9 +459,15 @@ function insufficientScopes(method: string, path: string): Response {
     'GET spaces': 'google.apps.meet.v2.SpacesService.GetSpace',
     'PATCH spaces': 'google.apps.meet.v2.SpacesService.UpdateSpace',
     'GET conferenceRecords': 'google.apps.meet.v2.ConferenceRecordsService.ListConferenceRecords',
+    'GET conferenceRecord': 'google.apps.meet.v2.ConferenceRecordsService.GetConferenceRecord',
     'GET participants': 'google.apps.meet.v2.ConferenceRecordsService.ListParticipants',
   };
-  const collection = path.endsWith('/participants') ? 'participants' : path.split('/')[2];
+  const parts = path.split('/');
+  const collection = path.endsWith('/participants')
+    ? 'participants'
+    : parts[2] === 'conferenceRecords' && parts[3]
+      ? 'conferenceRecord'
+      : parts[2];
   return rpcError(403, 'Request had insufficient authentication scopes.', [
     {
       '@type': 'type.googleapis.com/google.rpc.ErrorInfo',

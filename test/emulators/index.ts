@@ -31,6 +31,7 @@ export type BackendEnv = {
   GOOGLE_OAUTH_URL: string;
   GOOGLE_API_URL: string;
   GOOGLE_MEET_API_URL: string;
+  GOOGLE_WORKSPACE_EVENTS_URL: string;
   TWILIO_ACCOUNT_SID: string;
   TWILIO_AUTH_TOKEN: string;
   TWILIO_FROM_NUMBER: string;
@@ -134,6 +135,7 @@ function sharedBackendEnv(googleUrl: string, twilio: TwilioEmulator, ably: AblyE
     GOOGLE_OAUTH_URL: googleUrl,
     GOOGLE_API_URL: googleUrl,
     GOOGLE_MEET_API_URL: googleUrl,
+    GOOGLE_WORKSPACE_EVENTS_URL: googleUrl,
     TWILIO_ACCOUNT_SID: TEST_TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
     TWILIO_FROM_NUMBER: TEST_TWILIO_FROM_NUMBER,

@@ -1,0 +1,144 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { meetSpaces, solvers, webhookReceipts } from '../db/schema.ts';
+import type { HostEventOutbox } from '../host/host-event-outbox.ts';
+import type { Logger } from '../logger.ts';
+import { observeCustomerJoin, publishAttendanceChange, storedAttendance } from '../meet-space/attendance-change.ts';
+import { readAttendance, type AttendanceFacts } from '../meet-space/attendance.ts';
+import type { MeetSpaces } from '../meet-space/google-meet-spaces.ts';
+import { MeetSpaceFailure, diagnoseMeetError } from '../meet-space/meet-space-failure.ts';
+import { loadSpaceTarget, type SpaceTarget } from '../meet-space/space-target.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { RealtimeOutbox } from '../realtime/outbox.ts';
+import type { MeetEvent } from './push-envelope.ts';
+
+/**
+ * What became of a pushed Meet event: `applied` (attendance changed and went out), `unchanged` (nothing new: a
+ * reordered or repeated fact), `duplicate` (this `ce-id` was handled before), `unknown_space` (not a space of ours,
+ * or one Google no longer shows us), `stale` (the session has ended).
+ */
+export type MeetEventOutcome = 'applied' | 'unchanged' | 'duplicate' | 'unknown_space' | 'stale';
+
+export type MeetEventServiceDeps = {
+  db: Database;
+  spaces: MeetSpaces;
+  realtime: RealtimeOutbox;
+  hostEvents: HostEventOutbox;
+  log: Logger;
+  /** Observes link → customer joined in savvysolve_meet_customer_join_seconds. */
+  metrics?: Metrics;
+};
+
+const SPACE_SUBJECT = /^\/\/meet\.googleapis\.com\/(spaces\/[^/]+)$/;
+const USER_SUBJECT = /^\/\/cloudidentity\.googleapis\.com\/users\/([^/]+)$/;
+/** Receipts share `webhook_receipts` (and its 30-day clean-up) with the host's webhooks, under their own prefix. */
+const receiptIdOf = (event: MeetEvent) => `meet-event:${event.id}`.slice(0, 255);
+
+/**
+ * Applies pushed Meet events to session attendance. An event is a signal, not the state: the space is found from the
+ * event's conference record (`conferenceRecords.get`, acting as the solver the subscription belongs to), then the
+ * space's attendance is read as the poller reads it and stored through the same change publishing. So a `left`
+ * that overtakes its `joined`, a repeat, or an event that races the poller cannot leave a wrong state: whatever
+ * arrives last stores what Google shows now. Each `ce-id` is applied once (`webhook_receipts`).
+ */
+export function createMeetEventService(deps: MeetEventServiceDeps) {
+  const { db } = deps;
+
+  const receipt = async (event: MeetEvent, outcome: MeetEventOutcome) => {
+    await db
+      .insert(webhookReceipts)
+      .values({ webhookId: receiptIdOf(event), type: event.type, outcome })
+      .onConflictDoNothing();
+    return outcome;
+  };
+
+  /** Who to ask Google as, from the subscription's target (`ce-subject`). */
+  async function subjectOf(event: MeetEvent): Promise<string | undefined> {
+    const space = SPACE_SUBJECT.exec(event.subject ?? '')?.[1];
+    if (space) {
+      const sessionId = await sessionOfSpace(space);
+      return sessionId ? ((await loadSpaceTarget(db, sessionId))?.subject ?? undefined) : undefined;
+    }
+    const accountId = USER_SUBJECT.exec(event.subject ?? '')?.[1];
+    if (!accountId) return undefined;
+    const [solver] = await db.select({ email: solvers.googleEmail }).from(solvers).where(eq(solvers.googleAccountId, accountId));
+    return solver?.email ?? undefined;
+  }
+
+  /** The newest session held in `spaces/{id}`. */
+  async function sessionOfSpace(spaceName: string): Promise<string | undefined> {
+    const [row] = await db
+      .select({ sessionId: meetSpaces.sessionId })
+      .from(meetSpaces)
+      .where(eq(meetSpaces.spaceName, spaceName))
+      .orderBy(desc(meetSpaces.createdAt))
+      .limit(1);
+    return row?.sessionId;
+  }
+
+  async function targetOf(event: MeetEvent): Promise<SpaceTarget | undefined> {
+    const subject = await subjectOf(event);
+    if (!subject) return undefined;
+    const spaceName = await deps.spaces.conferenceRecordSpace(subject, event.conferenceRecord);
+    const sessionId = spaceName ? await sessionOfSpace(spaceName) : undefined;
+    return sessionId ? loadSpaceTarget(db, sessionId) : undefined;
+  }
+
+  return {
+    /**
+     * Applies one event. @throws MeetSpaceFailure when Google cannot be read now (retryable: the route answers 503
+     * and Pub/Sub redelivers; the poller reconciles meanwhile)
+     */
+    async apply(event: MeetEvent): Promise<MeetEventOutcome> {
+      const [seen] = await db
+        .select()
+        .from(webhookReceipts)
+        .where(eq(webhookReceipts.webhookId, receiptIdOf(event)));
+      if (seen) return 'duplicate';
+      let target: SpaceTarget | undefined;
+      let conferences;
+      try {
+        target = await targetOf(event);
+        if (!target?.subject || !target.space.spaceName) return receipt(event, 'unknown_space');
+        if (target.session.status === 'ended' || target.space.pollingStoppedAt) return receipt(event, 'stale');
+        conferences = await deps.spaces.conferences(target.subject, target.space.spaceName);
+      } catch (error) {
+        const failure = error instanceof MeetSpaceFailure ? error : diagnoseMeetError(error);
+        // Not ours to read (a record Google no longer shows us, a scope not granted): nothing to retry.
+        if (!failure.retryable) return receipt(event, 'unknown_space');
+        throw failure;
+      }
+      const facts = readAttendance(conferences, target.solverAccountId);
+      const { sessionId } = target.space;
+      let before: AttendanceFacts | undefined;
+      const outcome = await db.transaction(async (tx) => {
+        const [fresh] = await tx
+          .insert(webhookReceipts)
+          .values({ webhookId: receiptIdOf(event), type: event.type, outcome: 'applied' })
+          .onConflictDoNothing()
+          .returning({ id: webhookReceipts.webhookId });
+        if (!fresh) return 'duplicate' as const;
+        const [space] = await tx.select().from(meetSpaces).where(eq(meetSpaces.sessionId, sessionId)).for('update');
+        before = storedAttendance(space!);
+        const changed = await publishAttendanceChange(tx, deps, { sessionId, solverId: target.session.solverId, before, after: facts });
+        if (changed.length === 0) {
+          await tx
+            .update(webhookReceipts)
+            .set({ outcome: 'unchanged' })
+            .where(eq(webhookReceipts.webhookId, receiptIdOf(event)));
+          return 'unchanged' as const;
+        }
+        await tx
+          .update(meetSpaces)
+          .set(facts)
+          .where(and(eq(meetSpaces.sessionId, sessionId)));
+        return 'applied' as const;
+      });
+      if (outcome === 'applied')
+        observeCustomerJoin(deps.metrics, target.session.meetLinkCreatedAt ?? target.space.createdAt, before!, facts);
+      return outcome;
+    },
+  };
+}
+
+export type MeetEventService = ReturnType<typeof createMeetEventService>;

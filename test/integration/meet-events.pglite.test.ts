@@ -1,0 +1,3 @@
+import { describeMeetEvents } from './meet-events.suite.ts';
+
+describeMeetEvents('pglite');

@@ -1,0 +1,348 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, like } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, hostEvents, meetEventSubscriptions, webhookReceipts } from '../../backend/db/schema.ts';
+import { SAVVYSOLVE_WEBHOOK_PATH, type SessionSummary } from '../../shared/index.ts';
+import { ADMIN_TOKEN, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
+
+const ADA = { email: 'ada@example.com', name: 'Ada Lovelace', employment: 'employed', googleEmail: 'ada@example.com' } as const;
+const PUSH_SERVICE_ACCOUNT = 'meet-events-push@emulated-project.iam.gserviceaccount.com';
+const EVENTS_ENV = {
+  MEET_ATTENDANCE_SOURCE: 'events',
+  MEET_EVENTS_TOPIC: 'projects/emulated-project/topics/meet-events',
+  PUBSUB_PUSH_SERVICE_ACCOUNT: PUSH_SERVICE_ACCOUNT,
+  METRICS_TOKEN: 'metrics-token-for-tests-0123456789',
+};
+const GRACE = { kind: 'anonymous', displayName: 'Grace' } as const;
+const codeOf = (meetLink: string) => /([a-z]{3}-[a-z]{4}-[a-z]{3})$/.exec(meetLink)![1]!;
+
+/** A backend with MEET_ATTENDANCE_SOURCE=events, its Pub/Sub push pointed at it, and helpers to play a session. */
+async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
+  const stack = await startStack(
+    database,
+    EVENTS_ENV,
+    {},
+    {
+      meetSpace: {
+        retryBaseDelayMs: 20,
+        pollCadence: { fastSeconds: pollSeconds, slowSeconds: pollSeconds, reconcileSeconds: pollSeconds },
+      },
+    },
+  );
+  const endpoint = `${stack.backend.url}/webhooks/google/meet-events`;
+  stack.emulators.google.pubsub.configure({ endpoint, serviceAccountEmail: PUSH_SERVICE_ACCOUNT });
+  await stack.host.sendWebhook(`${stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`, 'solver.upserted', ADA);
+  const token = await stack.signIn(ADA.email);
+  let phone = 14155554000;
+  return {
+    stack,
+    endpoint,
+    async escalate() {
+      const sessionId = randomUUID();
+      const customerPhone = `+${(phone += 1)}`;
+      const event = {
+        sessionId,
+        solverEmail: ADA.email,
+        customerName: 'Grace Hopper',
+        customerPhone,
+        status: 'active',
+        occurredAt: new Date().toISOString(),
+      };
+      expect((await stack.host.sendWebhook(`${stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`, 'session.upserted', event)).status).toBe(200);
+      const link = await stack.api.call('POST', '/api/meet/links', { json: { sessionId }, token });
+      expect(link.body).toMatchObject({ success: true });
+      const code = codeOf(link.body.meetLink);
+      // The space is resolved (spaces.get) before the customer is texted: wait for the text.
+      await eventually(() => stack.emulators.twilio.messages().some((message) => message.to === customerPhone), 'the SMS');
+      await eventually(async () => (await stack.api.adminSession(sessionId)).body.meetSpaceName, 'the space resolved');
+      return { sessionId, code };
+    },
+    async summary(sessionId: string): Promise<SessionSummary | undefined> {
+      return (await stack.api.call('GET', '/api/sessions', { token })).body.sessions.find(
+        (entry: SessionSummary) => entry.id === sessionId,
+      );
+    },
+    hostEvents: (type: string, sessionId: string) =>
+      stack.host.events().filter((event) => event.type === type && event.data.sessionId === sessionId),
+    async outboxed(type: string, sessionId: string) {
+      const rows = await stack.backend.database.db
+        .select()
+        .from(hostEvents)
+        .where(and(eq(hostEvents.type, type), eq(hostEvents.sessionId, sessionId)));
+      return rows.length;
+    },
+    /** Everything a Meet event push can change for a session: its Meet audit rows, host events, receipts, attendance. */
+    async pushEffects(sessionId: string) {
+      const db = stack.backend.database.db;
+      return {
+        audit: (
+          await db
+            .select()
+            .from(auditEvents)
+            .where(and(eq(auditEvents.sessionId, sessionId), like(auditEvents.action, 'meet_space.%')))
+        ).length,
+        hostEvents: (await db.select().from(hostEvents).where(eq(hostEvents.sessionId, sessionId))).length,
+        receipts: (await db.select().from(webhookReceipts).where(like(webhookReceipts.webhookId, 'meet-event:%'))).length,
+        attendance: (await stack.api.adminSession(sessionId)).body.meetSpace?.attendance,
+      };
+    },
+    async receipts() {
+      return stack.backend.database.db.select().from(webhookReceipts).where(like(webhookReceipts.webhookId, 'meet-event:%'));
+    },
+    /** `savvysolve_meet_customer_join_seconds_count`, as GET /metrics shows it. */
+    async customerJoinsCounted() {
+      const response = await fetch(`${stack.backend.url}/metrics`, { headers: { authorization: `Bearer ${EVENTS_ENV.METRICS_TOKEN}` } });
+      return Number(/^savvysolve_meet_customer_join_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(await response.text())?.[1] ?? 0);
+    },
+    push: (body: unknown, authorization?: string) =>
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(body),
+      }),
+  };
+}
+
+const envelope = (type: string, subject: string, data: unknown) => ({
+  message: {
+    attributes: {
+      'ce-id': randomUUID(),
+      'ce-type': type,
+      'ce-subject': subject,
+      'ce-specversion': '1.0',
+      'ce-time': new Date().toISOString(),
+    },
+    data: Buffer.from(JSON.stringify(data)).toString('base64'),
+    messageId: String(Date.now()),
+    publishTime: new Date().toISOString(),
+  },
+  subscription: 'projects/emulated-project/subscriptions/meet-events-push',
+});
+
+/** Attendance pushed by Google (Workspace Events through Pub/Sub) on the chosen database, through the emulator. */
+export function describeMeetEvents(database: DatabaseChoice) {
+  describe(`Meet events pushed by Pub/Sub on ${database} (polling too slow to matter)`, () => {
+    let world: Awaited<ReturnType<typeof eventsWorld>>;
+    beforeAll(async () => {
+      world = await eventsWorld(database, 600);
+    });
+    afterAll(async () => world?.stack.close());
+    beforeEach(() => world.stack.emulators.google.pubsub.setDelivery({}));
+
+    it("subscribes to the space's Meet events before texting the customer, and stores the subscription", async () => {
+      const { code } = await world.escalate();
+      const { google, twilio } = world.stack.emulators;
+      const spaceName = google.meet.space(code)!.name;
+      const subscription = google.workspaceEvents
+        .subscriptions()
+        .find((sub) => sub.targetResource === `//meet.googleapis.com/${spaceName}`);
+      expect(subscription).toMatchObject({ notificationEndpoint: { pubsubTopic: EVENTS_ENV.MEET_EVENTS_TOPIC }, state: 'ACTIVE' });
+      expect([...subscription!.eventTypes].sort()).toEqual([
+        'google.workspace.meet.conference.v2.ended',
+        'google.workspace.meet.conference.v2.started',
+        'google.workspace.meet.participant.v2.joined',
+        'google.workspace.meet.participant.v2.left',
+      ]);
+      const created = google.requests('subscriptions.create').at(-1)!;
+      const sms = twilio.requests('messages.create').at(-1)!;
+      expect(created.receivedAt).toBeLessThanOrEqual(sms.receivedAt);
+      const [row] = await world.stack.backend.database.db
+        .select()
+        .from(meetEventSubscriptions)
+        .where(eq(meetEventSubscriptions.targetResource, `//meet.googleapis.com/${spaceName}`));
+      expect(row).toMatchObject({
+        state: 'active',
+        name: subscription!.name,
+        subject: ADA.email,
+        expireTime: new Date(subscription!.expireTime),
+      });
+    });
+
+    it('still texts the customer when the subscription is refused, and says why on the stored row', async () => {
+      const { google } = world.stack.emulators;
+      google.faults.set('subscriptions.create', { status: 403 });
+      const { code } = await world.escalate();
+      google.faults.clear();
+      const [row] = await world.stack.backend.database.db
+        .select()
+        .from(meetEventSubscriptions)
+        .where(eq(meetEventSubscriptions.targetResource, `//meet.googleapis.com/${google.meet.space(code)!.name}`));
+      expect(row).toMatchObject({ state: 'failed', name: null, problem: expect.stringMatching(/.+/) });
+    });
+
+    it('marks the stored subscription suspended or expired when Google says so, and then nothing more is pushed', async () => {
+      const { google } = world.stack.emulators;
+      const stored = async (code: string) =>
+        (
+          await world.stack.backend.database.db
+            .select()
+            .from(meetEventSubscriptions)
+            .where(eq(meetEventSubscriptions.targetResource, `//meet.googleapis.com/${google.meet.space(code)!.name}`))
+        )[0]!;
+      const first = await world.escalate();
+      const second = await world.escalate();
+      google.workspaceEvents.suspend((await stored(first.code)).name!, 'USER_SCOPE_REVOKED');
+      google.workspaceEvents.expire((await stored(second.code)).name!);
+      await google.pubsub.idle();
+      expect(await stored(first.code)).toMatchObject({ state: 'suspended', problem: 'suspended by Google (USER_SCOPE_REVOKED)' });
+      expect(await stored(second.code)).toMatchObject({ state: 'expired' });
+      const pushed = google.pubsub.attempts().length;
+      google.meet.join(first.code, GRACE);
+      google.meet.join(second.code, GRACE);
+      await google.pubsub.idle();
+      expect(google.pubsub.attempts()).toHaveLength(pushed);
+    });
+
+    it('shows "customer joined" as soon as the push is answered, and tells the host once', async () => {
+      const { sessionId, code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      const joinsBefore = await world.customerJoinsCounted();
+      const t0 = Date.now();
+      google.meet.join(code, { kind: 'signedin', email: ADA.email, displayName: 'Ada' }, new Date(t0));
+      google.meet.join(code, GRACE, new Date(t0 + 1_000));
+      await google.pubsub.idle();
+      // No poll has run (the first is 10 minutes away): the pushes alone changed it.
+      expect(google.requests('conferenceRecords.list').length).toBeGreaterThan(0);
+      const view = await world.summary(sessionId);
+      expect(view!.meetSpace!.attendance).toMatchObject({
+        customerJoinedAt: new Date(t0 + 1_000).toISOString(),
+        solverJoinedAt: new Date(t0).toISOString(),
+        callStartedAt: new Date(t0).toISOString(),
+        customerLeftAt: null,
+      });
+      expect(google.pubsub.attempts().every((attempt) => attempt.status === 204)).toBe(true);
+      await eventually(() => world.hostEvents('meet.customer_joined', sessionId).length === 1, 'meet.customer_joined');
+      // The link → join time is measured from the pushed join too, not only from a poll that saw it.
+      expect(await world.customerJoinsCounted()).toBe(joinsBefore + 1);
+
+      google.meet.endCall(code, new Date(t0 + 300_000));
+      await google.pubsub.idle();
+      expect((await world.summary(sessionId))!.meetSpace!.attendance.callEndedAt).toBe(new Date(t0 + 300_000).toISOString());
+      const [ended] = await eventually(
+        () => world.hostEvents('meet.call_ended', sessionId).length > 0 && world.hostEvents('meet.call_ended', sessionId),
+        'meet.call_ended',
+      );
+      expect(ended).toMatchObject({ signatureValid: true, data: { durationSeconds: 300 } });
+      expect(world.hostEvents('meet.customer_joined', sessionId)).toHaveLength(1);
+    });
+
+    it('refuses a missing or bad push token with 401 and changes nothing', async () => {
+      const { sessionId, code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      google.pubsub.setDelivery({ held: true });
+      google.meet.join(code, GRACE);
+      const spaceName = google.meet.space(code)!.name;
+      const record = google.meet.conferenceRecords(code)[0]!.name;
+      const body = envelope('google.workspace.meet.conference.v2.started', `//meet.googleapis.com/${spaceName}`, {
+        conferenceRecord: { name: record },
+      });
+      // What a push could change; SMS status callbacks of earlier sessions may still be arriving, so not global counts.
+      const before = await world.pushEffects(sessionId);
+      const bad = [
+        undefined,
+        'Bearer not-a-jwt',
+        `Basic ${Buffer.from('a:b').toString('base64')}`,
+        `Bearer ${await google.pubsub.mintToken({ aud: 'https://elsewhere.example/webhooks/google/meet-events' })}`,
+        `Bearer ${await google.pubsub.mintToken({ iss: 'https://evil.example' })}`,
+        `Bearer ${await google.pubsub.mintToken({ email: 'someone-else@emulated-project.iam.gserviceaccount.com' })}`,
+        `Bearer ${await google.pubsub.mintToken({ email_verified: false })}`,
+        `Bearer ${await google.pubsub.mintToken({ expiresInSec: -3_600 })}`,
+      ];
+      for (const authorization of bad) {
+        const response = await world.push(body, authorization);
+        expect(response.status, authorization ?? 'no header').toBe(401);
+        expect(await response.json()).toMatchObject({ error: { code: 'unauthorized' } });
+      }
+      expect(await world.pushEffects(sessionId)).toEqual(before);
+      expect((await world.summary(sessionId))!.meetSpace!.attendance.customerJoinedAt).toBeNull();
+
+      // The same body with a good token is applied; a malformed envelope with a good token is a 400.
+      const good = `Bearer ${await google.pubsub.mintToken()}`;
+      expect((await world.push(body, good)).status).toBe(204);
+      expect((await world.summary(sessionId))!.meetSpace!.attendance.customerJoinedAt).not.toBeNull();
+      const malformed = await world.push({ message: { data: 'x' } }, good);
+      expect(malformed.status).toBe(400);
+      google.pubsub.release();
+      await google.pubsub.idle();
+    });
+
+    it('applies each event once: duplicates, and a "left" that overtakes its "joined", leave the true state', async () => {
+      const { sessionId, code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      google.pubsub.setDelivery({ duplicates: 2 });
+      const t0 = Date.now();
+      google.meet.join(code, GRACE, new Date(t0));
+      await google.pubsub.idle();
+      await eventually(() => world.hostEvents('meet.customer_joined', sessionId).length === 1, 'meet.customer_joined');
+
+      google.pubsub.setDelivery({ held: true, duplicates: 1 });
+      google.meet.leave(code, GRACE, new Date(t0 + 60_000));
+      google.meet.join(code, GRACE, new Date(t0 + 120_000));
+      google.meet.leave(code, GRACE, new Date(t0 + 180_000));
+      google.pubsub.release('reverse');
+      await google.pubsub.idle();
+      const attendance = (await world.summary(sessionId))!.meetSpace!.attendance;
+      expect(attendance).toMatchObject({
+        customerJoinedAt: new Date(t0).toISOString(),
+        customerLeftAt: new Date(t0 + 180_000).toISOString(),
+      });
+      // Every copy was answered 204; each ce-id has one receipt; the host heard of the join once.
+      const attempts = google.pubsub.attempts().filter((attempt) => attempt.status !== 204);
+      expect(attempts).toEqual([]);
+      const receipts = await world.receipts();
+      expect(new Set(receipts.map((row) => row.webhookId)).size).toBe(receipts.length);
+      // Every push was answered after its transaction committed: the host outbox holds all there will be.
+      expect(await world.outboxed('meet.customer_joined', sessionId)).toBe(1);
+    });
+
+    it('answers 204 and changes nothing for an unknown space, an unknown event type, or an ended session', async () => {
+      const { google } = world.stack.emulators;
+      const good = `Bearer ${await google.pubsub.mintToken()}`;
+      const unknown = envelope('google.workspace.meet.conference.v2.started', '//meet.googleapis.com/spaces/notOurs123', {
+        conferenceRecord: { name: 'conferenceRecords/nope' },
+      });
+      expect((await world.push(unknown, good)).status).toBe(204);
+      const other = envelope('google.workspace.meet.recording.v2.fileGenerated', '//meet.googleapis.com/spaces/x', {});
+      expect((await world.push(other, good)).status).toBe(204);
+
+      const { sessionId, code } = await world.escalate();
+      expect((await world.stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      google.meet.join(code, GRACE);
+      await google.pubsub.idle();
+      expect(
+        google.pubsub
+          .attempts()
+          .slice(-2)
+          .map((attempt) => attempt.status),
+      ).toEqual([204, 204]);
+      const admin = (await world.stack.api.adminSession(sessionId)).body;
+      expect(admin.meetSpace.attendance.customerJoinedAt).toBeNull();
+      const outcomes = (await world.receipts()).map((row) => row.outcome);
+      expect(outcomes).toContain('unknown_space');
+      expect(outcomes).toContain('stale');
+    });
+  });
+
+  describe(`Meet events on ${database}: Pub/Sub down, the poller reconciles`, () => {
+    let world: Awaited<ReturnType<typeof eventsWorld>>;
+    beforeAll(async () => {
+      world = await eventsWorld(database, 1);
+    });
+    afterAll(async () => world?.stack.close());
+
+    it('follows the call by polling while nothing is pushed, and the late pushes change nothing', async () => {
+      const { sessionId, code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      google.pubsub.setDelivery({ held: true });
+      google.meet.join(code, GRACE);
+      await eventually(async () => (await world.summary(sessionId))?.meetSpace?.attendance.customerJoinedAt, 'joined, by polling');
+      await eventually(() => world.hostEvents('meet.customer_joined', sessionId).length === 1, 'meet.customer_joined');
+      google.pubsub.setDelivery({});
+      await google.pubsub.idle();
+      expect(google.pubsub.attempts().map((attempt) => attempt.status)).toEqual([204, 204]);
+      const outcomes = (await world.receipts()).map((row) => row.outcome);
+      expect(outcomes).toEqual(['unchanged', 'unchanged']);
+      expect(await world.outboxed('meet.customer_joined', sessionId)).toBe(1);
+    });
+  });
+}
