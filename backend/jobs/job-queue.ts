@@ -47,8 +47,9 @@ const QUEUES: Record<JobName, QueueOptions> = {
   'realtime.publish': { retryLimit: 8, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 60 },
   // Past ~10 minutes a revocation changes nothing: the tokens have expired and their renewal is refused.
   'realtime.revoke-tokens': { retryLimit: 6, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 30 },
-  'calendar.end-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
-  'calendar.discard-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
+  // A Calendar call times out in seconds: a job still active after a minute was on an instance that died.
+  'calendar.end-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 },
+  'calendar.discard-event': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 },
   // About a day of retries (hourly at most): a host that is down for hours still gets every event.
   'host.deliver': { retryLimit: 32, retryDelay: 2, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 60 },
   // The access step answers itself within seconds (its failures are recorded, not retried): a retry is for a crash.
@@ -145,6 +146,13 @@ export type JobQueueOptions = {
   supervise?: boolean;
 };
 
+/**
+ * How often pg-boss looks for jobs an instance that died left active (past their expireInSeconds) and gives them
+ * back to the queue. Its default, 60 s, added up to a minute to every crash's delay (the soak's SIGKILL left a
+ * Calendar end and a retirement undone past its 90 s drain).
+ */
+const SUPERVISE_INTERVAL_SECONDS = 10;
+
 /** Starts pg-boss on the app's database: PGlite directly, or its own pool on a real server. */
 export async function startJobQueue(
   handle: DatabaseHandle,
@@ -158,6 +166,7 @@ export async function startJobQueue(
         backend: 'pglite',
         schedule: options.schedule ?? false,
         supervise: options.supervise ?? true,
+        superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
         openTelemetry,
       })
     : new PgBoss({
@@ -165,6 +174,7 @@ export async function startJobQueue(
         max: 5,
         schedule: options.schedule ?? false,
         supervise: options.supervise ?? true,
+        superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
         application_name: 'savvysolve-meet-jobs',
         openTelemetry,
       });
