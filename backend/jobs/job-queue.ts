@@ -17,7 +17,11 @@ import { inSpan } from '../tracing/tracing.ts';
 /** Every durable job, with its payload. */
 export type JobPayloads = {
   'sms.send': { deliveryId: string };
-  'realtime.publish': { channel: string; name: string; data: Record<string, unknown> };
+  /**
+   * `id`: Ably's message id, chosen when the message is queued, so a retry after a crash is the same message to Ably
+   * (idempotent publishing, deduplicated within Ably's 2-minute window). Jobs queued before ids existed have none.
+   */
+  'realtime.publish': { channel: string; name: string; data: Record<string, unknown>; id?: string };
   /** `clientId`: the solver's realtime client id (their channel name). */
   'realtime.revoke-tokens': { clientId: string };
   'calendar.end-event': { sessionId: string };
@@ -44,7 +48,9 @@ const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 3_600;
 /** Retry policy per job: outages delay delivery, they do not lose it. */
 const QUEUES: Record<JobName, QueueOptions> = {
   'sms.send': { retryLimit: 8, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60 },
-  'realtime.publish': { retryLimit: 8, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 60 },
+  // A publish times out in 10 s: expiring at 30 s brings a crashed instance's publish back well inside Ably's 2-minute
+  // idempotency window, so its retry (same message id) is dropped by Ably if the first one had arrived.
+  'realtime.publish': { retryLimit: 8, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 30 },
   // Past ~10 minutes a revocation changes nothing: the tokens have expired and their renewal is refused.
   'realtime.revoke-tokens': { retryLimit: 6, retryDelay: 1, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 30 },
   // A Calendar call times out in seconds: a job still active after a minute was on an instance that died.

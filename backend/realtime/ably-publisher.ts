@@ -1,7 +1,13 @@
 import * as Ably from 'ably';
 import { countedCall, type Metrics } from '../metrics/metrics.ts';
 
-export type RealtimePublisher = { publish(channel: string, name: string, data: Record<string, unknown>): Promise<void> };
+export type RealtimePublisher = {
+  /**
+   * Publishes one message. `id` (Ably's `<base>:0` form) makes a repeated publish of it a no-op at Ably within its
+   * 2-minute idempotency window; without it the SDK picks a random id per call.
+   */
+  publish(channel: string, name: string, data: Record<string, unknown>, id?: string): Promise<void>;
+};
 
 /** Mints Ably token requests offline (HMAC); the extension exchanges them with Ably itself. */
 export type RealtimeTokenMinter = {
@@ -50,8 +56,9 @@ function createRest(options: AblyOptions) {
 export function createAblyPublisher(options: AblyOptions): RealtimePublisher {
   const rest = createRest(options);
   return {
-    async publish(channel, name, data) {
-      await countedCall('ably', options.metrics, () => rest.channels.get(channel).publish(name, data), ablyStatus, 201);
+    async publish(channel, name, data, id) {
+      const message = id ? { id, name, data } : { name, data };
+      await countedCall('ably', options.metrics, () => rest.channels.get(channel).publish(message), ablyStatus, 201);
     },
   };
 }

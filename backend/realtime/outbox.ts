@@ -8,6 +8,7 @@ import {
   type MeetSystemMessage,
   type SessionUpdated,
 } from '../../shared/index.ts';
+import { randomUUID } from 'node:crypto';
 import type { Transaction } from '../db/client.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 
@@ -18,6 +19,12 @@ export type RealtimeOutbox = {
   /** Revokes the solver's realtime tokens (their live connection ends): a permission was taken away. */
   revokeTokens(tx: Transaction, input: { solverId: string }): Promise<void>;
 };
+
+/**
+ * Ably's message id for one queued message: `<uuid>:0`, the form Ably requires of client-chosen ids. Fixed at enqueue
+ * time, so every attempt of the job publishes the same message and Ably keeps only the first that arrives.
+ */
+const newMessageId = () => `${randomUUID()}:0`;
 
 /** With Ably unconfigured, nothing is queued. Channel names follow the deployment's templates. */
 export function createRealtimeOutbox(
@@ -33,6 +40,7 @@ export function createRealtimeOutbox(
         channel: sessionChannel(sessionId, channels.session),
         name: REALTIME_EVENTS.systemMessage,
         data,
+        id: newMessageId(),
       });
     },
     async sessionUpdated(tx, { solverId, sessionId }) {
@@ -42,6 +50,7 @@ export function createRealtimeOutbox(
         channel: solverChannel(solverId, channels.solver),
         name: REALTIME_EVENTS.sessionUpdated,
         data,
+        id: newMessageId(),
       });
     },
     async revokeTokens(tx, { solverId }) {

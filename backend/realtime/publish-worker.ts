@@ -5,9 +5,9 @@ import type { RealtimePublisher } from './ably-publisher.ts';
 
 /** Publishes one queued realtime message; a failure is retried by the queue with backoff. */
 export function createPublishWorker(publisher: RealtimePublisher, log: Logger): JobHandler<'realtime.publish'> {
-  return async ({ channel, name, data }, { attempt, isLastAttempt }) => {
+  return async ({ channel, name, data, id }, { attempt, isLastAttempt }) => {
     try {
-      await publisher.publish(channel, name, data);
+      await publisher.publish(channel, name, data, id);
     } catch (error) {
       const reason = messageOf(error);
       (isLastAttempt ? log.error : log.warn)('realtime publish failed', { channel, name, attempt, gaveUp: isLastAttempt, reason });

@@ -1,6 +1,7 @@
 import * as Ably from 'ably';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAblyEmulator, type AblyEmulator } from './ably-emulator.ts';
+import { acceptMessages, IDEMPOTENCY_WINDOW_MS } from './ably-messages.ts';
 
 const KEY = 'emu.test:secret';
 let ably: AblyEmulator;
@@ -50,6 +51,13 @@ describe('Ably REST publish', () => {
     await channel.publish({ id: 'fixed-id:0', name: 'n', data: 'again' });
     expect(ably.messages('once')).toMatchObject([{ id: 'fixed-id:0', data: 'first' }]);
     expect(ably.requests('publish')).toHaveLength(2);
+  });
+
+  it('treats a repeated id as a new message once Ably’s 2-minute idempotency window has passed', () => {
+    const first = acceptMessages('late', [{ id: 'late-id:0', data: 'first' }], [], 'unused', 1_000);
+    const within = acceptMessages('late', [{ id: 'late-id:0', data: 'again' }], first, 'unused', 1_000 + IDEMPOTENCY_WINDOW_MS - 1);
+    const after = acceptMessages('late', [{ id: 'late-id:0', data: 'again' }], first, 'unused', 1_000 + IDEMPOTENCY_WINDOW_MS);
+    expect([first.length, within.length, after.length]).toEqual([1, 0, 1]);
   });
 
   it("refuses a wrong key with Ably's 40101 error", async () => {

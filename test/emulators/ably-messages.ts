@@ -37,12 +37,25 @@ export function decodeData(data: unknown, encoding: string | undefined): { data:
   return steps.length > 0 ? { data: value, encoding: steps.join('/') } : { data: value };
 }
 
-/** Stores the wire messages of one publish; ids already stored on the channel are accepted but not stored again (idempotent publishing). */
-export function acceptMessages(channel: string, wire: WireMessage[], stored: AblyMessage[], idBase: string): AblyMessage[] {
+/** Ably detects a repeated message id only within 2 minutes of the first publish; later it is a new message. */
+export const IDEMPOTENCY_WINDOW_MS = 2 * 60 * 1000;
+
+/**
+ * Stores the wire messages of one publish; an id stored on the channel less than 2 minutes ago is accepted but not
+ * stored again (idempotent publishing), as Ably does.
+ */
+export function acceptMessages(
+  channel: string,
+  wire: WireMessage[],
+  stored: AblyMessage[],
+  idBase: string,
+  now = Date.now(),
+): AblyMessage[] {
   const accepted: AblyMessage[] = [];
   wire.forEach((message, index) => {
     const id = typeof message.id === 'string' ? message.id : `${idBase}:${index}`;
-    if (stored.some((entry) => entry.channel === channel && entry.id === id)) return;
+    const seen = (entry: AblyMessage) => entry.channel === channel && entry.id === id && now - entry.receivedAt < IDEMPOTENCY_WINDOW_MS;
+    if (stored.some(seen)) return;
     accepted.push({
       channel,
       id,
@@ -50,7 +63,7 @@ export function acceptMessages(channel: string, wire: WireMessage[], stored: Abl
       ...decodeData(message.data, typeof message.encoding === 'string' ? message.encoding : undefined),
       ...(typeof message.clientId === 'string' ? { clientId: message.clientId } : {}),
       ...(message.extras !== undefined ? { extras: message.extras } : {}),
-      receivedAt: Date.now(),
+      receivedAt: now,
     });
   });
   return accepted;
