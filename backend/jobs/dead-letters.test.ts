@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openAdminWorld, type AdminWorld } from '../../test/support/admin-world.ts';
 import { eventually } from '../../test/support/eventually.ts';
@@ -109,5 +110,24 @@ describe.each([
     expect((await call('GET', '/jobs')).status).toBe(400);
     expect((await call('POST', `/jobs/${randomUUID()}/retry`)).status).toBe(404);
     expect((await call('GET', '/jobs?state=failed', 'wrong-token')).status).toBe(401);
+  });
+
+  it('logs an attempt pg-boss failed by itself (its instance died mid-job) when the job runs again', async () => {
+    const sessionId = randomUUID();
+    await world.database.db.transaction((tx) => world.queue.enqueue(tx, 'calendar.discard-event', { sessionId }));
+    // What pg-boss's supervisor writes when an active job outlives its expireInSeconds (plans.js, failJobsByTimeout).
+    await world.database.db.execute(sql`
+      update pgboss.job set state = 'retry', retry_count = 1, output = '{"message":"job timed out"}'::jsonb
+      where name = 'calendar.discard-event' and data->>'sessionId' = ${sessionId}`);
+    const seen: number[] = [];
+    await world.queue.work('calendar.discard-event', async (data, { attempt }) => {
+      if (data.sessionId === sessionId) seen.push(attempt);
+    });
+    await waitFor(async () => seen.length > 0, 'the job to run again');
+    expect(seen).toEqual([2]);
+    const message = 'job attempt timed out (its instance stopped, or it ran past its expiry): it is being retried';
+    expect(logged(world, 'warn', message).filter((entry) => entry.jobId)).toMatchObject([
+      { queue: 'calendar.discard-event', attempt: 1, attempts: 7, reason: 'job timed out' },
+    ]);
   });
 });

@@ -220,6 +220,13 @@ export async function startJobQueue(
         (jobs: JobWithMetadata<JobPayloads[typeof name]>[]) =>
           Promise.all(
             jobs.map(async (job): Promise<JobResult> => {
+              const timedOut = job.retryCount > 0 ? timeoutOf(job.output) : undefined;
+              if (timedOut) {
+                // pg-boss failed the previous attempt itself (no handler of ours saw it): say so now, once.
+                options.metrics?.jobFailures.inc({ queue: name });
+                const fields = { queue: name, jobId: job.id, attempt: job.retryCount, attempts: job.retryLimit + 1, reason: timedOut };
+                log.warn('job attempt timed out (its instance stopped, or it ran past its expiry): it is being retried', fields);
+              }
               try {
                 const context = { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit };
                 await inSpan(`job ${name}`, { 'messaging.message.id': job.id, 'pgboss.job.retry_count': job.retryCount }, () =>
@@ -286,6 +293,16 @@ async function upsertQueue(boss: PgBoss, name: string, options: QueueOptions & {
   if (await boss.getQueue(name)) await boss.updateQueue(name, options);
   else await boss.createQueue(name, options);
 }
+
+/**
+ * The reasons pg-boss's supervisor stores when it fails an attempt no worker finished: active past the queue's
+ * `expireInSeconds` (usually the instance died), or a lost heartbeat. Our handler wrapper never stores these.
+ */
+const PG_BOSS_TIMEOUTS = new Set(['job timed out', 'job heartbeat timeout']);
+const timeoutOf = (output: unknown) => {
+  const reason = reasonOf(output);
+  return reason && PG_BOSS_TIMEOUTS.has(reason) ? reason : undefined;
+};
 
 /** The `{ message }` our handler wrapper stores as a failed job's output. */
 const reasonOf = (output: unknown) =>
