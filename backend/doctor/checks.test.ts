@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTestServiceAccount,
   startEmulators,
+  startAblyEmulator,
   startSavvySolveHostEmulator,
   useEmulatedAdc,
   type Emulators,
@@ -87,6 +88,7 @@ describe('npm run doctor', () => {
       'ok twilio sender',
       'skip twilio test SMS',
       'ok ably',
+      'ok ably token revocation',
       'ok session secret',
       'ok admin API',
       'ok SavvySolve webhooks',
@@ -95,8 +97,24 @@ describe('npm run doctor', () => {
       'ok public URL',
     ]);
     expect(host.events().map((event) => [event.type, event.signatureValid])).toEqual([['doctor.ping', true]]);
+    expect(emulators.ably.requests('revokeTokens').map((request) => request.body)).toEqual([{ targets: ['clientId:doctor:check'] }]);
     expect(emulators.google.calendar.events('ada@example.com').map((event) => event.status)).toEqual(['cancelled']);
     expect(emulators.twilio.messages()).toHaveLength(0);
+  });
+
+  it('warns when the Ably key cannot revoke tokens, and says where to turn it on', async () => {
+    const fixedKey = await startAblyEmulator({ key: emulators.backendEnv.ABLY_API_KEY, revocableTokens: false });
+    try {
+      const results = await doctor({ ...healthyEnv(), ABLY_REST_URL: fixedKey.url }, { as: [] });
+      expect(find(results, 'ably')?.status).toBe('ok');
+      expect(find(results, 'ably token revocation')).toMatchObject({
+        status: 'warn',
+        detail: expect.stringMatching(/up to 10 minutes/),
+        fix: expect.stringMatching(/Revocable tokens/),
+      });
+    } finally {
+      await fixedKey.close();
+    }
   });
 
   it('with Meet events on, checks the push audience and the certificates, and says what it cannot see', async () => {

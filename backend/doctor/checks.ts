@@ -13,7 +13,7 @@ import { diagnoseMeetError } from '../meet-space/meet-space-failure.ts';
 import { meetingCodeOf } from '../meet-space/meeting-code.ts';
 import { CLIENT_ID_HINT, CalendarFailure, diagnoseCalendarError } from '../meet/calendar-failure.ts';
 import { createGoogleCalendar, type MeetCalendar } from '../meet/google-calendar.ts';
-import { createAblyPublisher } from '../realtime/ably-publisher.ts';
+import { createAblyPublisher, createAblyTokenRevoker, RevocationNotEnabledError } from '../realtime/ably-publisher.ts';
 import { checkSenderRegistration } from '../sms/sender-registration.ts';
 import { recentSenderAlerts } from '../sms/sender-alerts.ts';
 import { createTwilioSender, fetchTwilioAccountStatus } from '../sms/twilio-sender.ts';
@@ -419,6 +419,29 @@ async function checkAbly(config: Config, add: (result: CheckResult) => void) {
     add(ok('ably', `key ${config.ably.apiKey.split(':')[0]} can publish`));
   } catch (error) {
     add(fail('ably', reason(error), 'Check ABLY_API_KEY and that the key has the publish capability.'));
+    return;
+  }
+  await checkAblyRevocation(config.ably, add);
+}
+
+/**
+ * Revoking a solver's realtime tokens (on disable) needs the key's "revocable tokens" setting (Ably error 40164
+ * without it). Revokes the tokens of a client id no solver has, so nothing real is cut off.
+ */
+async function checkAblyRevocation(ably: NonNullable<Config['ably']>, add: (result: CheckResult) => void) {
+  try {
+    await createAblyTokenRevoker({ ...ably, timeoutMs: 5_000 }).revokeClient('doctor:check');
+    add(ok('ably token revocation', "revocable tokens are on: a disabled solver's live updates end at once"));
+  } catch (error) {
+    if (error instanceof RevocationNotEnabledError)
+      add(
+        warn(
+          'ably token revocation',
+          "revocable tokens are off on this key: a disabled solver's live updates go on until their token expires (up to 10 minutes)",
+          'In the Ably dashboard, open the app\'s API keys, edit this key and turn on "Revocable tokens".',
+        ),
+      );
+    else add(fail('ably token revocation', reason(error), 'Check that the key has the capabilities the Ably dashboard lists for it.'));
   }
 }
 
