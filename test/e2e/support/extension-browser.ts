@@ -9,6 +9,19 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Pinned by the manifest `key` (wxt.config.ts). */
 export const EXTENSION_ID = 'nnidkclgcoenlalbflknijieocjmigjl';
 
+/**
+ * The switches every test Chromium runs with: no sandbox or GPU (containers), nothing fetched in the background, and
+ * every host name but loopback unresolvable, so no test can reach the internet.
+ */
+export const CHROMIUM_TEST_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+];
+
 export type ExtensionBrowser = {
   context: BrowserContext;
   worker: Worker;
@@ -96,13 +109,8 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
       args: [
         `--disable-extensions-except=${extensionDir}`,
         `--load-extension=${extensionDir}`,
-        '--no-sandbox',
-        '--disable-gpu',
         '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+        ...CHROMIUM_TEST_ARGS,
       ],
     });
   } catch (error) {

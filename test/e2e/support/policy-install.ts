@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { writePolicy, type ManagedSettings } from '../../../release/chrome-policy.ts';
 import { packageSelfhost, type SelfhostPackage } from '../../../release/package-selfhost.ts';
-import { CHROMIUM_PATH, POLICY_DIR, type ExtensionBrowser } from './extension-browser.ts';
+import { CHROMIUM_PATH, CHROMIUM_TEST_ARGS, POLICY_DIR, type ExtensionBrowser } from './extension-browser.ts';
 
 /**
  * An organization's update server on loopback: a signing key, `npm run package:selfhost`'s output folder served over
@@ -85,21 +85,16 @@ export async function launchPolicyInstalled(
       viewport: { width: 1200, height: 760 },
       // Playwright's defaults switch extensions and their downloads off.
       ignoreDefaultArgs: ['--disable-extensions', '--disable-background-networking', '--disable-component-extensions-with-background-pages'],
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-      ],
+      // Background networking stays on: it is how Chromium fetches the policy's update URL.
+      args: CHROMIUM_TEST_ARGS,
     });
   } catch (error) {
     removePolicy();
     throw error;
   }
   const isOurs = (url: string) => url.startsWith(`chrome-extension://${pkg.id}/`);
-  const worker = () => context.serviceWorkers().find((candidate) => isOurs(candidate.url()));
+  // The newest of ours: after an update the old worker can linger in the list for a moment.
+  const worker = () => context.serviceWorkers().filter((candidate) => isOurs(candidate.url())).at(-1);
   return {
     context,
     get worker() {
@@ -109,8 +104,17 @@ export async function launchPolicyInstalled(
     policyFile,
     setSettings,
     async evaluate(fn, arg) {
-      const current = worker() ?? (await context.waitForEvent('serviceworker', { predicate: (candidate) => isOurs(candidate.url()), timeout: 60_000 }));
-      return current.evaluate(fn as never, arg) as never;
+      const next = () => context.waitForEvent('serviceworker', { predicate: (candidate) => isOurs(candidate.url()), timeout: 60_000 });
+      // An update replaces the service worker, possibly under a call ("Service worker restarted"): ask its successor.
+      for (let attempt = 1; ; attempt++) {
+        const current = worker() ?? (await next());
+        try {
+          return (await current.evaluate(fn as never, arg)) as never;
+        } catch (error) {
+          if (attempt >= 3 || !/Service worker restarted|closed/i.test(String(error))) throw error;
+          if (worker() === current) await next();
+        }
+      }
     },
     async extensionPage(path, viewport): Promise<Page> {
       const page = await context.newPage();
