@@ -4,7 +4,7 @@ import { eq, like, sql } from 'drizzle-orm';
 import { meetSpaces, webhookReceipts } from '../../backend/db/schema.ts';
 import { SidePanel } from './pages/side-panel.ts';
 import { ADA } from './support/e2e-stack.ts';
-import { ARTIFACTS_DIR, nextTab } from './support/extension-browser.ts';
+import { ARTIFACTS_DIR } from './support/extension-browser.ts';
 import { expect, test } from './support/fixtures.ts';
 
 /** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
@@ -38,12 +38,7 @@ test.describe('attendance pushed by Workspace Events (MEET_ATTENDANCE_SOURCE=eve
     const grace = panel.card('Grace Hopper');
     const callLine = grace.getByTestId('session-call');
 
-    const opened = nextTab(panel.page.context());
-    await grace.getByRole('button', { name: 'Start Google Meet' }).click();
-    const meetTab = await opened;
-    const code = new URL(meetTab.url()).pathname.split('/').at(-1)!;
-    await meetTab.close();
-    await panel.page.bringToFront();
+    const code = await panel.startMeet('Grace Hopper');
     await expect(callLine).toHaveText('Waiting for the customer · SMS delivered just now', { timeout: 20_000 });
 
     // The space's subscription is active, and the session's poll chain has moved to the 5-minute reconcile cadence.
