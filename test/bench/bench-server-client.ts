@@ -23,6 +23,17 @@ export type BenchServer = {
     spaces: Record<string, number>;
   }>;
   /**
+   * Attendance: polls done (the chains' `poll_seq` summed), spaces whose customer was seen, spaces resolved, Meet
+   * events subscriptions by state, and the delay (s) each live poll chain chose for its waiting next poll.
+   */
+  attendance(): Promise<{
+    polls: number;
+    customersSeen: number;
+    spacesResolved: number;
+    subscriptions: Record<string, number>;
+    nextPollDelaysSec: number[];
+  }>;
+  /**
    * Waits until no job is waiting or running (SMS, realtime, host events and the Meet access step done), up to
    * `timeoutMs`; live sessions' attendance poll chains do not count.
    */
@@ -65,6 +76,8 @@ export async function startBenchServer(
     seedFreshSessions: (solverIds, perSolver) => post('/__bench/fresh-sessions', { solverIds, perSolver }),
     seedStoredSessions: (solver, count) => post('/__bench/stored-sessions', { solver, count }),
     counts,
+    attendance: async () =>
+      (await (await fetch(`${baselineUrl}/__bench/attendance`)).json()) as Awaited<ReturnType<BenchServer['attendance']>>,
     async drained(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

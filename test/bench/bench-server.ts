@@ -36,6 +36,29 @@ const control = new Hono()
     await seedStoredSessions(db, solver, count);
     return c.json({ ok: true });
   })
+  .get('/__bench/attendance', async (c) => {
+    const [spaces] = rowsOf<{ polls: number; customers: number; resolved: number }>(
+      await db.execute(
+        sql`select coalesce(sum(poll_seq), 0)::int as polls, count(customer_joined_at)::int as customers, count(space_name)::int as resolved from meet_spaces`,
+      ),
+    );
+    const subscriptions = rowsOf<{ state: string; n: number }>(
+      await db.execute(sql`select state, count(*)::int as n from meet_event_subscriptions group by state`),
+    );
+    // The delay each live chain chose for its next poll (what the poller's cadence is right now).
+    const delays = rowsOf<{ s: number }>(
+      await db.execute(
+        sql`select extract(epoch from (start_after - created_on))::float8 as s from pgboss.job where name = 'meet.attendance-poll' and state = 'created'`,
+      ),
+    );
+    return c.json({
+      polls: Number(spaces?.polls ?? 0),
+      customersSeen: Number(spaces?.customers ?? 0),
+      spacesResolved: Number(spaces?.resolved ?? 0),
+      subscriptions: Object.fromEntries(subscriptions.map((row) => [row.state, Number(row.n)])),
+      nextPollDelaysSec: delays.map((row) => Number(row.s)),
+    });
+  })
   .get('/__bench/counts', async (c) => {
     const jobs = rowsOf<{ state: string; n: number }>(
       await db.execute(sql`select state::text as state, count(*)::int as n from pgboss.job group by state`),

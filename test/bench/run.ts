@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkPostgres, type DatabaseKind } from './backend-under-test.ts';
 import { RESULTS_DIR } from './child-process.ts';
+import { EVENTS_PER_CALL, measureAttendanceEvents, type AttendanceEventsResult } from './attendance-events.ts';
 import { measureAttendancePolling, type PollingResult } from './attendance-polling.ts';
 import { measureClickToLink, type ClickToLinkResult } from './click-to-link.ts';
 import { measureClickToSms, type ClickToSmsResult } from './click-to-sms.ts';
@@ -16,13 +17,15 @@ import { measureKeyless, type KeylessResult } from './keyless.ts';
 import { measureThroughput, type ThroughputResult } from './throughput.ts';
 import { OUTSIDE_LATENCY_MS, startWorld } from './world.ts';
 
+const CALENDAR_LATENCY_MS = OUTSIDE_LATENCY_MS.calendar;
+
 /**
  * `npm run bench`: every measurement of issue 5 on loopback with the emulators, one table on stdout, the figures in
  * test/bench/results/latest.json (and latest.md). `npm run bench -- --quick` runs small samples (figures not
- * meaningful, for checking the harness); `--only click,throughput,scale,extension,growth,access,polling,keyless` picks
- * sections (`npm run bench -- --only keyless` runs the keyless comparison alone).
+ * meaningful, for checking the harness); `--only click,throughput,scale,extension,growth,access,polling,keyless,attendance`
+ * picks sections (`npm run bench -- --only keyless` runs the keyless comparison alone).
  */
-const SECTIONS = ['click', 'throughput', 'scale', 'extension', 'growth', 'access', 'polling', 'keyless'] as const;
+const SECTIONS = ['click', 'throughput', 'scale', 'extension', 'growth', 'access', 'polling', 'keyless', 'attendance'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: args } = parseArgs({
@@ -42,6 +45,15 @@ const SETTINGS = {
   polling: { sessions: quick ? 50 : 500, windowSec: quick ? 22 : 60, idleSec: quick ? 3 : 10 },
   // Each solver clicks twice (cold, then warm); the simulated hour has a click every 2 minutes.
   keyless: { solvers: quick ? 5 : 40, clickEveryMin: 2 },
+  // Issue 22: MEET_ATTENDANCE_SOURCE=poll, then events, each on PGlite with this many live sessions.
+  attendance: {
+    sessions: quick ? 50 : 500,
+    windowSec: quick ? 12 : 30,
+    pushes: quick ? 10 : 100,
+    clicks: quick ? 16 : 200,
+    clickSolvers: 20,
+    lanes: 3,
+  },
 };
 
 const startedAt = new Date();
@@ -67,6 +79,7 @@ const results: {
   clickToSms?: ClickToSmsResult;
   polling?: PollingResult | { skipped: string };
   keyless?: KeylessResult;
+  attendance?: AttendanceEventsResult;
 } = {};
 const failures: string[] = [];
 
@@ -147,6 +160,11 @@ try {
     fresh();
     return measureKeyless(world, { ...SETTINGS.keyless, log });
   });
+  results.attendance = await section(
+    'attendance',
+    `9. Attendance polled vs pushed by Workspace Events: ${SETTINGS.attendance.sessions} live sessions each (PGlite)`,
+    () => measureAttendanceEvents(world, fresh, { ...SETTINGS.attendance, log }),
+  );
 } finally {
   await world.close();
 }
@@ -505,5 +523,77 @@ function tableRows(): Row[] {
       if (r.errors.length) rows.push({ section: s, figure: 'errors', value: `${r.errors.length}: ${r.errors[0]}`, met: false });
     }
   }
+  if (only.has('attendance')) rows.push(...attendanceRows());
+  return rows;
+}
+
+/** Issue 22's rows: Meet reads per live session-hour, sessions per quota, push → realtime, the click with live sessions. */
+function attendanceRows(): Row[] {
+  const r = results.attendance;
+  const s = `Attendance: polled vs pushed (${SETTINGS.attendance.sessions} live, PGlite)`;
+  if (!r) return [{ section: s, figure: 'not measured (section failed)', value: '—', met: false }];
+  const n0 = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '—');
+  const n1 = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
+  const pair = (summary: { p50: number; p99: number }) => `${ms(summary.p50)} / ${ms(summary.p99)}`;
+  const perMinute = (perHour: number) => perHour / 60;
+  const { poll, events, perSessionHour } = r;
+  const rows: Row[] = [
+    {
+      section: s,
+      figure: `Meet reads / live session / hour, polling (measured over ${n0(poll.windowSec)} s: ${poll.window.meetReads} reads, ${poll.window.polls} polls)`,
+      value: n0(perSessionHour.poll),
+    },
+    {
+      section: s,
+      figure: `Meet reads / live session / hour, events: reconcile every ${n0(events.nextPollDelaySec.p50)} s (chains' chosen delay, p50) × ${n1(r.readsPerPoll)} reads/poll + ${EVENTS_PER_CALL} pushes/call × ${n1(events.pushes?.meetReadsPerPush ?? Number.NaN)} reads/push`,
+      value: `${n0(perSessionHour.events)} (${n0(perSessionHour.eventsReconcile)} + ${n0(perSessionHour.eventsPushes)}); polling / events ${(perSessionHour.poll / perSessionHour.events).toFixed(1)}×`,
+      target: '≤ 20',
+      met: perSessionHour.events <= 20,
+    },
+    {
+      section: s,
+      figure: `Meet reads in the ${n0(events.windowSec)} s window with events (${events.window.polls} polls)`,
+      value: String(events.window.meetReads),
+    },
+    {
+      section: s,
+      figure: "live sessions that fit Google's 6 000 Meet reads/min per project: polling · events",
+      value: `${n0(6000 / perMinute(perSessionHour.poll))} · ${n0(6000 / perMinute(perSessionHour.events))}`,
+      target: '≥ 5 000 with events',
+      met: 6000 / perMinute(perSessionHour.events) >= 5000,
+    },
+  ];
+  const pushes = events.pushes;
+  if (pushes) {
+    rows.push({ section: s, figure: `push sent → answered 204, p50 / p99 (n=${pushes.answered.n})`, value: pair(pushes.answered) });
+    rows.push({
+      section: s,
+      figure: `push sent → the solver's realtime message at Ably ("Customer in the call"), p50 / p99 (n=${pushes.published.n})`,
+      value: pair(pushes.published),
+    });
+    rows.push({ section: s, figure: 'push answered → that realtime message at Ably, p50 / p99', value: pair(pushes.answeredToPublished) });
+  }
+  const overhead = (summary: { p99: number }) => summary.p99 - CALENDAR_LATENCY_MS;
+  rows.push({ section: s, figure: `click p50 / p99 with the live sessions, polling (n=${poll.click.n})`, value: pair(poll.click) });
+  rows.push({ section: s, figure: `click p50 / p99 with the live sessions, events (n=${events.click.n})`, value: pair(events.click) });
+  rows.push({
+    section: s,
+    figure: `click overhead above Calendar ${CALENDAR_LATENCY_MS} ms at p99: polling · events (polling / events)`,
+    value: `${ms(overhead(poll.click))} · ${ms(overhead(events.click))} (${(overhead(poll.click) / overhead(events.click)).toFixed(2)}×)`,
+    target: '< 30 ms with events',
+    met: overhead(events.click) < 30,
+  });
+  const errors = [poll, events].map(
+    (mode) => `${mode.errors.clicks}, ${mode.errors.roomsNotOpened}, ${mode.errors.subscriptionsNotActive}`,
+  );
+  rows.push({
+    section: s,
+    figure: 'failed clicks, rooms not opened, spaces not subscribed, failed pushes: polling · events',
+    value: `${errors[0]}, — · ${errors[1]}, ${pushes?.failed ?? '—'}`,
+    target: '0',
+    met:
+      [poll, events].every((mode) => mode.errors.clicks + mode.errors.roomsNotOpened + mode.errors.subscriptionsNotActive === 0) &&
+      !pushes?.failed,
+  });
   return rows;
 }

@@ -7,8 +7,14 @@ import { startEmulators, type Emulators } from '../emulators/index.ts';
  */
 export const OUTSIDE_LATENCY_MS = { calendar: 200, twilio: 400, ably: 100, meet: 200 } as const;
 
-/** The Meet REST API routes the backend calls (access step, attendance poll, retirement). */
-export const MEET_API_ROUTES = ['spaces.get', 'spaces.patch', 'conferenceRecords.list', 'participants.list'] as const;
+/** The Meet REST API routes the backend calls (access step, attendance poll and pushed events, retirement). */
+export const MEET_API_ROUTES = [
+  'spaces.get',
+  'spaces.patch',
+  'conferenceRecords.list',
+  'conferenceRecords.get',
+  'participants.list',
+] as const;
 
 /** Every outside service's base URL the backend reads; each must point at an emulator on loopback. */
 const OUTSIDE_URLS = ['GOOGLE_OAUTH_URL', 'GOOGLE_API_URL', 'GOOGLE_MEET_API_URL', 'TWILIO_API_URL', 'ABLY_REST_URL'] as const;

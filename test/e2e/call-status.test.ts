@@ -4,7 +4,7 @@ import { ADMIN_TOKEN } from '../integration/stack.ts';
 import { SessionPage } from './pages/session-page.ts';
 import { SidePanel } from './pages/side-panel.ts';
 import { ADA } from './support/e2e-stack.ts';
-import { ARTIFACTS_DIR, nextTab } from './support/extension-browser.ts';
+import { ARTIFACTS_DIR } from './support/extension-browser.ts';
 import { expect, test } from './support/fixtures.ts';
 
 /** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
@@ -29,18 +29,6 @@ test.beforeAll(async ({ stack, extension }) => {
   await expect(panel.accountName).toBeVisible();
 });
 
-/** Starts the card's Meet from the panel and returns the room's meeting code (the link's last path segment). */
-async function startMeet(customerName: string): Promise<string> {
-  const card = panel.card(customerName);
-  const opened = nextTab(panel.page.context());
-  await card.getByRole('button', { name: 'Start Google Meet' }).click();
-  const meetTab = await opened;
-  const code = new URL(meetTab.url()).pathname.split('/').at(-1)!;
-  await meetTab.close();
-  await panel.page.bringToFront();
-  return code;
-}
-
 const callLine = (customerName: string) => panel.card(customerName).getByTestId('session-call');
 
 test.describe('the call status in real Chromium (attendance from the Meet emulator)', () => {
@@ -55,7 +43,7 @@ test.describe('the call status in real Chromium (attendance from the Meet emulat
     const alanId = await stack.api.createSession({ solverId: adaId, customerName: 'Alan Turing', customerPhone: '+14155550199' });
     try {
       await expect(panel.card('Alan Turing')).toBeVisible();
-      await startMeet('Alan Turing');
+      await panel.startMeet('Alan Turing');
       await expect(callLine('Alan Turing')).toHaveText('Waiting for the customer · SMS delivered just now', { timeout: 20_000 });
       await expect(panel.card('Alan Turing').getByTestId('session-access-warning')).toHaveText(
         /^The customer may have to ask to join: your Google Workspace admin has not yet allowed SavvySolve Meet to change Meet settings .*\.$/,
@@ -105,7 +93,7 @@ test.describe('the call status in real Chromium (attendance from the Meet emulat
     await expect(grace).toBeVisible();
     await expect(grace.getByTestId('session-call')).toHaveCount(0);
 
-    const code = await startMeet('Grace Hopper');
+    const code = await panel.startMeet('Grace Hopper');
     expect(code).toMatch(/^[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
     // The room is opened to the customer (OPEN), then the SMS goes and Twilio (emulated) reports it delivered.
     await expect(callLine('Grace Hopper')).toHaveText('Waiting for the customer · SMS delivered just now', { timeout: 20_000 });

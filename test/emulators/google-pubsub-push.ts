@@ -21,8 +21,11 @@ export type PushDelivery = {
   held?: boolean;
 };
 
-/** One push attempt, as the endpoint answered it. */
-export type PushAttempt = { messageId: string; ceId: string; type: string; status: number; at: number };
+/**
+ * One push attempt, as the endpoint answered it: `sentAt` when the POST left (epoch ms, after any delay), `at` when
+ * its answer came back.
+ */
+export type PushAttempt = { messageId: string; ceId: string; type: string; status: number; sentAt: number; at: number };
 
 /** Claims to change in a minted push token (a wrong audience, a foreign issuer, an expired token…). */
 export type PushTokenClaims = { iss?: string; aud?: string; email?: string; email_verified?: boolean; expiresInSec?: number };
@@ -105,6 +108,7 @@ export function createPubSubPush(app: Hono<any>): PubSubPush {
 
   async function push(message: (typeof held)[number], attempt = 0, at = generation): Promise<void> {
     if (!config || at !== generation) return;
+    const sentAt = Date.now();
     const response = await fetch(config.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken()}` },
@@ -113,7 +117,7 @@ export function createPubSubPush(app: Hono<any>): PubSubPush {
     const status = response?.status ?? 0;
     await response?.body?.cancel();
     if (at !== generation) return;
-    attempts.push({ messageId: message.messageId, ceId: message.ceId, type: message.type, status, at: Date.now() });
+    attempts.push({ messageId: message.messageId, ceId: message.ceId, type: message.type, status, sentAt, at: Date.now() });
     if ([102, 200, 201, 202, 204].includes(status) || attempt >= RETRY_DELAYS_MS.length) return;
     await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
     return push(message, attempt + 1, at);

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { BrowserContext, CDPSession, Locator, Page } from '@playwright/test';
-import type { ExtensionBrowser } from '../support/extension-browser.ts';
+import { nextTab, type ExtensionBrowser } from '../support/extension-browser.ts';
 
 /** The side panel app (opened as a tab of `sidepanel.html`, which renders the same app as the panel). */
 export class SidePanel {
@@ -24,6 +24,17 @@ export class SidePanel {
 
   card(customerName: string): Locator {
     return this.page.getByTestId('session-card').filter({ hasText: customerName });
+  }
+
+  /** Starts the card's Meet ("Start Google Meet"), closes the Meet tab it opened, and returns the room's meeting code. */
+  async startMeet(customerName: string): Promise<string> {
+    const opened = nextTab(this.page.context());
+    await this.card(customerName).getByRole('button', { name: 'Start Google Meet' }).click();
+    const meetTab = await opened;
+    const code = new URL(meetTab.url()).pathname.split('/').at(-1)!;
+    await meetTab.close();
+    await this.page.bringToFront();
+    return code;
   }
 
   /**
