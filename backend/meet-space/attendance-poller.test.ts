@@ -127,7 +127,7 @@ describe('attendance poll chain', () => {
     };
     const { isActive: eventsActive } = createSpaceSubscriptions({
       db: database.db,
-      events: { subscribe },
+      events: { subscribe, renew: subscribe, reactivate: subscribe, unsubscribe: async () => {} },
       log: createMemoryLogger().logger,
     });
     const sessionId = await liveSession();
@@ -146,6 +146,45 @@ describe('attendance poll chain', () => {
     expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 300, 10]);
     expect(subscribeCalls).toBe(3);
     expect(await row()).toMatchObject({ state: 'failed', problem: 'Workspace Events unavailable' });
+    await database.db.delete(meetEventSubscriptions);
+  });
+
+  it('polls at full cadence while the subscription is suspended, and tries to reactivate it once per repair pass', async () => {
+    let reactivations = 0;
+    const refuse = async (): Promise<SubscriptionResult> => {
+      throw new Error('unexpected call');
+    };
+    const reactivate = async () => {
+      reactivations += 1;
+      if (reactivations === 1) throw Object.assign(new Error('cause not fixed'), { status: 400 });
+      return { name: 'subscriptions/s', expireTime: new Date(Date.now() + 86_400_000), active: true };
+    };
+    const { isActive: eventsActive } = createSpaceSubscriptions({
+      db: database.db,
+      events: { subscribe: refuse, renew: refuse, reactivate, unsubscribe: async () => {} },
+      log: createMemoryLogger().logger,
+    });
+    const sessionId = await liveSession();
+    await database.db.insert(meetEventSubscriptions).values({
+      targetResource: spaceTarget('spaces/x'),
+      subject: 'ada@example.com',
+      name: 'subscriptions/s',
+      state: 'suspended',
+      expireTime: new Date(Date.now() + 86_400_000),
+      updatedAt: new Date(Date.now() - 61_000),
+    });
+    const poll = (seq: number) => createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq }, context);
+    await poll(0); // refused: still suspended
+    await poll(1); // tried under a minute ago: not again
+    expect(reactivations).toBe(1);
+    expect((await database.db.select().from(meetEventSubscriptions))[0]).toMatchObject({
+      state: 'suspended',
+      problem: 'reactivate refused: cause not fixed',
+    });
+    await database.db.update(meetEventSubscriptions).set({ updatedAt: new Date(Date.now() - 61_000) });
+    await poll(2); // reactivated: polling only reconciles from now on
+    expect(reactivations).toBe(2);
+    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 300]);
     await database.db.delete(meetEventSubscriptions);
   });
 

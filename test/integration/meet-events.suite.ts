@@ -86,6 +86,21 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
         attendance: (await stack.api.adminSession(sessionId)).body.meetSpace?.attendance,
       };
     },
+    /** The stored subscription row of the space behind `code`. */
+    async stored(code: string) {
+      const target = `//meet.googleapis.com/${stack.emulators.google.meet.space(code)!.name}`;
+      return (
+        await stack.backend.database.db.select().from(meetEventSubscriptions).where(eq(meetEventSubscriptions.targetResource, target))
+      )[0]!;
+    },
+    /** Backdates the stored row's last attempt, so the next repair pass may act (it waits a minute between attempts). */
+    async backdate(code: string) {
+      const row = await this.stored(code);
+      await stack.backend.database.db
+        .update(meetEventSubscriptions)
+        .set({ updatedAt: new Date(Date.now() - 61_000) })
+        .where(eq(meetEventSubscriptions.targetResource, row.targetResource));
+    },
     async receipts() {
       return stack.backend.database.db.select().from(webhookReceipts).where(like(webhookReceipts.webhookId, 'meet-event:%'));
     },
@@ -170,27 +185,49 @@ export function describeMeetEvents(database: DatabaseChoice) {
       expect(row).toMatchObject({ state: 'failed', name: null, problem: expect.stringMatching(/.+/) });
     });
 
-    it('marks the stored subscription suspended or expired when Google says so, and then nothing more is pushed', async () => {
+    it('marks a suspended subscription so (nothing more is pushed), and makes an expired one again at once', async () => {
       const { google } = world.stack.emulators;
-      const stored = async (code: string) =>
-        (
-          await world.stack.backend.database.db
-            .select()
-            .from(meetEventSubscriptions)
-            .where(eq(meetEventSubscriptions.targetResource, `//meet.googleapis.com/${google.meet.space(code)!.name}`))
-        )[0]!;
       const first = await world.escalate();
       const second = await world.escalate();
-      google.workspaceEvents.suspend((await stored(first.code)).name!, 'USER_SCOPE_REVOKED');
-      google.workspaceEvents.expire((await stored(second.code)).name!);
+      const expiring = (await world.stored(second.code)).name!;
+      google.workspaceEvents.suspend((await world.stored(first.code)).name!, 'USER_SCOPE_REVOKED');
+      google.workspaceEvents.expire(expiring);
       await google.pubsub.idle();
-      expect(await stored(first.code)).toMatchObject({ state: 'suspended', problem: 'suspended by Google (USER_SCOPE_REVOKED)' });
-      expect(await stored(second.code)).toMatchObject({ state: 'expired' });
+      expect(await world.stored(first.code)).toMatchObject({ state: 'suspended', problem: 'suspended by Google (USER_SCOPE_REVOKED)' });
+      // Google deleted the expired one: a new subscription for the same space, stored in its place.
+      const remade = await world.stored(second.code);
+      expect(remade).toMatchObject({ state: 'active', problem: null });
+      expect(remade.name).not.toBe(expiring);
+      expect(google.workspaceEvents.subscriptions().map((sub) => sub.name)).toContain(remade.name);
       const pushed = google.pubsub.attempts().length;
       google.meet.join(first.code, GRACE);
       google.meet.join(second.code, GRACE);
       await google.pubsub.idle();
-      expect(google.pubsub.attempts()).toHaveLength(pushed);
+      expect(
+        google.pubsub
+          .attempts()
+          .slice(pushed)
+          .map((attempt) => attempt.type),
+      ).toEqual(['google.workspace.meet.conference.v2.started', 'google.workspace.meet.participant.v2.joined']);
+    });
+
+    it("renews a live session's subscription on expirationReminder (patch of ttl), not an ended one's", async () => {
+      const { google } = world.stack.emulators;
+      const live = await world.escalate();
+      const ended = await world.escalate();
+      expect((await world.stack.api.call('POST', `/api/admin/sessions/${ended.sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      const before = await world.stored(live.code);
+      const patches = google.requests('subscriptions.patch').length;
+      google.workspaceEvents.remindExpiration(before.name!);
+      google.workspaceEvents.remindExpiration((await world.stored(ended.code)).name!);
+      await google.pubsub.idle();
+      expect(google.requests('subscriptions.patch').slice(patches)).toEqual([
+        expect.objectContaining({ query: { updateMask: 'ttl' }, body: { ttl: '0s' } }),
+      ]);
+      const renewed = google.workspaceEvents.subscriptions().find((sub) => sub.name === before.name)!;
+      const after = await world.stored(live.code);
+      expect(after).toMatchObject({ state: 'active', name: before.name, expireTime: new Date(renewed.expireTime) });
+      expect(after.expireTime!.getTime()).toBeGreaterThan(before.expireTime!.getTime());
     });
 
     it('shows "customer joined" as soon as the push is answered, and tells the host once', async () => {
@@ -343,6 +380,31 @@ export function describeMeetEvents(database: DatabaseChoice) {
       const outcomes = (await world.receipts()).map((row) => row.outcome);
       expect(outcomes).toEqual(['unchanged', 'unchanged']);
       expect(await world.outboxed('meet.customer_joined', sessionId)).toBe(1);
+    });
+
+    it('reactivates a suspended subscription on a repair pass once its cause is gone, polling meanwhile', async () => {
+      const { sessionId, code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      await eventually(async () => (await world.stored(code)).state === 'active', 'subscribed');
+      const { name } = await world.stored(code);
+      google.workspaceEvents.suspend(name!, 'USER_SCOPE_REVOKED');
+      await eventually(async () => (await world.stored(code)).state === 'suspended', 'stored suspended');
+      // Suspended: the customer is seen by polling.
+      google.meet.join(code, GRACE);
+      await eventually(async () => (await world.summary(sessionId))?.meetSpace?.attendance.customerJoinedAt, 'joined, by polling');
+      // A repair pass tries once; Google refuses while the cause is there.
+      const tries = () => google.requests('subscriptions.reactivate').length;
+      await world.backdate(code);
+      await eventually(async () => tries() === 1 && /reactivate refused/.test((await world.stored(code)).problem ?? ''), 'refused');
+      expect((await world.stored(code)).state).toBe('suspended');
+      // Fixed at Google: the next pass (a minute after the last try) reactivates it, same subscription and expiry.
+      google.workspaceEvents.resolveSuspension(name!);
+      const expireTime = (await world.stored(code)).expireTime;
+      await world.backdate(code);
+      await eventually(async () => (await world.stored(code)).state === 'active', 'reactivated');
+      expect(tries()).toBe(2);
+      expect(await world.stored(code)).toMatchObject({ name, expireTime, problem: null });
+      expect(google.workspaceEvents.subscriptions().find((sub) => sub.name === name)).toMatchObject({ state: 'ACTIVE' });
     });
   });
 }
