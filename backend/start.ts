@@ -174,8 +174,13 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       );
       await queue.work(
         'meet.space-retire',
-        createSpaceRetireWorker({ ...spaceDeps, confirmAfterSeconds: options.meetSpace?.retireConfirmSeconds }),
+        createSpaceRetireWorker({
+          ...spaceDeps,
+          confirmAfterSeconds: options.meetSpace?.retireConfirmSeconds,
+          unsubscribe: Boolean(subscriptions),
+        }),
       );
+      if (subscriptions) await queue.work('meet.events-unsubscribe', ({ spaceName }) => subscriptions.remove(spaceName));
     }
     if (config.host.eventsUrl && signing)
       await queue.work(

@@ -34,7 +34,7 @@ const statusOf = (error: unknown) =>
  * Per-space Workspace Events subscriptions as durable rows (`meet_event_subscriptions`, one per target resource),
  * through their lifecycle: made in the space set-up (before the customer is texted), renewed on
  * `expirationReminder`, reactivated once a suspension's cause is gone, made again when expired, deleted when the
- * session ends or its solver is disabled. Only `remove` throws (it runs in a retried job); every other step stores a
+ * session ends (`meet.events-unsubscribe`, queued by the retirement) or its solver is disabled (the next poll). Only `remove` throws (it runs in a retried job); every other step stores a
  * refusal or outage on the row, and polling follows the call meanwhile.
  */
 export function createSpaceSubscriptions(deps: { db: Database; events: WorkspaceEvents; log: Logger; now?: () => Date }) {
@@ -99,6 +99,22 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
     }
   }
 
+  /**
+   * Deletes the space's subscription at Google (already gone counts) and marks the row `deleted`, which no repair
+   * pass makes again. @throws what Google refuses, noted in `problem` (the job retries)
+   */
+  async function remove(spaceName: string): Promise<void> {
+    const row = await read(spaceTarget(spaceName));
+    if (!row || row.state === 'deleted') return;
+    try {
+      if (row.state !== 'expired') await deps.events.unsubscribe(row.subject, row.name, row.targetResource);
+    } catch (error) {
+      await note(row.targetResource, { problem: `delete refused: ${problemOf(error)}` });
+      throw error;
+    }
+    await note(row.targetResource, { state: 'deleted', operation: null, problem: null });
+  }
+
   return {
     /**
      * Applies a lifecycle event to the stored row, for a space whose session is live: `expirationReminder` renews it
@@ -131,10 +147,17 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
      * events are pushed). Given the `subject`, at most one call to Google: a missing, expired or past-`expireTime`
      * subscription is made again; a `pending` or `failed` one too once a minute has passed (a pending one is then
      * found as ALREADY_EXISTS and adopted); a `suspended` one is reactivated, at most once a minute (refused while the
-     * suspension's cause is there). A `deleted` one is left deleted.
+     * suspension's cause is there). A `deleted` one is left deleted. With `solverDisabled` (the session's solver was
+     * disabled) the subscription is deleted instead (tried again on the next pass if Google refuses).
      */
-    async isActive(spaceName: string, subject?: string): Promise<boolean> {
+    async isActive(spaceName: string, subject?: string, solverDisabled = false): Promise<boolean> {
       const activeNow = (row: Row | undefined) => row?.state === 'active' && Boolean(row.expireTime && row.expireTime > now());
+      if (solverDisabled) {
+        await remove(spaceName).catch((error: unknown) =>
+          deps.log.warn('Meet events subscription not deleted yet', { spaceName, problem: problemOf(error) }),
+        );
+        return false;
+      }
       const row = await read(spaceTarget(spaceName));
       if (!subject) return activeNow(row);
       const quiet = !row || now().getTime() - row.updatedAt.getTime() >= RETRY_AFTER_MS;
@@ -153,6 +176,7 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
     },
 
     ensure,
+    remove,
   };
 }
 

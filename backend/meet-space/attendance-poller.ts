@@ -36,9 +36,9 @@ export type AttendancePollerDeps = {
   /**
    * MEET_ATTENDANCE_SOURCE=events: whether the space's Meet events subscription is active (then attendance is pushed
    * and polled only every `reconcileSeconds`; missing, pending or failed, it is polled at today's cadence, and the
-   * subscription is made again).
+   * subscription is made again). `solverDisabled`: the subscription is deleted instead, and the answer is false.
    */
-  eventsActive?: (spaceName: string, subject: string) => Promise<boolean>;
+  eventsActive?: (spaceName: string, subject: string, solverDisabled: boolean) => Promise<boolean>;
   /** Overrides POLL_CADENCE (tests poll every second). */
   cadence?: Partial<typeof POLL_CADENCE>;
   now?: () => Date;
@@ -70,7 +70,8 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_owner' || failure.kind === 'not_found';
       }
     }
-    const reconciling = !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!, target.subject) : false;
+    const reconciling =
+      !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!, target.subject, target.solverDisabled) : false;
     const before = storedAttendance(space);
     const stored = await deps.db.transaction(async (tx) => {
       const [claimed] = await tx

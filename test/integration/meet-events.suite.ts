@@ -228,6 +228,25 @@ export function describeMeetEvents(database: DatabaseChoice) {
       const after = await world.stored(live.code);
       expect(after).toMatchObject({ state: 'active', name: before.name, expireTime: new Date(renewed.expireTime) });
       expect(after.expireTime!.getTime()).toBeGreaterThan(before.expireTime!.getTime());
+      // The ended session's subscription goes (see below): none of its deletion is left to run into the next test.
+      await eventually(async () => (await world.stored(ended.code)).state === 'deleted', 'the ended one deleted');
+    });
+
+    it("deletes the space's subscription when its session ends (durably: an outage is retried), marks it deleted", async () => {
+      const { google } = world.stack.emulators;
+      const { sessionId, code } = await world.escalate();
+      const { name } = await world.stored(code);
+      google.faults.set('subscriptions.delete', { status: 503, times: 1 });
+      expect((await world.stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      await eventually(async () => (await world.stored(code)).state === 'deleted', 'stored deleted', 20_000);
+      expect(google.requests('subscriptions.delete').filter((request) => request.path.endsWith(name!.split('/')[1]!))).toHaveLength(2);
+      expect(google.workspaceEvents.subscriptions().map((sub) => sub.name)).not.toContain(name);
+      expect(await world.stored(code)).toMatchObject({ name, problem: null });
+      // Nothing of this space is pushed any more.
+      const pushed = google.pubsub.attempts().length;
+      google.meet.join(code, GRACE);
+      await google.pubsub.idle();
+      expect(google.pubsub.attempts()).toHaveLength(pushed);
     });
 
     it('shows "customer joined" as soon as the push is answered, and tells the host once', async () => {
@@ -405,6 +424,22 @@ export function describeMeetEvents(database: DatabaseChoice) {
       expect(tries()).toBe(2);
       expect(await world.stored(code)).toMatchObject({ name, expireTime, problem: null });
       expect(google.workspaceEvents.subscriptions().find((sub) => sub.name === name)).toMatchObject({ state: 'ACTIVE' });
+    });
+
+    it("deletes a disabled solver's live subscriptions on the next poll, and does not make them again", async () => {
+      const { code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      await eventually(async () => (await world.stored(code)).state === 'active', 'subscribed');
+      const { name } = await world.stored(code);
+      const webhook = `${world.stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`;
+      expect((await world.stack.host.sendWebhook(webhook, 'solver.upserted', { ...ADA, disabled: true })).status).toBe(200);
+      await eventually(async () => (await world.stored(code)).state === 'deleted', 'stored deleted');
+      expect(google.workspaceEvents.subscriptions().map((sub) => sub.name)).not.toContain(name);
+      const creates = google.requests('subscriptions.create').length;
+      const polls = google.requests('conferenceRecords.list').length;
+      await eventually(() => google.requests('conferenceRecords.list').length >= polls + 2, 'two more polls');
+      expect(google.requests('subscriptions.create')).toHaveLength(creates);
+      expect((await world.stored(code)).state).toBe('deleted');
     });
   });
 }
