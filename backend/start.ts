@@ -214,7 +214,16 @@ export async function startBackend(config: Config, options: StartOptions): Promi
                 audience: config.meetEvents.pushAudience,
                 serviceAccount: config.meetEvents.pushServiceAccount,
               }),
-              service: createMeetEventService({ db, spaces: meetSpaces, realtime, hostEvents, log, metrics }),
+              service: createMeetEventService({
+                db,
+                spaces: meetSpaces,
+                realtime,
+                hostEvents,
+                log,
+                metrics,
+                queue,
+                afterCallEndSeconds: options.meetSpace?.pollCadence?.afterCallEndSeconds,
+              }),
               lifecycle: subscriptions?.applyLifecycle,
               // The solver's panel hears of it now, not at the publisher's next poll.
               onApplied: () => queue.wake(['realtime.publish', 'host.deliver']),

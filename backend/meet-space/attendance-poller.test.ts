@@ -199,6 +199,26 @@ describe('attendance poll chain', () => {
     expect(jobs).toEqual([]);
     expect((await space(sessionId)).pollingStoppedAt).not.toBeNull();
   });
+
+  it('reads an ended session once more (its final attendance) before stopping, but not one over 4 hours old', async () => {
+    const t0 = new Date(Date.now() - 60_000);
+    answer = async () => [
+      {
+        name: 'conferenceRecords/c',
+        startTime: t0,
+        endTime: new Date(),
+        participants: [{ user: undefined, earliestStartTime: t0, latestEndTime: new Date() }],
+      },
+    ];
+    const ended = await liveSession(1, 'ended');
+    await createAttendancePoller(deps())({ sessionId: ended, seq: 0 }, context);
+    expect(conferenceCalls).toBe(1);
+    expect(await space(ended)).toMatchObject({ customerJoinedAt: t0, pollingStoppedAt: expect.any(Date) });
+    expect(jobs.filter((job) => job.name === 'meet.attendance-poll')).toEqual([]);
+    const old = await liveSession(4 * 60 + 1, 'ended');
+    await createAttendancePoller(deps())({ sessionId: old, seq: 0 }, context);
+    expect(conferenceCalls).toBe(1);
+  });
 });
 
 describe('access step', () => {

@@ -22,6 +22,8 @@ export const POLL_CADENCE = {
   rateLimitedSeconds: 120,
   /** MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles. */
   reconcileSeconds: 300,
+  /** After a pushed `conference.ended`: one poll reads the call's final attendance. */
+  afterCallEndSeconds: 10,
 };
 
 export type AttendancePollerDeps = {
@@ -47,7 +49,9 @@ export type AttendancePollerDeps = {
 /**
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
  * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
- * duplicated job polls nothing twice. Stops at the session's end, after 4 hours, or when the Meet scopes are not
+ * duplicated job polls nothing twice; a poll queued out of turn with the current number (at the session's end, or
+ * after a pushed `conference.ended`) runs now and the chain's own one is then stale. Stops at the session's end
+ * (after reading the final attendance once), after 4 hours, or when the Meet scopes are not
  * granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles: every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
@@ -58,10 +62,12 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
     if (!target || target.space.pollSeq !== seq || !target.space.spaceName || target.space.pollingStoppedAt || !target.subject) return;
     const { space, session } = target;
     const ageMs = now().getTime() - (session.meetLinkCreatedAt ?? space.createdAt).getTime();
-    let stop = session.status === 'ended' || ageMs > cadence.stopAfterHours * 3_600_000;
+    const tooOld = ageMs > cadence.stopAfterHours * 3_600_000;
+    // An ended session is read one last time (its end queues a poll at once), then its chain stops.
+    let stop = session.status === 'ended' || tooOld;
     let facts: AttendanceFacts | undefined;
     let failure: MeetSpaceFailure | undefined;
-    if (!stop) {
+    if (!tooOld) {
       try {
         facts = readAttendance(await deps.spaces.conferences(target.subject, space.spaceName!), target.solverAccountId);
       } catch (error) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, hostEvents, meetEventSubscriptions, webhookReceipts } from '../../backend/db/schema.ts';
+import { auditEvents, hostEvents, meetEventSubscriptions, meetSpaces, webhookReceipts } from '../../backend/db/schema.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH, type SessionSummary } from '../../shared/index.ts';
 import { ADMIN_TOKEN, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
@@ -25,7 +25,7 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
     {
       meetSpace: {
         retryBaseDelayMs: 20,
-        pollCadence: { fastSeconds: pollSeconds, slowSeconds: pollSeconds, reconcileSeconds: pollSeconds },
+        pollCadence: { fastSeconds: pollSeconds, slowSeconds: pollSeconds, reconcileSeconds: pollSeconds, afterCallEndSeconds: 0 },
       },
     },
   );
@@ -81,10 +81,20 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
             .from(auditEvents)
             .where(and(eq(auditEvents.sessionId, sessionId), like(auditEvents.action, 'meet_space.%')))
         ).length,
-        hostEvents: (await db.select().from(hostEvents).where(eq(hostEvents.sessionId, sessionId))).length,
+        // Meet host events only: the session's own SMS status callback may still arrive meanwhile.
+        hostEvents: (
+          await db
+            .select()
+            .from(hostEvents)
+            .where(and(eq(hostEvents.sessionId, sessionId), like(hostEvents.type, 'meet.%')))
+        ).length,
         receipts: (await db.select().from(webhookReceipts).where(like(webhookReceipts.webhookId, 'meet-event:%'))).length,
         attendance: (await stack.api.adminSession(sessionId)).body.meetSpace?.attendance,
       };
+    },
+    /** The session's meet_spaces row (its poll chain: pollSeq, pollingStoppedAt). */
+    async space(sessionId: string) {
+      return (await stack.backend.database.db.select().from(meetSpaces).where(eq(meetSpaces.sessionId, sessionId)))[0]!;
     },
     /** The stored subscription row of the space behind `code`. */
     async stored(code: string) {
@@ -280,6 +290,15 @@ export function describeMeetEvents(database: DatabaseChoice) {
       );
       expect(ended).toMatchObject({ signatureValid: true, data: { durationSeconds: 300 } });
       expect(world.hostEvents('meet.customer_joined', sessionId)).toHaveLength(1);
+      // The reconciler polls once out of turn after the call's end (the chain's own poll is 10 minutes away), and the
+      // chain goes on while the session is live.
+      expect((await world.space(sessionId)).pollSeq).toBe(0);
+      const polled = await eventually(async () => {
+        const space = await world.space(sessionId);
+        return space.pollSeq === 1 && space;
+      }, 'the extra poll');
+      expect(polled.pollingStoppedAt).toBeNull();
+      expect(await world.outboxed('meet.call_ended', sessionId)).toBe(1);
     });
 
     it('refuses a missing or bad push token with 401 and changes nothing', async () => {
@@ -363,14 +382,19 @@ export function describeMeetEvents(database: DatabaseChoice) {
 
       const { sessionId, code } = await world.escalate();
       expect((await world.stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      // The end reads the final attendance once (a poll out of turn: the chain's own is 10 minutes away), then stops.
+      const final = await eventually(async () => {
+        const space = await world.space(sessionId);
+        return space.pollingStoppedAt ? space : undefined;
+      }, 'the final poll');
+      expect(final.pollSeq).toBe(1);
+      // A join after that, pushed late (the subscription is being deleted meanwhile), is stale.
       google.meet.join(code, GRACE);
+      const late = envelope('google.workspace.meet.conference.v2.started', `//meet.googleapis.com/${google.meet.space(code)!.name}`, {
+        conferenceRecord: { name: google.meet.conferenceRecords(code)[0]!.name },
+      });
+      expect((await world.push(late, good)).status).toBe(204);
       await google.pubsub.idle();
-      expect(
-        google.pubsub
-          .attempts()
-          .slice(-2)
-          .map((attempt) => attempt.status),
-      ).toEqual([204, 204]);
       const admin = (await world.stack.api.adminSession(sessionId)).body;
       expect(admin.meetSpace.attendance.customerJoinedAt).toBeNull();
       const outcomes = (await world.receipts()).map((row) => row.outcome);
