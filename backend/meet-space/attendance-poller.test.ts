@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
-import { meetEventSubscriptions, meetSpaces, sessions, solvers } from '../db/schema.ts';
+import { auditEvents, hostEvents, meetEventSubscriptions, meetSpaces, sessions, solvers } from '../db/schema.ts';
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobName, JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
@@ -104,6 +104,33 @@ describe('attendance poll chain', () => {
     const callsBefore = conferenceCalls;
     await poll({ sessionId, seq: 0 }, context);
     expect(conferenceCalls).toBe(callsBefore);
+  });
+
+  it('publishes nothing a push already stored while Google was being read (no double "customer joined")', async () => {
+    const sessionId = await liveSession();
+    const joinedAt = new Date(Date.now() - 5_000);
+    answer = async () => {
+      // A pushed join is applied and committed meanwhile (what meet-event-service stores).
+      await database.db.update(meetSpaces).set({ customerJoinedAt: joinedAt }).where(eq(meetSpaces.sessionId, sessionId));
+      return [
+        {
+          name: 'conferenceRecords/c',
+          startTime: joinedAt,
+          endTime: null,
+          participants: [{ user: undefined, earliestStartTime: joinedAt, latestEndTime: null }],
+        },
+      ];
+    };
+    await createAttendancePoller(deps())({ sessionId, seq: 0 }, context);
+    expect(await space(sessionId)).toMatchObject({ pollSeq: 1, customerJoinedAt: joinedAt, callStartedAt: joinedAt });
+    const joins = await database.db
+      .select()
+      .from(hostEvents)
+      .where(and(eq(hostEvents.sessionId, sessionId), eq(hostEvents.type, 'meet.customer_joined')));
+    expect(joins).toEqual([]);
+    // The call's start, which the push had not stored, still goes out.
+    const audit = await database.db.select().from(auditEvents).where(eq(auditEvents.sessionId, sessionId));
+    expect(audit.map((row) => row.details)).toEqual([{ changed: ['callStartedAt'] }]);
   });
 
   it.each([

@@ -49,7 +49,8 @@ export type AttendancePollerDeps = {
 /**
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
  * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
- * duplicated job polls nothing twice; a poll queued out of turn with the current number (at the session's end, or
+ * duplicated job polls nothing twice, and the change is measured against the row locked there, so a push that
+ * stored the same change while Google was being read is not published twice; a poll queued out of turn with the current number (at the session's end, or
  * after a pushed `conference.ended`) runs now and the chain's own one is then stale. Stops at the session's end
  * (after reading the final attendance once), after 4 hours, or when the Meet scopes are not
  * granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles: every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
@@ -78,14 +79,20 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
     }
     const reconciling =
       !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!, target.subject, target.solverDisabled) : false;
-    const before = storedAttendance(space);
+    let before = storedAttendance(space);
     const stored = await deps.db.transaction(async (tx) => {
-      const [claimed] = await tx
+      // Compared with the row as it is now, locked: a push may have stored the same change while Google was read.
+      const [current] = await tx
+        .select()
+        .from(meetSpaces)
+        .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.pollSeq, seq)))
+        .for('update');
+      if (!current) return false;
+      before = storedAttendance(current);
+      await tx
         .update(meetSpaces)
         .set({ pollSeq: seq + 1, ...(facts ?? {}), ...(stop ? { pollingStoppedAt: now() } : {}) })
-        .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.pollSeq, seq)))
-        .returning({ sessionId: meetSpaces.sessionId });
-      if (!claimed) return false;
+        .where(eq(meetSpaces.sessionId, sessionId));
       if (facts) await publishAttendanceChange(tx, deps, { sessionId, solverId: session.solverId, before, after: facts });
       if (stop) return true;
       const delay =
