@@ -43,7 +43,8 @@ export type WorkspaceEventsOptions = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const statusOf = (error: unknown) =>
+/** The HTTP status of a googleapis (Gaxios) error, if it has one. */
+export const statusOf = (error: unknown): number | undefined =>
   (error as { status?: number; response?: { status?: number } }).response?.status ?? (error as { status?: number }).status;
 
 /**

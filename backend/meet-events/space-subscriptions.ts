@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { meetEventSubscriptions, meetSpaces, sessions } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
-import type { SubscriptionResult, WorkspaceEvents } from './google-workspace-events.ts';
+import { statusOf, type SubscriptionResult, type WorkspaceEvents } from './google-workspace-events.ts';
 import type { LifecycleEvent } from './push-envelope.ts';
 
 /** States in which the subscription is made again (a suspension needs its cause gone first: it is reactivated). */
@@ -27,15 +27,14 @@ const outcomeOf = (result: SubscriptionResult): Outcome =>
       ? { state: 'active', operation: null, name: result.name, expireTime: result.expireTime, problem: null }
       : { state: 'suspended', operation: null, name: result.name, expireTime: result.expireTime, problem: 'suspended by Google' };
 const problemOf = (error: unknown) => (error as Error).message?.slice(0, 500) ?? 'unknown error';
-const statusOf = (error: unknown) =>
-  (error as { status?: number; response?: { status?: number } }).response?.status ?? (error as { status?: number }).status;
 
 /**
  * Per-space Workspace Events subscriptions as durable rows (`meet_event_subscriptions`, one per target resource),
  * through their lifecycle: made in the space set-up (before the customer is texted), renewed on
  * `expirationReminder`, reactivated once a suspension's cause is gone, made again when expired, deleted when the
- * session ends (`meet.events-unsubscribe`, queued by the retirement) or its solver is disabled (the next poll). Only `remove` throws (it runs in a retried job); every other step stores a
- * refusal or outage on the row, and polling follows the call meanwhile.
+ * session ends (`meet.events-unsubscribe`, queued by the retirement) or its solver is disabled (the next poll). Only
+ * `remove` throws (it runs in a retried job); every other step stores a refusal or outage on the row, and polling
+ * follows the call meanwhile.
  */
 export function createSpaceSubscriptions(deps: { db: Database; events: WorkspaceEvents; log: Logger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
