@@ -144,7 +144,7 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
     /**
      * The repair pass of a live session's poll: whether `spaces/{id}` has an active, unexpired subscription (its
      * events are pushed). Given the `subject`, at most one call to Google: a missing, expired or past-`expireTime`
-     * subscription is made again; a `pending` or `failed` one too once a minute has passed (a pending one is then
+     * subscription is made again; an active one with under an hour left is renewed (once a minute at most); a `pending` or `failed` one too once a minute has passed (a pending one is then
      * found as ALREADY_EXISTS and adopted); a `suspended` one is reactivated, at most once a minute (refused while the
      * suspension's cause is there). A `deleted` one is left deleted. With `solverDisabled` (the session's solver was
      * disabled) the subscription is deleted instead (tried again on the next pass if Google refuses).
@@ -160,9 +160,14 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
       const row = await read(spaceTarget(spaceName));
       if (!subject) return activeNow(row);
       const quiet = !row || now().getTime() - row.updatedAt.getTime() >= RETRY_AFTER_MS;
+      const endsSoon = row?.expireTime && row.expireTime.getTime() - now().getTime() < KEEP_IF_LEFT_MS;
       if (row?.state === 'suspended' && row.name) {
         if (!quiet) return false;
         await revive(row, 'reactivate');
+      } else if (row && activeNow(row) && row.name && endsSoon) {
+        // Its reminder may have been lost (Pub/Sub down): renewed here too, at most once a minute.
+        if (!quiet) return true;
+        await revive(row, 'renew');
       } else if (
         !row ||
         row.state === 'expired' ||

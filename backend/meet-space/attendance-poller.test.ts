@@ -176,6 +176,39 @@ describe('attendance poll chain', () => {
     await database.db.delete(meetEventSubscriptions);
   });
 
+  it('renews an active subscription with under an hour left on a repair pass (its reminder may have been lost)', async () => {
+    const renewed = new Date(Date.now() + 7 * 86_400_000);
+    const renewals: string[] = [];
+    const refuse = async (): Promise<SubscriptionResult> => {
+      throw new Error('unexpected call');
+    };
+    const renew = async (_subject: string, name: string) => {
+      renewals.push(name);
+      return { name, expireTime: renewed, active: true };
+    };
+    const { isActive: eventsActive } = createSpaceSubscriptions({
+      db: database.db,
+      events: { subscribe: refuse, renew, reactivate: refuse, unsubscribe: async () => {} },
+      log: createMemoryLogger().logger,
+    });
+    const sessionId = await liveSession();
+    await database.db.insert(meetEventSubscriptions).values({
+      targetResource: spaceTarget('spaces/x'),
+      subject: 'ada@example.com',
+      name: 'subscriptions/s',
+      state: 'active',
+      expireTime: new Date(Date.now() + 30 * 60_000),
+      updatedAt: new Date(Date.now() - 61_000),
+    });
+    const poll = (seq: number) => createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq }, context);
+    await poll(0);
+    await poll(1);
+    expect(renewals).toEqual(['subscriptions/s']);
+    expect((await database.db.select().from(meetEventSubscriptions))[0]).toMatchObject({ state: 'active', expireTime: renewed });
+    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([300, 300]);
+    await database.db.delete(meetEventSubscriptions);
+  });
+
   it('polls at full cadence while the subscription is suspended, and tries to reactivate it once per repair pass', async () => {
     let reactivations = 0;
     const refuse = async (): Promise<SubscriptionResult> => {
