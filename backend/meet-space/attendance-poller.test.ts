@@ -297,4 +297,18 @@ describe('access step', () => {
     expect(jobs).toHaveLength(1);
     expect(notified).toEqual([sessionId, sessionId]);
   });
+
+  it('queues the deletion of the subscription it made when the session ended meanwhile', async () => {
+    const sessionId = await liveSession();
+    await database.db.update(meetSpaces).set({ accessState: 'pending', spaceName: null }).where(eq(meetSpaces.sessionId, sessionId));
+    const subscribe = async () => {
+      await database.db.update(sessions).set({ status: 'ended' }).where(eq(sessions.id, sessionId));
+    };
+    const setup = createSpaceSetupWorker({ ...deps(), accessType: 'unchanged', notify: async () => true, subscribe });
+    await setup({ sessionId }, context);
+    expect(jobs).toContainEqual(
+      expect.objectContaining({ name: 'meet.events-unsubscribe', data: { spaceName: 'spaces/id-abc-defg-hij' } }),
+    );
+    expect(jobs.map((job) => job.name)).not.toContain('meet.attendance-poll');
+  });
 });
