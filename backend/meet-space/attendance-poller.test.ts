@@ -5,7 +5,7 @@ import { auditEvents, hostEvents, meetEventSubscriptions, meetSpaces, sessions, 
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobName, JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
-import type { SubscriptionResult } from '../meet-events/google-workspace-events.ts';
+import type { SubscriptionResult, WorkspaceEvents } from '../meet-events/google-workspace-events.ts';
 import { createSpaceSubscriptions, spaceTarget } from '../meet-events/space-subscriptions.ts';
 import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { createAttendancePoller } from './attendance-poller.ts';
@@ -73,6 +73,30 @@ async function liveSession(linkAgeMinutes = 1, status: 'active' | 'ended' = 'act
     .values({ sessionId: session!.id, meetingCode: 'abc-defg-hij', spaceName: 'spaces/x', accessState: 'applied' });
   return session!.id;
 }
+/**
+ * A live session whose space's subscription is stored as `row` (last tried over a minute ago), and its poll with the
+ * repair pass of `events` (every call not given is refused).
+ */
+async function subscribedSession(row: { state: string; expireTime: Date }, events: Partial<WorkspaceEvents>) {
+  const refuse = async (): Promise<SubscriptionResult> => {
+    throw new Error('unexpected call');
+  };
+  const { isActive: eventsActive } = createSpaceSubscriptions({
+    db: database.db,
+    events: { subscribe: refuse, renew: refuse, reactivate: refuse, unsubscribe: async () => {}, ...events },
+    log: createMemoryLogger().logger,
+  });
+  const sessionId = await liveSession();
+  await database.db.insert(meetEventSubscriptions).values({
+    targetResource: spaceTarget('spaces/x'),
+    subject: 'ada@example.com',
+    name: 'subscriptions/s',
+    ...row,
+    updatedAt: new Date(Date.now() - 61_000),
+  });
+  return (seq: number) => createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq }, context);
+}
+
 const space = async (sessionId: string) => (await database.db.select().from(meetSpaces).where(eq(meetSpaces.sessionId, sessionId)))[0]!;
 
 beforeAll(async () => {
@@ -179,28 +203,11 @@ describe('attendance poll chain', () => {
   it('renews an active subscription with under an hour left on a repair pass (its reminder may have been lost)', async () => {
     const renewed = new Date(Date.now() + 7 * 86_400_000);
     const renewals: string[] = [];
-    const refuse = async (): Promise<SubscriptionResult> => {
-      throw new Error('unexpected call');
-    };
     const renew = async (_subject: string, name: string) => {
       renewals.push(name);
       return { name, expireTime: renewed, active: true };
     };
-    const { isActive: eventsActive } = createSpaceSubscriptions({
-      db: database.db,
-      events: { subscribe: refuse, renew, reactivate: refuse, unsubscribe: async () => {} },
-      log: createMemoryLogger().logger,
-    });
-    const sessionId = await liveSession();
-    await database.db.insert(meetEventSubscriptions).values({
-      targetResource: spaceTarget('spaces/x'),
-      subject: 'ada@example.com',
-      name: 'subscriptions/s',
-      state: 'active',
-      expireTime: new Date(Date.now() + 30 * 60_000),
-      updatedAt: new Date(Date.now() - 61_000),
-    });
-    const poll = (seq: number) => createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq }, context);
+    const poll = await subscribedSession({ state: 'active', expireTime: new Date(Date.now() + 30 * 60_000) }, { renew });
     await poll(0);
     await poll(1);
     expect(renewals).toEqual(['subscriptions/s']);
@@ -211,29 +218,12 @@ describe('attendance poll chain', () => {
 
   it('polls at full cadence while the subscription is suspended, and tries to reactivate it once per repair pass', async () => {
     let reactivations = 0;
-    const refuse = async (): Promise<SubscriptionResult> => {
-      throw new Error('unexpected call');
-    };
     const reactivate = async () => {
       reactivations += 1;
       if (reactivations === 1) throw Object.assign(new Error('cause not fixed'), { status: 400 });
       return { name: 'subscriptions/s', expireTime: new Date(Date.now() + 86_400_000), active: true };
     };
-    const { isActive: eventsActive } = createSpaceSubscriptions({
-      db: database.db,
-      events: { subscribe: refuse, renew: refuse, reactivate, unsubscribe: async () => {} },
-      log: createMemoryLogger().logger,
-    });
-    const sessionId = await liveSession();
-    await database.db.insert(meetEventSubscriptions).values({
-      targetResource: spaceTarget('spaces/x'),
-      subject: 'ada@example.com',
-      name: 'subscriptions/s',
-      state: 'suspended',
-      expireTime: new Date(Date.now() + 86_400_000),
-      updatedAt: new Date(Date.now() - 61_000),
-    });
-    const poll = (seq: number) => createAttendancePoller({ ...deps(), eventsActive })({ sessionId, seq }, context);
+    const poll = await subscribedSession({ state: 'suspended', expireTime: new Date(Date.now() + 86_400_000) }, { reactivate });
     await poll(0); // refused: still suspended
     await poll(1); // tried under a minute ago: not again
     expect(reactivations).toBe(1);

@@ -75,19 +75,9 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
     async pushEffects(sessionId: string) {
       const db = stack.backend.database.db;
       return {
-        audit: (
-          await db
-            .select()
-            .from(auditEvents)
-            .where(and(eq(auditEvents.sessionId, sessionId), like(auditEvents.action, 'meet_space.%')))
-        ).length,
+        audit: await db.$count(auditEvents, and(eq(auditEvents.sessionId, sessionId), like(auditEvents.action, 'meet_space.%'))),
         // Meet host events only: the session's own SMS status callback may still arrive meanwhile.
-        hostEvents: (
-          await db
-            .select()
-            .from(hostEvents)
-            .where(and(eq(hostEvents.sessionId, sessionId), like(hostEvents.type, 'meet.%')))
-        ).length,
+        hostEvents: await db.$count(hostEvents, and(eq(hostEvents.sessionId, sessionId), like(hostEvents.type, 'meet.%'))),
         receipts: (await db.select().from(webhookReceipts).where(like(webhookReceipts.webhookId, 'meet-event:%'))).length,
         attendance: (await stack.api.adminSession(sessionId)).body.meetSpace?.attendance,
       };
