@@ -49,11 +49,13 @@ export type AttendancePollerDeps = {
 /**
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
  * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
- * duplicated job polls nothing twice, and the change is measured against the row locked there, so a push that
- * stored the same change while Google was being read is not published twice; a poll queued out of turn with the current number (at the session's end, or
- * after a pushed `conference.ended`) runs now and the chain's own one is then stale. Stops at the session's end
- * (after reading the final attendance once), after 4 hours, or when the Meet scopes are not
- * granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles: every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
+ * duplicated job polls nothing twice, and the change is measured against the row locked there, so a push that stored
+ * the same change while Google was being read is not published twice. A poll queued out of turn with the current
+ * number (at the session's end, or after a pushed `conference.ended`) runs then, and the chain's own one is stale.
+ * Stops at the session's end (after reading the final attendance once), after 4 hours, or when the Meet scopes are
+ * not granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles:
+ * every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to
+ * the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
   const now = deps.now ?? (() => new Date());
