@@ -174,8 +174,13 @@ export async function startBackend(config: Config, options: StartOptions): Promi
       );
       await queue.work(
         'meet.space-retire',
-        createSpaceRetireWorker({ ...spaceDeps, confirmAfterSeconds: options.meetSpace?.retireConfirmSeconds }),
+        createSpaceRetireWorker({
+          ...spaceDeps,
+          confirmAfterSeconds: options.meetSpace?.retireConfirmSeconds,
+          unsubscribe: Boolean(subscriptions),
+        }),
       );
+      if (subscriptions) await queue.work('meet.events-unsubscribe', ({ spaceName }) => subscriptions.remove(spaceName));
     }
     if (config.host.eventsUrl && signing)
       await queue.work(
@@ -209,7 +214,16 @@ export async function startBackend(config: Config, options: StartOptions): Promi
                 audience: config.meetEvents.pushAudience,
                 serviceAccount: config.meetEvents.pushServiceAccount,
               }),
-              service: createMeetEventService({ db, spaces: meetSpaces, realtime, hostEvents, log, metrics }),
+              service: createMeetEventService({
+                db,
+                spaces: meetSpaces,
+                realtime,
+                hostEvents,
+                log,
+                metrics,
+                queue,
+                afterCallEndSeconds: options.meetSpace?.pollCadence?.afterCallEndSeconds,
+              }),
               lifecycle: subscriptions?.applyLifecycle,
               // The solver's panel hears of it now, not at the publisher's next poll.
               onApplied: () => queue.wake(['realtime.publish', 'host.deliver']),

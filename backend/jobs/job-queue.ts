@@ -32,6 +32,8 @@ export type JobPayloads = {
   'meet.attendance-poll': { sessionId: string; seq: number };
   /** `confirm`: read the retired room again and restrict it again if it was reopened. */
   'meet.space-retire': { sessionId: string; confirm?: boolean };
+  /** MEET_ATTENDANCE_SOURCE=events: delete `spaces/{id}`'s Workspace Events subscription (its session has ended). */
+  'meet.events-unsubscribe': { spaceName: string };
   /** Daily, by schedule: erase customer data past CUSTOMER_DATA_RETENTION_DAYS (backend/customers/). */
   'customers.retention': Record<string, never>;
 };
@@ -64,6 +66,7 @@ const QUEUES: Record<JobName, QueueOptions> = {
   // A live session always has its next poll queued: completed polls go after an hour, not pg-boss's default week.
   'meet.attendance-poll': { retryLimit: 1, retryDelay: 5, expireInSeconds: 60, deleteAfterSeconds: 3_600 },
   'meet.space-retire': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 },
+  'meet.events-unsubscribe': { retryLimit: 6, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 },
   // A failed run is retried within the hour; the next day's run catches up anyway.
   'customers.retention': { retryLimit: 3, retryDelay: 300, expireInSeconds: 900 },
 };

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '../../test/emulators/index.ts';
 import { createDelegatedAuth } from '../google/delegated-auth.ts';
-import { calendar_v3 } from '../google/google-apis.ts';
+import { calendar_v3, workspaceevents_v1 } from '../google/google-apis.ts';
 import { createKeySigner } from '../google/jwt-signers.ts';
-import { CALENDAR_SCOPES } from '../google/scopes.ts';
+import { CALENDAR_SCOPES, MEET_SPACE_SCOPES } from '../google/scopes.ts';
 import { insertMeetEvent } from '../../test/support/meet-event.ts';
 import { createGoogleWorkspaceEvents } from './google-workspace-events.ts';
 
@@ -68,5 +68,73 @@ describe('createGoogleWorkspaceEvents', () => {
     const target = await adaSpaceTarget();
     emulators.google.faults.set('subscriptions.create', { status: 503 });
     await expect(events().subscribe(ADA, target)).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('renews for the longest Google allows (patch of ttl 0s), and Google refuses a ttl past it', async () => {
+    const target = await adaSpaceTarget();
+    const made = await events().subscribe(ADA, target);
+    if ('operation' in made) throw new Error('not made');
+    const sub = () => emulators.google.workspaceEvents.subscriptions()[0]!;
+    const before = Date.parse(sub().expireTime);
+    emulators.google.workspaceEvents.setPendingOperations(1);
+    const renewed = await events().renew(ADA, made.name);
+    expect(renewed).toEqual({ name: made.name, expireTime: new Date(sub().expireTime), active: true });
+    expect(Date.parse(sub().expireTime)).toBeGreaterThan(before);
+    expect(emulators.google.requests('subscriptions.patch').at(-1)).toMatchObject({ query: { updateMask: 'ttl' }, body: { ttl: '0s' } });
+
+    const client = new workspaceevents_v1.Workspaceevents({
+      auth: delegated().forSubject(ADA, MEET_SPACE_SCOPES),
+      rootUrl: `${emulators.google.url}/`,
+    });
+    await expect(
+      client.subscriptions.patch({ name: made.name, updateMask: 'ttl', requestBody: { ttl: `${8 * 24 * 3600}s` } }),
+    ).rejects.toMatchObject({ status: 400 });
+    await expect(client.subscriptions.patch({ name: made.name, updateMask: 'targetResource', requestBody: {} })).rejects.toMatchObject({
+      status: 400,
+    });
+    emulators.google.workspaceEvents.expire(made.name);
+    await expect(events().renew(ADA, made.name)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('reactivates a suspended subscription only once its cause is fixed, keeping its expireTime', async () => {
+    const target = await adaSpaceTarget();
+    const made = await events().subscribe(ADA, target);
+    if ('operation' in made) throw new Error('not made');
+    await expect(events().reactivate(ADA, made.name)).rejects.toMatchObject({ status: 400 }); // not suspended
+    emulators.google.workspaceEvents.suspend(made.name, 'USER_SCOPE_REVOKED');
+    await expect(events().reactivate(ADA, made.name)).rejects.toMatchObject({
+      status: 400,
+      response: { data: { error: { status: 'FAILED_PRECONDITION' } } },
+    });
+    emulators.google.workspaceEvents.resolveSuspension(made.name);
+    expect(await events().reactivate(ADA, made.name)).toEqual({ ...made, active: true });
+    expect(emulators.google.workspaceEvents.subscriptions()[0]).toMatchObject({ state: 'ACTIVE' });
+  });
+
+  it('deletes a subscription, finds a pending one by its target, and takes "already gone" as deleted', async () => {
+    const target = await adaSpaceTarget();
+    const made = await events().subscribe(ADA, target);
+    if ('operation' in made) throw new Error('not made');
+    await events().unsubscribe(ADA, made.name, target);
+    expect(emulators.google.workspaceEvents.subscriptions()).toEqual([]);
+    await events().unsubscribe(ADA, made.name, target); // 404: already gone
+    await events().unsubscribe(ADA, null, target); // none listed
+
+    emulators.google.workspaceEvents.setPendingOperations(1);
+    expect(await events({ times: 0, delayMs: 0 }).subscribe(ADA, target)).toHaveProperty('operation');
+    await events().unsubscribe(ADA, null, target);
+    expect(emulators.google.workspaceEvents.subscriptions()).toEqual([]);
+    expect(emulators.google.requests('subscriptions.delete')).toHaveLength(3);
+  });
+
+  it("renews, reactivates and deletes only as the subscription's own user (another's is not found)", async () => {
+    const target = await adaSpaceTarget();
+    const made = await events().subscribe(ADA, target);
+    if ('operation' in made) throw new Error('not made');
+    emulators.google.setDelegation('bob@example.com', 'all');
+    await expect(events().renew('bob@example.com', made.name)).rejects.toMatchObject({ status: 404 });
+    await expect(events().reactivate('bob@example.com', made.name)).rejects.toMatchObject({ status: 404 });
+    await events().unsubscribe('bob@example.com', made.name, target);
+    expect(emulators.google.workspaceEvents.subscriptions()).toHaveLength(1);
   });
 });

@@ -2,7 +2,9 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { meetSpaces, solvers, webhookReceipts } from '../db/schema.ts';
 import type { HostEventOutbox } from '../host/host-event-outbox.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import { POLL_CADENCE } from '../meet-space/attendance-poller.ts';
 import { observeCustomerJoin, publishAttendanceChange, storedAttendance } from '../meet-space/attendance-change.ts';
 import { readAttendance, type AttendanceFacts } from '../meet-space/attendance.ts';
 import type { MeetSpaces } from '../meet-space/google-meet-spaces.ts';
@@ -27,6 +29,10 @@ export type MeetEventServiceDeps = {
   log: Logger;
   /** Observes link → customer joined in savvysolve_meet_customer_join_seconds. */
   metrics?: Metrics;
+  /** Queues the reconciler's extra poll after a `conference.ended`. */
+  queue: JobQueue;
+  /** How long after a `conference.ended` the extra poll reads the final attendance (POLL_CADENCE.afterCallEndSeconds). */
+  afterCallEndSeconds?: number;
 };
 
 const SPACE_SUBJECT = /^\/\/meet\.googleapis\.com\/(spaces\/[^/]+)$/;
@@ -39,7 +45,8 @@ const receiptIdOf = (event: MeetEvent) => `meet-event:${event.id}`.slice(0, 255)
  * event's conference record (`conferenceRecords.get`, acting as the solver the subscription belongs to), then the
  * space's attendance is read as the poller reads it and stored through the same change publishing. So a `left`
  * that overtakes its `joined`, a repeat, or an event that races the poller cannot leave a wrong state: whatever
- * arrives last stores what Google shows now. Each `ce-id` is applied once (`webhook_receipts`).
+ * arrives last stores what Google shows now. Each `ce-id` is applied once (`webhook_receipts`). A `conference.ended`
+ * also queues the reconciler's poll out of turn (`afterCallEndSeconds` later), which reads the call's final attendance.
  */
 export function createMeetEventService(deps: MeetEventServiceDeps) {
   const { db } = deps;
@@ -120,6 +127,13 @@ export function createMeetEventService(deps: MeetEventServiceDeps) {
         if (!fresh) return 'duplicate' as const;
         const [space] = await tx.select().from(meetSpaces).where(eq(meetSpaces.sessionId, sessionId)).for('update');
         before = storedAttendance(space!);
+        if (event.type === 'google.workspace.meet.conference.v2.ended')
+          await deps.queue.enqueue(
+            tx,
+            'meet.attendance-poll',
+            { sessionId, seq: space!.pollSeq },
+            { startAfterSeconds: deps.afterCallEndSeconds ?? POLL_CADENCE.afterCallEndSeconds },
+          );
         const changed = await publishAttendanceChange(tx, deps, { sessionId, solverId: target.session.solverId, before, after: facts });
         if (changed.length === 0) {
           await tx

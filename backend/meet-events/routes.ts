@@ -14,7 +14,7 @@ export type MeetEventRouteDeps = {
     | {
         verify: PushTokenVerifier;
         service: MeetEventService;
-        /** Applies a subscription lifecycle event (suspended, expired); undefined: they are ignored. */
+        /** Applies a subscription lifecycle event (renews, records, remakes; never throws); undefined: they are ignored. */
         lifecycle?: (event: LifecycleEvent) => Promise<boolean>;
         onApplied: () => void;
       }

@@ -22,6 +22,8 @@ export const POLL_CADENCE = {
   rateLimitedSeconds: 120,
   /** MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles. */
   reconcileSeconds: 300,
+  /** After a pushed `conference.ended`: one poll reads the call's final attendance. */
+  afterCallEndSeconds: 10,
 };
 
 export type AttendancePollerDeps = {
@@ -36,9 +38,9 @@ export type AttendancePollerDeps = {
   /**
    * MEET_ATTENDANCE_SOURCE=events: whether the space's Meet events subscription is active (then attendance is pushed
    * and polled only every `reconcileSeconds`; missing, pending or failed, it is polled at today's cadence, and the
-   * subscription is made again).
+   * subscription is made again). `solverDisabled`: the subscription is deleted instead, and the answer is false.
    */
-  eventsActive?: (spaceName: string, subject: string) => Promise<boolean>;
+  eventsActive?: (spaceName: string, subject: string, solverDisabled: boolean) => Promise<boolean>;
   /** Overrides POLL_CADENCE (tests poll every second). */
   cadence?: Partial<typeof POLL_CADENCE>;
   now?: () => Date;
@@ -47,8 +49,13 @@ export type AttendancePollerDeps = {
 /**
  * One poll of a live session's attendance (conference records and participants), then the next poll queued in the
  * same transaction that stores the result. The chain's number (`poll_seq`) is claimed there too, so a retried or
- * duplicated job polls nothing twice. Stops at the session's end, after 4 hours, or when the Meet scopes are not
- * granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles: every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
+ * duplicated job polls nothing twice, and the change is measured against the row locked there, so a push that stored
+ * the same change while Google was being read is not published twice. A poll queued out of turn with the current
+ * number (at the session's end, or after a pushed `conference.ended`) runs then, and the chain's own one is stale.
+ * Stops at the session's end (after reading the final attendance once), after 4 hours, or when the Meet scopes are
+ * not granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles:
+ * every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to
+ * the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
   const now = deps.now ?? (() => new Date());
@@ -58,10 +65,12 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
     if (!target || target.space.pollSeq !== seq || !target.space.spaceName || target.space.pollingStoppedAt || !target.subject) return;
     const { space, session } = target;
     const ageMs = now().getTime() - (session.meetLinkCreatedAt ?? space.createdAt).getTime();
-    let stop = session.status === 'ended' || ageMs > cadence.stopAfterHours * 3_600_000;
+    const tooOld = ageMs > cadence.stopAfterHours * 3_600_000;
+    // An ended session is read one last time (its end queues a poll at once), then its chain stops.
+    let stop = session.status === 'ended' || tooOld;
     let facts: AttendanceFacts | undefined;
     let failure: MeetSpaceFailure | undefined;
-    if (!stop) {
+    if (!tooOld) {
       try {
         facts = readAttendance(await deps.spaces.conferences(target.subject, space.spaceName!), target.solverAccountId);
       } catch (error) {
@@ -70,15 +79,22 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         stop = failure.kind === 'scope_not_granted' || failure.kind === 'not_owner' || failure.kind === 'not_found';
       }
     }
-    const reconciling = !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!, target.subject) : false;
-    const before = storedAttendance(space);
+    const reconciling =
+      !stop && !failure && deps.eventsActive ? await deps.eventsActive(space.spaceName!, target.subject, target.solverDisabled) : false;
+    let before = storedAttendance(space);
     const stored = await deps.db.transaction(async (tx) => {
-      const [claimed] = await tx
+      // Compared with the row as it is now, locked: a push may have stored the same change while Google was read.
+      const [current] = await tx
+        .select()
+        .from(meetSpaces)
+        .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.pollSeq, seq)))
+        .for('update');
+      if (!current) return false;
+      before = storedAttendance(current);
+      await tx
         .update(meetSpaces)
         .set({ pollSeq: seq + 1, ...(facts ?? {}), ...(stop ? { pollingStoppedAt: now() } : {}) })
-        .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.pollSeq, seq)))
-        .returning({ sessionId: meetSpaces.sessionId });
-      if (!claimed) return false;
+        .where(eq(meetSpaces.sessionId, sessionId));
       if (facts) await publishAttendanceChange(tx, deps, { sessionId, solverId: session.solverId, before, after: facts });
       if (stop) return true;
       const delay =

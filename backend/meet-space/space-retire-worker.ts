@@ -14,7 +14,7 @@ export const CONFIRM_AFTER_SECONDS = 30;
 
 /**
  * At a session's end its space becomes RESTRICTED: the texted link no longer lets anyone outside the organisation
- * in. Outages are retried by the queue with backoff (the reason shown meanwhile); a permanent failure, or the last
+ * in (and, with Meet events on, its subscription is deleted by a job queued with the outcome). Outages are retried by the queue with backoff (the reason shown meanwhile); a permanent failure, or the last
  * attempt, is recorded as `failed` in the admin session view and the audit trail. CONFIRM_AFTER_SECONDS later the room
  * is read again and restricted again if it is not: a request that timed out here (the access step's OPEN) may
  * still be applied at Google after the retirement.
@@ -26,6 +26,8 @@ export function createSpaceRetireWorker(deps: {
   queue: JobQueue;
   log: Logger;
   confirmAfterSeconds?: number;
+  /** MEET_ATTENDANCE_SOURCE=events: queue `meet.events-unsubscribe` for the space, whatever became of its retirement. */
+  unsubscribe?: boolean;
 }): JobHandler<'meet.space-retire'> {
   const confirmAfter = deps.confirmAfterSeconds ?? CONFIRM_AFTER_SECONDS;
   const finish = async (
@@ -40,6 +42,7 @@ export function createSpaceRetireWorker(deps: {
         .where(and(eq(meetSpaces.sessionId, sessionId), eq(meetSpaces.retireState, 'pending')))
         .returning();
       if (!updated) return;
+      if (deps.unsubscribe && updated.spaceName) await deps.queue.enqueue(tx, 'meet.events-unsubscribe', { spaceName: updated.spaceName });
       if (change.retireState === 'done')
         await deps.queue.enqueue(tx, 'meet.space-retire', { sessionId, confirm: true }, { startAfterSeconds: confirmAfter });
       await recordSessionChange(tx, deps.realtime, {

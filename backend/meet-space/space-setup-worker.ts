@@ -100,6 +100,8 @@ export function createSpaceSetupWorker(deps: SpaceSetupDeps): JobHandler<'meet.s
           details: { spaceName, accessType: outcome.accessType ?? null, problem: outcome.accessProblem ?? null },
         });
         if (session?.status === 'ended') {
+          // Subscribed to a room whose session ended meanwhile: its retirement may have run already, so delete here too.
+          if (deps.subscribe && spaceName) await deps.queue.enqueue(tx, 'meet.events-unsubscribe', { spaceName });
           // Opened after the end: retire it again. Or the session ended before the fan-out made this row (the end
           // found no room to retire): retire it now, so every ended session's room is RESTRICTED.
           if (outcome.accessState === 'applied' || updated.retireState === null) {

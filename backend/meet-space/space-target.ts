@@ -11,12 +11,20 @@ export type SpaceTarget = {
    */
   subject: string | null;
   solverAccountId: string | null;
+  /** The session's solver is disabled (their live spaces' Meet event subscriptions are deleted). */
+  solverDisabled: boolean;
 };
 
 /** A session's Meet space with what the workers need to act on it; undefined when it has none. */
 export async function loadSpaceTarget(db: Queryable, sessionId: string): Promise<SpaceTarget | undefined> {
   const [row] = await db
-    .select({ space: meetSpaces, session: sessions, googleEmail: solvers.googleEmail, solverAccountId: solvers.googleAccountId })
+    .select({
+      space: meetSpaces,
+      session: sessions,
+      googleEmail: solvers.googleEmail,
+      solverAccountId: solvers.googleAccountId,
+      solverDisabled: solvers.disabled,
+    })
     .from(meetSpaces)
     .innerJoin(sessions, eq(sessions.id, meetSpaces.sessionId))
     .innerJoin(solvers, eq(solvers.id, sessions.solverId))
@@ -27,5 +35,6 @@ export async function loadSpaceTarget(db: Queryable, sessionId: string): Promise
     session: row.session,
     subject: row.space.ownerEmail ?? row.session.calendarId ?? row.googleEmail,
     solverAccountId: row.solverAccountId,
+    solverDisabled: row.solverDisabled,
   };
 }

@@ -6,4 +6,10 @@ import type { RealtimeOutbox } from '../realtime/outbox.ts';
 export type SessionEffects = { queue: JobQueue; realtime: RealtimeOutbox; hostEvents: HostEventOutbox };
 
 /** Queues a session change may fill: wake them after the commit. */
-export const SESSION_CHANGE_JOBS: JobName[] = ['calendar.end-event', 'realtime.publish', 'host.deliver', 'meet.space-retire'];
+export const SESSION_CHANGE_JOBS: JobName[] = [
+  'calendar.end-event',
+  'realtime.publish',
+  'host.deliver',
+  'meet.space-retire',
+  'meet.attendance-poll',
+];

@@ -27,13 +27,16 @@ export async function endSession(
   }
   if (ended.calendarEventId) await effects.queue.enqueue(tx, 'calendar.end-event', { sessionId: ended.id });
   if (ended.meetLink) await effects.hostEvents.add(tx, 'session.meet_ended', { sessionId: ended.id, endedAt: input.at.toISOString() });
-  // Its Meet space (when space control opened it) is made RESTRICTED by a durable job; polling stops by itself.
+  // Its Meet space (when space control opened it) is made RESTRICTED by a durable job; a poll out of turn reads the
+  // final attendance once, and the chain stops there.
   const [space] = await tx
     .update(meetSpaces)
     .set({ retireState: 'pending' })
     .where(eq(meetSpaces.sessionId, ended.id))
-    .returning({ sessionId: meetSpaces.sessionId });
+    .returning({ pollSeq: meetSpaces.pollSeq, pollingStoppedAt: meetSpaces.pollingStoppedAt });
   if (space) await effects.queue.enqueue(tx, 'meet.space-retire', { sessionId: ended.id });
+  if (space && !space.pollingStoppedAt)
+    await effects.queue.enqueue(tx, 'meet.attendance-poll', { sessionId: ended.id, seq: space.pollSeq });
   await recordSessionChange(tx, effects.realtime, {
     action: 'session.ended',
     actor: input.actor,

@@ -81,7 +81,10 @@ export type GoogleEmulator = Listening & {
   /** Cloud Pub/Sub push of subscribed spaces' Meet events (join, leave, call start and end), OIDC-signed by this Google. */
   pubsub: PubSubPushControls;
   /** Workspace Events API v1 subscriptions (what decides which spaces' events are published). */
-  workspaceEvents: Pick<WorkspaceEventsControls, 'subscriptions' | 'setPendingOperations' | 'suspend' | 'expire'>;
+  workspaceEvents: Pick<
+    WorkspaceEventsControls,
+    'subscriptions' | 'setPendingOperations' | 'suspend' | 'resolveSuspension' | 'remindExpiration' | 'expire'
+  >;
   /** Keyless signing: the metadata server's identity, Token Creator grants, the IAM Credentials API switch. */
   iam: Pick<IamControls, 'setTokenCreator' | 'setIamCredentialsEnabled' | 'attachedServiceAccount'>;
   /** The user's stable Google account id: tokeninfo's `sub`, and `users/{id}` of a signed-in Meet participant. */
@@ -211,6 +214,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       subscriptions: workspaceEvents.subscriptions,
       setPendingOperations: workspaceEvents.setPendingOperations,
       suspend: workspaceEvents.suspend,
+      resolveSuspension: workspaceEvents.resolveSuspension,
+      remindExpiration: workspaceEvents.remindExpiration,
       expire: workspaceEvents.expire,
     },
     pubsub: {

@@ -6,11 +6,19 @@ import { MEET_SCOPES, type MeetControls, type MeetEventType } from './google-mee
 import { googleUserId, type TokenStore } from './google-tokens.ts';
 
 export type WorkspaceEventsRoute =
-  'subscriptions.create' | 'subscriptions.list' | 'subscriptions.get' | 'subscriptions.delete' | 'operations.get';
+  | 'subscriptions.create'
+  | 'subscriptions.list'
+  | 'subscriptions.get'
+  | 'subscriptions.patch'
+  | 'subscriptions.reactivate'
+  | 'subscriptions.delete'
+  | 'operations.get';
 export const WORKSPACE_EVENTS_ROUTES: readonly WorkspaceEventsRoute[] = [
   'subscriptions.create',
   'subscriptions.list',
   'subscriptions.get',
+  'subscriptions.patch',
+  'subscriptions.reactivate',
   'subscriptions.delete',
   'operations.get',
 ];
@@ -24,6 +32,8 @@ const MEET_EVENT_TYPES: readonly string[] = [
 const SUBSCRIPTION_TYPE = 'type.googleapis.com/google.apps.events.subscriptions.v1.Subscription';
 /** Meet subscriptions without resource data live at most 7 days (Workspace Events: subscription lifetimes). */
 const MAX_TTL_MS = 7 * 24 * 3600 * 1000;
+/** What `subscriptions.patch` may change (its `updateMask`, either spelling). */
+const PATCHABLE = ['ttl', 'expire_time', 'expireTime', 'event_types', 'eventTypes'];
 const TOPIC = /^projects\/[^/]+\/topics\/[^/]+$/;
 const SPACE_TARGET = /^\/\/meet\.googleapis\.com\/(spaces\/[^/]+)$/;
 const USER_TARGET = /^\/\/cloudidentity\.googleapis\.com\/users\/([^/]+)$/;
@@ -39,6 +49,8 @@ export type Subscription = {
   state: 'ACTIVE' | 'SUSPENDED' | 'DELETED';
   /** Set while SUSPENDED (e.g. `USER_SCOPE_REVOKED`). */
   suspensionReason?: string;
+  /** Emulator only (never answered): the suspension's cause is gone, so `reactivate` succeeds. */
+  causeGone?: boolean;
   authority: string;
   createTime: string;
   updateTime: string;
@@ -56,20 +68,30 @@ export type WorkspaceEventsControls = {
    * publishing `google.workspace.events.subscription.v1.suspended`; its Meet events stop.
    */
   suspend(name: string, reason?: string): void;
+  /** The cause of a suspension is fixed (a scope granted again…): from now on `subscriptions.reactivate` succeeds. */
+  resolveSuspension(name: string): void;
+  /** Publishes `…subscription.v1.expirationReminder`, as Google does 12 hours and 1 hour before `expireTime`. */
+  remindExpiration(name: string): void;
   /** Expires a subscription now, publishing `…subscription.v1.expired`; Google then deletes it. */
   expire(name: string): void;
   /** The live subscription that delivers `type` for a space owned by `owner`, if any (what publishing checks). */
   subscriptionFor(space: string, owner: string, type: MeetEventType): Subscription | undefined;
 };
 
+const failedPrecondition = (message: string) =>
+  Response.json({ error: { code: 400, message, status: 'FAILED_PRECONDITION' } }, { status: 400 });
+
 type Operation = { name: string; done: boolean; response: Record<string, unknown>; polls: number };
 
 /**
  * Workspace Events API v1: `subscriptions.create` (a long-running operation), `list` (its filter is required and must
- * name `event_types`), `get`, `delete`, and `operations.get`, for Meet targets (a space its owner subscribes to, or the
- * caller's own user). As Google: a delegated user's token with `meetings.space.readonly` (or `.created`) is required,
- * an unknown event type, a target of another user or a topic that is not `projects/…/topics/…` is 400/403, and a second
- * subscription for the same target and app is 409 ALREADY_EXISTS.
+ * name `event_types`), `get`, `patch` (renewal: `updateMask` of `ttl` / `expire_time` / `event_types`, ttl `0s` = the
+ * longest allowed), `reactivate`, `delete`, and `operations.get`, for Meet targets (a space its owner subscribes to,
+ * or the caller's own user). As Google: a delegated user's token with `meetings.space.readonly` (or `.created`) is
+ * required, an unknown event type, a target of another user or a topic that is not `projects/…/topics/…` is 400/403,
+ * a second subscription for the same target and app is 409 ALREADY_EXISTS, a ttl or expireTime past the 7-day
+ * maximum is 400, `reactivate` of a subscription that is not SUSPENDED (or whose suspension's cause is not fixed yet)
+ * is 400 FAILED_PRECONDITION and keeps the original `expireTime`, and an expired or deleted subscription is 404.
  */
 export function registerWorkspaceEventsRoutes(
   { app, route }: Pick<EmulatorApp<WorkspaceEventsRoute>, 'app' | 'route'>,
@@ -101,6 +123,10 @@ export function registerWorkspaceEventsRoutes(
     operations.set(op.name, op);
     return op;
   };
+  /** The caller's live subscription `subscriptions/{id}` (another user's is not found, as Google answers). */
+  const owned = (id: string, userId: string) =>
+    live().find((entry) => entry.name === `subscriptions/${id}` && entry.authority === `users/${userId}`);
+  const subscriptionView = ({ causeGone: _hidden, ...sub }: Subscription) => ({ '@type': SUBSCRIPTION_TYPE, ...sub });
   const operationView = (op: Operation) => ({ name: op.name, done: op.done, ...(op.done ? { response: op.response } : {}) });
 
   app.post('/v1/subscriptions', route('subscriptions.create'), (c) => {
@@ -166,21 +192,72 @@ export function registerWorkspaceEventsRoutes(
         types.some((type) => sub.eventTypes.includes(type)) &&
         (!target || sub.targetResource === target),
     );
-    return c.json(found.length ? { subscriptions: found } : {});
+    return c.json(found.length ? { subscriptions: found.map(subscriptionView) } : {});
   });
 
   app.get('/v1/subscriptions/:id', route('subscriptions.get'), (c) => {
     const auth = authorize(c);
     if (auth instanceof Response) return auth;
-    const sub = live().find((entry) => entry.name === `subscriptions/${c.req.param('id')}`);
-    return sub && sub.authority === `users/${auth.userId}` ? c.json(sub) : rpcError(404);
+    const sub = owned(c.req.param('id'), auth.userId);
+    return sub ? c.json(subscriptionView(sub)) : rpcError(404);
+  });
+
+  app.patch('/v1/subscriptions/:id', route('subscriptions.patch'), (c) => {
+    const auth = authorize(c);
+    if (auth instanceof Response) return auth;
+    const sub = owned(c.req.param('id'), auth.userId);
+    if (!sub) return rpcError(404);
+    const body = (c.get('body') ?? {}) as { ttl?: unknown; expireTime?: unknown; eventTypes?: unknown };
+    const mask = c.req.query('updateMask');
+    const fields = mask !== undefined ? mask.split(',').map((field) => field.trim()) : Object.keys(body);
+    const unknown = fields.filter((field) => !PATCHABLE.includes(field));
+    if (unknown.length || fields.length === 0) return rpcError(400, `Invalid update mask: ${unknown.join(', ') || '(empty)'}`);
+    const touches = (field: string) => fields.some((entry) => entry.replace(/_(\w)/g, (_m, ch: string) => ch.toUpperCase()) === field);
+    if (touches('ttl') && touches('expireTime')) return rpcError(400, 'Only one of ttl and expire_time can be set.');
+    let expireTime = Date.parse(sub.expireTime);
+    if (touches('ttl')) {
+      const seconds = /^(\d+(?:\.\d+)?)s$/.exec(String(body.ttl ?? ''))?.[1];
+      if (seconds === undefined) return rpcError(400, 'ttl must be a duration such as "3600s".');
+      const ttlMs = Number(seconds) * 1000;
+      if (ttlMs > MAX_TTL_MS) return rpcError(400, 'ttl exceeds the maximum expiration time for this subscription.');
+      expireTime = Date.now() + (ttlMs === 0 ? MAX_TTL_MS : ttlMs);
+    }
+    if (touches('expireTime')) {
+      expireTime = Date.parse(String(body.expireTime ?? ''));
+      if (!(expireTime > Date.now()) || expireTime > Date.now() + MAX_TTL_MS)
+        return rpcError(400, 'expire_time must be in the future and within the maximum expiration time.');
+    }
+    if (touches('eventTypes')) {
+      const types = Array.isArray(body.eventTypes) ? (body.eventTypes as string[]) : [];
+      if (types.length === 0 || types.some((type) => !MEET_EVENT_TYPES.includes(type)))
+        return rpcError(400, `Invalid event types: ${types.join(', ') || '(none)'}`);
+      sub.eventTypes = types;
+    }
+    sub.expireTime = new Date(expireTime).toISOString();
+    sub.updateTime = new Date().toISOString();
+    sub.etag = randomBytes(8).toString('hex');
+    return c.json(operationView(operation(subscriptionView(sub))));
+  });
+
+  app.post('/v1/subscriptions/:action{[^/]+:reactivate}', route('subscriptions.reactivate'), (c) => {
+    const auth = authorize(c);
+    if (auth instanceof Response) return auth;
+    const sub = owned(c.req.param('action').replace(/:reactivate$/, ''), auth.userId);
+    if (!sub) return rpcError(404);
+    if (sub.state !== 'SUSPENDED') return failedPrecondition('The subscription is not suspended.');
+    if (!sub.causeGone) return failedPrecondition(`The error that suspended the subscription is not resolved: ${sub.suspensionReason}.`);
+    sub.state = 'ACTIVE';
+    delete sub.suspensionReason;
+    delete sub.causeGone;
+    sub.updateTime = new Date().toISOString();
+    return c.json(operationView(operation(subscriptionView(sub))));
   });
 
   app.delete('/v1/subscriptions/:id', route('subscriptions.delete'), (c) => {
     const auth = authorize(c);
     if (auth instanceof Response) return auth;
-    const sub = live().find((entry) => entry.name === `subscriptions/${c.req.param('id')}`);
-    if (!sub || sub.authority !== `users/${auth.userId}`) return rpcError(404);
+    const sub = owned(c.req.param('id'), auth.userId);
+    if (!sub) return rpcError(404);
     sub.state = 'DELETED';
     return c.json(operationView(operation({ '@type': 'type.googleapis.com/google.protobuf.Empty' }, true)));
   });
@@ -199,6 +276,12 @@ export function registerWorkspaceEventsRoutes(
       sub.updateTime = new Date().toISOString();
       sub.suspensionReason = reason;
       options.onLifecycle?.('google.workspace.events.subscription.v1.suspended', { ...sub });
+    },
+    resolveSuspension(name) {
+      mustFind(name).causeGone = true;
+    },
+    remindExpiration(name) {
+      options.onLifecycle?.('google.workspace.events.subscription.v1.expirationReminder', { ...mustFind(name) });
     },
     expire(name) {
       const sub = mustFind(name);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, hostEvents, meetEventSubscriptions, webhookReceipts } from '../../backend/db/schema.ts';
+import { auditEvents, hostEvents, meetEventSubscriptions, meetSpaces, webhookReceipts } from '../../backend/db/schema.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH, type SessionSummary } from '../../shared/index.ts';
 import { ADMIN_TOKEN, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
@@ -25,7 +25,7 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
     {
       meetSpace: {
         retryBaseDelayMs: 20,
-        pollCadence: { fastSeconds: pollSeconds, slowSeconds: pollSeconds, reconcileSeconds: pollSeconds },
+        pollCadence: { fastSeconds: pollSeconds, slowSeconds: pollSeconds, reconcileSeconds: pollSeconds, afterCallEndSeconds: 0 },
       },
     },
   );
@@ -75,16 +75,31 @@ async function eventsWorld(database: DatabaseChoice, pollSeconds: number) {
     async pushEffects(sessionId: string) {
       const db = stack.backend.database.db;
       return {
-        audit: (
-          await db
-            .select()
-            .from(auditEvents)
-            .where(and(eq(auditEvents.sessionId, sessionId), like(auditEvents.action, 'meet_space.%')))
-        ).length,
-        hostEvents: (await db.select().from(hostEvents).where(eq(hostEvents.sessionId, sessionId))).length,
+        audit: await db.$count(auditEvents, and(eq(auditEvents.sessionId, sessionId), like(auditEvents.action, 'meet_space.%'))),
+        // Meet host events only: the session's own SMS status callback may still arrive meanwhile.
+        hostEvents: await db.$count(hostEvents, and(eq(hostEvents.sessionId, sessionId), like(hostEvents.type, 'meet.%'))),
         receipts: (await db.select().from(webhookReceipts).where(like(webhookReceipts.webhookId, 'meet-event:%'))).length,
         attendance: (await stack.api.adminSession(sessionId)).body.meetSpace?.attendance,
       };
+    },
+    /** The session's meet_spaces row (its poll chain: pollSeq, pollingStoppedAt). */
+    async space(sessionId: string) {
+      return (await stack.backend.database.db.select().from(meetSpaces).where(eq(meetSpaces.sessionId, sessionId)))[0]!;
+    },
+    /** The stored subscription row of the space behind `code`. */
+    async stored(code: string) {
+      const target = `//meet.googleapis.com/${stack.emulators.google.meet.space(code)!.name}`;
+      return (
+        await stack.backend.database.db.select().from(meetEventSubscriptions).where(eq(meetEventSubscriptions.targetResource, target))
+      )[0]!;
+    },
+    /** Backdates the stored row's last attempt, so the next repair pass may act (it waits a minute between attempts). */
+    async backdate(code: string) {
+      const row = await this.stored(code);
+      await stack.backend.database.db
+        .update(meetEventSubscriptions)
+        .set({ updatedAt: new Date(Date.now() - 61_000) })
+        .where(eq(meetEventSubscriptions.targetResource, row.targetResource));
     },
     async receipts() {
       return stack.backend.database.db.select().from(webhookReceipts).where(like(webhookReceipts.webhookId, 'meet-event:%'));
@@ -170,25 +185,66 @@ export function describeMeetEvents(database: DatabaseChoice) {
       expect(row).toMatchObject({ state: 'failed', name: null, problem: expect.stringMatching(/.+/) });
     });
 
-    it('marks the stored subscription suspended or expired when Google says so, and then nothing more is pushed', async () => {
+    it('marks a suspended subscription so (nothing more is pushed), and makes an expired one again at once', async () => {
       const { google } = world.stack.emulators;
-      const stored = async (code: string) =>
-        (
-          await world.stack.backend.database.db
-            .select()
-            .from(meetEventSubscriptions)
-            .where(eq(meetEventSubscriptions.targetResource, `//meet.googleapis.com/${google.meet.space(code)!.name}`))
-        )[0]!;
       const first = await world.escalate();
       const second = await world.escalate();
-      google.workspaceEvents.suspend((await stored(first.code)).name!, 'USER_SCOPE_REVOKED');
-      google.workspaceEvents.expire((await stored(second.code)).name!);
+      const expiring = (await world.stored(second.code)).name!;
+      google.workspaceEvents.suspend((await world.stored(first.code)).name!, 'USER_SCOPE_REVOKED');
+      google.workspaceEvents.expire(expiring);
       await google.pubsub.idle();
-      expect(await stored(first.code)).toMatchObject({ state: 'suspended', problem: 'suspended by Google (USER_SCOPE_REVOKED)' });
-      expect(await stored(second.code)).toMatchObject({ state: 'expired' });
+      expect(await world.stored(first.code)).toMatchObject({ state: 'suspended', problem: 'suspended by Google (USER_SCOPE_REVOKED)' });
+      // Google deleted the expired one: a new subscription for the same space, stored in its place.
+      const remade = await world.stored(second.code);
+      expect(remade).toMatchObject({ state: 'active', problem: null });
+      expect(remade.name).not.toBe(expiring);
+      expect(google.workspaceEvents.subscriptions().map((sub) => sub.name)).toContain(remade.name);
       const pushed = google.pubsub.attempts().length;
       google.meet.join(first.code, GRACE);
       google.meet.join(second.code, GRACE);
+      await google.pubsub.idle();
+      expect(
+        google.pubsub
+          .attempts()
+          .slice(pushed)
+          .map((attempt) => attempt.type),
+      ).toEqual(['google.workspace.meet.conference.v2.started', 'google.workspace.meet.participant.v2.joined']);
+    });
+
+    it("renews a live session's subscription on expirationReminder (patch of ttl), not an ended one's", async () => {
+      const { google } = world.stack.emulators;
+      const live = await world.escalate();
+      const ended = await world.escalate();
+      expect((await world.stack.api.call('POST', `/api/admin/sessions/${ended.sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      const before = await world.stored(live.code);
+      const patches = google.requests('subscriptions.patch').length;
+      google.workspaceEvents.remindExpiration(before.name!);
+      google.workspaceEvents.remindExpiration((await world.stored(ended.code)).name!);
+      await google.pubsub.idle();
+      expect(google.requests('subscriptions.patch').slice(patches)).toEqual([
+        expect.objectContaining({ query: { updateMask: 'ttl' }, body: { ttl: '0s' } }),
+      ]);
+      const renewed = google.workspaceEvents.subscriptions().find((sub) => sub.name === before.name)!;
+      const after = await world.stored(live.code);
+      expect(after).toMatchObject({ state: 'active', name: before.name, expireTime: new Date(renewed.expireTime) });
+      expect(after.expireTime!.getTime()).toBeGreaterThan(before.expireTime!.getTime());
+      // The ended session's subscription goes (see below): none of its deletion is left to run into the next test.
+      await eventually(async () => (await world.stored(ended.code)).state === 'deleted', 'the ended one deleted');
+    });
+
+    it("deletes the space's subscription when its session ends (durably: an outage is retried), marks it deleted", async () => {
+      const { google } = world.stack.emulators;
+      const { sessionId, code } = await world.escalate();
+      const { name } = await world.stored(code);
+      google.faults.set('subscriptions.delete', { status: 503, times: 1 });
+      expect((await world.stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      await eventually(async () => (await world.stored(code)).state === 'deleted', 'stored deleted', 20_000);
+      expect(google.requests('subscriptions.delete').filter((request) => request.path.endsWith(name!.split('/')[1]!))).toHaveLength(2);
+      expect(google.workspaceEvents.subscriptions().map((sub) => sub.name)).not.toContain(name);
+      expect(await world.stored(code)).toMatchObject({ name, problem: null });
+      // Nothing of this space is pushed any more.
+      const pushed = google.pubsub.attempts().length;
+      google.meet.join(code, GRACE);
       await google.pubsub.idle();
       expect(google.pubsub.attempts()).toHaveLength(pushed);
     });
@@ -224,6 +280,15 @@ export function describeMeetEvents(database: DatabaseChoice) {
       );
       expect(ended).toMatchObject({ signatureValid: true, data: { durationSeconds: 300 } });
       expect(world.hostEvents('meet.customer_joined', sessionId)).toHaveLength(1);
+      // The reconciler polls once out of turn after the call's end (the chain's own poll is 10 minutes away), and the
+      // chain goes on while the session is live.
+      expect((await world.space(sessionId)).pollSeq).toBe(0);
+      const polled = await eventually(async () => {
+        const space = await world.space(sessionId);
+        return space.pollSeq === 1 && space;
+      }, 'the extra poll');
+      expect(polled.pollingStoppedAt).toBeNull();
+      expect(await world.outboxed('meet.call_ended', sessionId)).toBe(1);
     });
 
     it('refuses a missing or bad push token with 401 and changes nothing', async () => {
@@ -307,14 +372,19 @@ export function describeMeetEvents(database: DatabaseChoice) {
 
       const { sessionId, code } = await world.escalate();
       expect((await world.stack.api.call('POST', `/api/admin/sessions/${sessionId}/end`, { token: ADMIN_TOKEN })).status).toBe(200);
+      // The end reads the final attendance once (a poll out of turn: the chain's own is 10 minutes away), then stops.
+      const final = await eventually(async () => {
+        const space = await world.space(sessionId);
+        return space.pollingStoppedAt ? space : undefined;
+      }, 'the final poll');
+      expect(final.pollSeq).toBe(1);
+      // A join after that, pushed late (the subscription is being deleted meanwhile), is stale.
       google.meet.join(code, GRACE);
+      const late = envelope('google.workspace.meet.conference.v2.started', `//meet.googleapis.com/${google.meet.space(code)!.name}`, {
+        conferenceRecord: { name: google.meet.conferenceRecords(code)[0]!.name },
+      });
+      expect((await world.push(late, good)).status).toBe(204);
       await google.pubsub.idle();
-      expect(
-        google.pubsub
-          .attempts()
-          .slice(-2)
-          .map((attempt) => attempt.status),
-      ).toEqual([204, 204]);
       const admin = (await world.stack.api.adminSession(sessionId)).body;
       expect(admin.meetSpace.attendance.customerJoinedAt).toBeNull();
       const outcomes = (await world.receipts()).map((row) => row.outcome);
@@ -343,6 +413,47 @@ export function describeMeetEvents(database: DatabaseChoice) {
       const outcomes = (await world.receipts()).map((row) => row.outcome);
       expect(outcomes).toEqual(['unchanged', 'unchanged']);
       expect(await world.outboxed('meet.customer_joined', sessionId)).toBe(1);
+    });
+
+    it('reactivates a suspended subscription on a repair pass once its cause is gone, polling meanwhile', async () => {
+      const { sessionId, code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      await eventually(async () => (await world.stored(code)).state === 'active', 'subscribed');
+      const { name } = await world.stored(code);
+      google.workspaceEvents.suspend(name!, 'USER_SCOPE_REVOKED');
+      await eventually(async () => (await world.stored(code)).state === 'suspended', 'stored suspended');
+      // Suspended: the customer is seen by polling.
+      google.meet.join(code, GRACE);
+      await eventually(async () => (await world.summary(sessionId))?.meetSpace?.attendance.customerJoinedAt, 'joined, by polling');
+      // A repair pass tries once; Google refuses while the cause is there.
+      const tries = () => google.requests('subscriptions.reactivate').length;
+      await world.backdate(code);
+      await eventually(async () => tries() === 1 && /reactivate refused/.test((await world.stored(code)).problem ?? ''), 'refused');
+      expect((await world.stored(code)).state).toBe('suspended');
+      // Fixed at Google: the next pass (a minute after the last try) reactivates it, same subscription and expiry.
+      google.workspaceEvents.resolveSuspension(name!);
+      const expireTime = (await world.stored(code)).expireTime;
+      await world.backdate(code);
+      await eventually(async () => (await world.stored(code)).state === 'active', 'reactivated');
+      expect(tries()).toBe(2);
+      expect(await world.stored(code)).toMatchObject({ name, expireTime, problem: null });
+      expect(google.workspaceEvents.subscriptions().find((sub) => sub.name === name)).toMatchObject({ state: 'ACTIVE' });
+    });
+
+    it("deletes a disabled solver's live subscriptions on the next poll, and does not make them again", async () => {
+      const { code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      await eventually(async () => (await world.stored(code)).state === 'active', 'subscribed');
+      const { name } = await world.stored(code);
+      const webhook = `${world.stack.backend.url}${SAVVYSOLVE_WEBHOOK_PATH}`;
+      expect((await world.stack.host.sendWebhook(webhook, 'solver.upserted', { ...ADA, disabled: true })).status).toBe(200);
+      await eventually(async () => (await world.stored(code)).state === 'deleted', 'stored deleted');
+      expect(google.workspaceEvents.subscriptions().map((sub) => sub.name)).not.toContain(name);
+      const creates = google.requests('subscriptions.create').length;
+      const polls = google.requests('conferenceRecords.list').length;
+      await eventually(() => google.requests('conferenceRecords.list').length >= polls + 2, 'two more polls');
+      expect(google.requests('subscriptions.create')).toHaveLength(creates);
+      expect((await world.stored(code)).state).toBe('deleted');
     });
   });
 }
