@@ -28,21 +28,38 @@ const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url))
 const MIGRATION_LOCK_ID = 727_2026;
 
 /**
- * Opens the database (embedded PGlite by default, postgres.js for a server) and applies pending migrations,
+ * Opens the database (embedded PGlite by default, postgres.js for a server) and applies pending migrations, if any,
  * unless `migrate: false` (the doctor only looks).
  */
 export function openDatabase(target: DatabaseTarget, { migrate = true } = {}): Promise<DatabaseHandle> {
   return target.kind === 'pglite' ? openPglite(target.dataDir, migrate) : openPostgres(target.url, migrate);
 }
 
+type Journal = { entries: { when: number }[] };
+const readJournal = async () => JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as Journal;
+
 /** How many of the app's migrations the database has not applied yet. */
 export async function countPendingMigrations(db: Database): Promise<number> {
-  const journal = JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+  const journal = await readJournal();
   const applied = await db
     .execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)
     .then((result) => Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0))
     .catch(() => 0);
   return journal.entries.length - applied;
+}
+
+/**
+ * Whether the database has the app's latest migration, by drizzle's own rule (its migrator applies each migration
+ * newer than the last one recorded): one query, where migrating takes several and writes (DDL `IF NOT EXISTS`);
+ * false when nothing is recorded yet.
+ */
+export async function migrationsCurrent(db: Database): Promise<boolean> {
+  const latest = (await readJournal()).entries.at(-1)?.when ?? 0;
+  const recorded = await db
+    .execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`)
+    .then((result) => rowsOf<{ created_at: string | number }>(result)[0]?.created_at)
+    .catch(() => undefined);
+  return recorded !== undefined && Number(recorded) >= latest;
 }
 
 /** The rows of a raw `execute()`: postgres.js answers an array, PGlite `{ rows }`. */
@@ -58,7 +75,7 @@ async function openPglite(dataDir: string, migrate: boolean): Promise<DatabaseHa
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
   const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
-  if (migrate) await migratePglite(db as never, { migrationsFolder });
+  if (migrate && !(await migrationsCurrent(db))) await migratePglite(db as never, { migrationsFolder });
   return {
     kind: 'pglite',
     db,
@@ -76,7 +93,9 @@ async function openPostgresClient(url: string, migrate: boolean) {
   ]);
   const client = postgres(url, { max: 10, onnotice: () => {} });
   const db = drizzlePostgres({ client, schema }) as unknown as Database;
-  if (!migrate) return { client, db };
+  // Current: no lock to take (a migration is never undone). Else one instance at a time migrates, and the migrator
+  // checks again under the lock.
+  if (!migrate || (await migrationsCurrent(db))) return { client, db };
   const lock = await client.reserve();
   try {
     await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;

@@ -7,6 +7,7 @@ import {
   type DrizzleTransactionLike,
   type JobResult,
   type JobWithMetadata,
+  type Queue,
   type QueueOptions,
 } from 'pg-boss';
 import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../db/client.ts';
@@ -187,10 +188,12 @@ export async function startJobQueue(
   boss.on('error', (error) => log.error('job queue error', { error: error.message }));
   await boss.start();
   const deadLetterQueue: QueueOptions = { retryLimit: 0, deleteAfterSeconds: DEAD_LETTER_RETENTION_SECONDS };
-  await upsertQueue(boss, DEAD_LETTER_QUEUE, deadLetterQueue);
+  // One read of every queue, then a write only where a queue is missing or its options changed.
+  const existing = new Map((await boss.getQueues([DEAD_LETTER_QUEUE, ...Object.keys(QUEUES)])).map((queue) => [queue.name, queue]));
+  await upsertQueue(boss, existing.get(DEAD_LETTER_QUEUE), DEAD_LETTER_QUEUE, deadLetterQueue);
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
     const tuned = { ...queueOptions, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
-    await upsertQueue(boss, name, { ...tuned, deadLetter: DEAD_LETTER_QUEUE });
+    await upsertQueue(boss, existing.get(name), name, { ...tuned, deadLetter: DEAD_LETTER_QUEUE });
   }
 
   const workerIds = new Map<JobName, string>();
@@ -282,9 +285,13 @@ export async function startJobQueue(
   };
 }
 
-async function upsertQueue(boss: PgBoss, name: string, options: QueueOptions & { deadLetter?: string }) {
-  if (await boss.getQueue(name)) await boss.updateQueue(name, options);
-  else await boss.createQueue(name, options);
+/**
+ * Creates queue `name` with `options`, or updates `current` (its stored row) where an option differs; an unchanged
+ * queue costs no write. An option left out is left as stored, as pg-boss's updateQueue does.
+ */
+async function upsertQueue(boss: PgBoss, current: Queue | undefined, name: string, options: QueueOptions & { deadLetter?: string }) {
+  if (!current) await boss.createQueue(name, options);
+  else if (Object.entries(options).some(([key, value]) => current[key as keyof Queue] !== value)) await boss.updateQueue(name, options);
 }
 
 /** The `{ message }` our handler wrapper stores as a failed job's output. */
