@@ -53,7 +53,7 @@ try {
   // A command that only reads leaves pg-boss alone, not even loaded (~0.2 s); one that writes queues its jobs in its
   // own transaction.
   const queue = needsJobQueue(positionals)
-    ? await (await import('../jobs/job-queue.ts')).startJobQueue(database, log, { supervise: false })
+    ? await (await import('../jobs/job-queue.ts')).startJobQueue(database, log, { supervise: false, registerInstance: false })
     : noJobQueue(positionals.join(' '));
   try {
     const realtime = createRealtimeOutbox(queue, Boolean(config.ably), config.channels);

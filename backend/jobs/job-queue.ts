@@ -151,6 +151,12 @@ export type JobQueueOptions = {
    * enqueues turns it off: it saves ~0.7 s of start-up, and the running instances maintain the queue.
    */
   supervise?: boolean;
+  /**
+   * Record this process in pg-boss's instance registry (`pgboss.instance`, what `getInstances()` reads); on by
+   * default. A CLI that only enqueues turns it off: it is no instance that works jobs, and registering (a row, a
+   * crash-restart count, pruning) cost ~0.15 s of its start on PGlite.
+   */
+  registerInstance?: boolean;
 };
 
 /**
@@ -174,6 +180,7 @@ export async function startJobQueue(
         schedule: options.schedule ?? false,
         supervise: options.supervise ?? true,
         superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+        registerInstance: options.registerInstance ?? true,
         openTelemetry,
       })
     : new PgBoss({
@@ -182,6 +189,7 @@ export async function startJobQueue(
         schedule: options.schedule ?? false,
         supervise: options.supervise ?? true,
         superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+        registerInstance: options.registerInstance ?? true,
         application_name: 'savvysolve-meet-jobs',
         openTelemetry,
       });
