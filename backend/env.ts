@@ -1,6 +1,6 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { tracingRequested } from './tracing/tracing.ts';
+import { tracingRequested } from './tracing/tracing-requested.ts';
 import { DEFAULT_CHANNEL_TEMPLATES, E164_PATTERN, MEET_ACCESS_TYPES, type ChannelTemplates } from '../shared/index.ts';
 import { compileTrust, type TrustProxy } from './http/client-address.ts';
 

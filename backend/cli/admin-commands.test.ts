@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openAdminWorld, type AdminWorld } from '../../test/support/admin-world.ts';
 import { postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
-import type { AdminService } from '../admin/service.ts';
+import { createAdminService, type AdminService } from '../admin/service.ts';
 import type { DatabaseHandle } from '../db/client.ts';
-import { runAdminCommand } from './admin-commands.ts';
+import { createHostEventOutbox } from '../host/host-event-outbox.ts';
+import { createRealtimeOutbox } from '../realtime/outbox.ts';
+import { createSessionViews } from '../sessions/session-views.ts';
+import { needsJobQueue, runAdminCommand } from './admin-commands.ts';
+import { noJobQueue } from './no-job-queue.ts';
 
 const hasPostgres = await postgresAvailable();
 if (!hasPostgres) warnPostgresSkipped('admin CLI commands on postgres');
@@ -117,6 +121,37 @@ describe.each([
     );
     expect(JSON.parse(await run(`sessions show ${sessionId}`))).toMatchObject({ customerName: '(erased)', customerPhone: '' });
     expect(await run('customers erase', { phone: '+14155550177' })).toMatch(/^Erased: 0 sessions, 0 SMS, 0 SavvySolve events/);
+  });
+
+  it('reads solvers and sessions without the job queue, which the CLI does not start for them', async () => {
+    await run('solvers add', { name: 'Rae', email: 'rae@example.com', employment: 'employed' });
+    const sessionId = /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(
+      await run('sessions add', { solver: 'rae@example.com', 'customer-name': 'Lu', 'customer-phone': '+14155550166' }),
+    )![0];
+    // Realtime and SavvySolve events on: a command that queued anything would throw.
+    const queue = noJobQueue('test');
+    const readOnly = createAdminService({
+      db: database.db,
+      queue,
+      deadLetters: queue.deadLetters,
+      realtime: createRealtimeOutbox(queue, true),
+      hostEvents: createHostEventOutbox(queue, true),
+      views: createSessionViews(database.db),
+      defaultPhoneRegion: 'US',
+    });
+    const read = (line: string, flags: Record<string, string | boolean> = {}) => {
+      expect(needsJobQueue(line.split(' ')), line).toBe(false);
+      return runAdminCommand(readOnly, line.split(' '), flags, { db: database.db });
+    };
+    expect(await read('solvers list')).toContain('rae@example.com');
+    expect(await read('sessions list', { all: true, solver: 'rae@example.com' })).toMatch(/active\s+Lu/);
+    expect(JSON.parse(await read(`sessions show ${sessionId}`))).toMatchObject({ id: sessionId, customerName: 'Lu' });
+    // Every other command starts it, and this stand-in refuses to be used.
+    for (const line of ['solvers disable', 'sessions end', 'database migrate', 'jobs failed', 'customers erase'])
+      expect(needsJobQueue(line.split(' ')), line).toBe(true);
+    await expect(runAdminCommand(readOnly, ['solvers', 'disable', 'rae@example.com'], {}, { db: database.db })).rejects.toThrow(
+      'runs without the job queue, but used it',
+    );
   });
 
   describe('imports', () => {

@@ -41,6 +41,15 @@ Uses DATABASE_URL, or the embedded database in PGLITE_DATA_DIR (default .data/pg
 PGlite allows one process at a time).`;
 
 export type Flags = Record<string, string | boolean | undefined>;
+
+/** Commands that only read the app's tables: the CLI runs them without starting the job queue. */
+const READ_ONLY_COMMANDS = new Set(['solvers list', 'sessions list', 'sessions show']);
+
+/**
+ * Whether the command in `words` needs the job queue: every command that writes does (its jobs are queued in its
+ * own transaction), and `database migrate` (pg-boss migrates its schema as it starts) and `jobs …` (pg-boss's tables).
+ */
+export const needsJobQueue = (words: string[]): boolean => !READ_ONLY_COMMANDS.has(`${words[0]} ${words[1]}`);
 const id = z.uuid('the id must be a UUID');
 
 const solverRows = (solvers: Solver[]) =>

@@ -1,13 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
 import { schema } from './schema.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -33,16 +28,19 @@ const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url))
 const MIGRATION_LOCK_ID = 727_2026;
 
 /**
- * Opens the database (embedded PGlite by default, postgres.js for a server) and applies pending migrations,
+ * Opens the database (embedded PGlite by default, postgres.js for a server) and applies pending migrations, if any,
  * unless `migrate: false` (the doctor only looks).
  */
 export function openDatabase(target: DatabaseTarget, { migrate = true } = {}): Promise<DatabaseHandle> {
   return target.kind === 'pglite' ? openPglite(target.dataDir, migrate) : openPostgres(target.url, migrate);
 }
 
+type Journal = { entries: { when: number }[] };
+const readJournal = async () => JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as Journal;
+
 /** How many of the app's migrations the database has not applied yet. */
 export async function countPendingMigrations(db: Database): Promise<number> {
-  const journal = JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+  const journal = await readJournal();
   const applied = await db
     .execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)
     .then((result) => Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0))
@@ -50,14 +48,34 @@ export async function countPendingMigrations(db: Database): Promise<number> {
   return journal.entries.length - applied;
 }
 
+/**
+ * Whether the database has the app's latest migration, by drizzle's own rule (its migrator applies each migration
+ * newer than the last one recorded): one query, where migrating takes several and writes (DDL `IF NOT EXISTS`);
+ * false when nothing is recorded yet.
+ */
+export async function migrationsCurrent(db: Database): Promise<boolean> {
+  const latest = (await readJournal()).entries.at(-1)?.when ?? 0;
+  const recorded = await db
+    .execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`)
+    .then((result) => rowsOf<{ created_at: string | number }>(result)[0]?.created_at)
+    .catch(() => undefined);
+  return recorded !== undefined && Number(recorded) >= latest;
+}
+
 /** The rows of a raw `execute()`: postgres.js answers an array, PGlite `{ rows }`. */
 export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
 
+// Each driver loads only when it is the one in use: a PGlite process never loads postgres.js, nor the reverse.
 async function openPglite(dataDir: string, migrate: boolean): Promise<DatabaseHandle> {
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
   const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
-  if (migrate) await migratePglite(db as never, { migrationsFolder });
+  if (migrate && !(await migrationsCurrent(db))) await migratePglite(db as never, { migrationsFolder });
   return {
     kind: 'pglite',
     db,
@@ -68,9 +86,16 @@ async function openPglite(dataDir: string, migrate: boolean): Promise<DatabaseHa
 }
 
 async function openPostgresClient(url: string, migrate: boolean) {
+  const [{ default: postgres }, { drizzle: drizzlePostgres }, { migrate: migratePostgres }] = await Promise.all([
+    import('postgres'),
+    import('drizzle-orm/postgres-js'),
+    import('drizzle-orm/postgres-js/migrator'),
+  ]);
   const client = postgres(url, { max: 10, onnotice: () => {} });
   const db = drizzlePostgres({ client, schema }) as unknown as Database;
-  if (!migrate) return { client, db };
+  // Current: no lock to take (a migration is never undone). Else one instance at a time migrates, and the migrator
+  // checks again under the lock.
+  if (!migrate || (await migrationsCurrent(db))) return { client, db };
   const lock = await client.reserve();
   try {
     await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;

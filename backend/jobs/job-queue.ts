@@ -7,6 +7,7 @@ import {
   type DrizzleTransactionLike,
   type JobResult,
   type JobWithMetadata,
+  type Queue,
   type QueueOptions,
 } from 'pg-boss';
 import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../db/client.ts';
@@ -153,6 +154,12 @@ export type JobQueueOptions = {
    * enqueues turns it off: it saves ~0.7 s of start-up, and the running instances maintain the queue.
    */
   supervise?: boolean;
+  /**
+   * Record this process in pg-boss's instance registry (`pgboss.instance`, what `getInstances()` reads); on by
+   * default. A CLI that only enqueues turns it off: it is no instance that works jobs, and registering (a row, a
+   * crash-restart count, pruning) cost ~0.15 s of its start on PGlite.
+   */
+  registerInstance?: boolean;
 };
 
 /**
@@ -176,6 +183,7 @@ export async function startJobQueue(
         schedule: options.schedule ?? false,
         supervise: options.supervise ?? true,
         superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+        registerInstance: options.registerInstance ?? true,
         openTelemetry,
       })
     : new PgBoss({
@@ -184,16 +192,19 @@ export async function startJobQueue(
         schedule: options.schedule ?? false,
         supervise: options.supervise ?? true,
         superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+        registerInstance: options.registerInstance ?? true,
         application_name: 'savvysolve-meet-jobs',
         openTelemetry,
       });
   boss.on('error', (error) => log.error('job queue error', { error: error.message }));
   await boss.start();
   const deadLetterQueue: QueueOptions = { retryLimit: 0, deleteAfterSeconds: DEAD_LETTER_RETENTION_SECONDS };
-  await upsertQueue(boss, DEAD_LETTER_QUEUE, deadLetterQueue);
+  // One read of every queue, then a write only where a queue is missing or its options changed.
+  const existing = new Map((await boss.getQueues([DEAD_LETTER_QUEUE, ...Object.keys(QUEUES)])).map((queue) => [queue.name, queue]));
+  await upsertQueue(boss, existing.get(DEAD_LETTER_QUEUE), DEAD_LETTER_QUEUE, deadLetterQueue);
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
     const tuned = { ...queueOptions, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
-    await upsertQueue(boss, name, { ...tuned, deadLetter: DEAD_LETTER_QUEUE });
+    await upsertQueue(boss, existing.get(name), name, { ...tuned, deadLetter: DEAD_LETTER_QUEUE });
   }
 
   const workerIds = new Map<JobName, string>();
@@ -292,9 +303,13 @@ export async function startJobQueue(
   };
 }
 
-async function upsertQueue(boss: PgBoss, name: string, options: QueueOptions & { deadLetter?: string }) {
-  if (await boss.getQueue(name)) await boss.updateQueue(name, options);
-  else await boss.createQueue(name, options);
+/**
+ * Creates queue `name` with `options`, or updates `current` (its stored row) where an option differs; an unchanged
+ * queue costs no write. An option left out is left as stored, as pg-boss's updateQueue does.
+ */
+async function upsertQueue(boss: PgBoss, current: Queue | undefined, name: string, options: QueueOptions & { deadLetter?: string }) {
+  if (!current) await boss.createQueue(name, options);
+  else if (Object.entries(options).some(([key, value]) => current[key as keyof Queue] !== value)) await boss.updateQueue(name, options);
 }
 
 /**

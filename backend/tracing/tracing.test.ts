@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../env.ts';
-import { tracingRequested } from './tracing.ts';
+import { tracingRequested } from './tracing-requested.ts';
 
 describe('tracing is on only when the OTEL_* variables ask for it', () => {
   it.each([

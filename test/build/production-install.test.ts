@@ -88,6 +88,11 @@ describe('a production install', () => {
       const beforeTracing = staticPackages(join(app, 'dist'), 'server.js');
       expect(beforeTracing).toContain('pino');
       for (const sdk of ['twilio', 'ably', 'googleapis/build/src/apis/calendar/v3.js', 'pg-boss']) expect(beforeTracing).not.toContain(sdk);
+      // The admin CLI loads what its command uses (pg-boss to write, ajv and plist for `policy`, one database driver);
+      // drizzle-orm is bundled in (scripts/build-server.ts).
+      const adminLoads = staticPackages(join(app, 'dist'), 'admin.js');
+      for (const name of ['pg-boss', 'ajv', 'plist', 'postgres', '@electric-sql/pglite', '@opentelemetry/api', 'drizzle-orm'])
+        expect(adminLoads).not.toContain(name);
 
       server.kill('SIGTERM');
       expect(await exited, logs).toBe(0);
