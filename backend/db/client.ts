@@ -15,7 +15,18 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Either the whole database or an open transaction: what repositories accept. */
 export type Queryable = Database | Transaction;
 
-export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+export type DatabaseTarget =
+  | {
+      kind: 'pglite';
+      dataDir: string;
+      /**
+       * A data directory dumped by PGlite's `dumpDataDir()` (a tar) to start from, for an empty `dataDir` only:
+       * tests start from a migrated template (`test/support/pglite-template.ts`) instead of running initdb and
+       * every migration again. Migrations still run after it and apply whatever the template lacks.
+       */
+      template?: Blob;
+    }
+  | { kind: 'postgres'; url: string };
 
 export type DatabaseHandle = {
   kind: DatabaseTarget['kind'];
@@ -37,7 +48,7 @@ const MIGRATION_LOCK_ID = 727_2026;
  * unless `migrate: false` (the doctor only looks).
  */
 export function openDatabase(target: DatabaseTarget, { migrate = true } = {}): Promise<DatabaseHandle> {
-  return target.kind === 'pglite' ? openPglite(target.dataDir, migrate) : openPostgres(target.url, migrate);
+  return target.kind === 'pglite' ? openPglite(target, migrate) : openPostgres(target.url, migrate);
 }
 
 /** How many of the app's migrations the database has not applied yet. */
@@ -53,9 +64,9 @@ export async function countPendingMigrations(db: Database): Promise<number> {
 /** The rows of a raw `execute()`: postgres.js answers an array, PGlite `{ rows }`. */
 export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
 
-async function openPglite(dataDir: string, migrate: boolean): Promise<DatabaseHandle> {
+async function openPglite({ dataDir, template }: DatabaseTarget & { kind: 'pglite' }, migrate: boolean): Promise<DatabaseHandle> {
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await PGlite.create(dataDir, template ? { loadDataDir: template } : {});
   const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
   if (migrate) await migratePglite(db as never, { migrationsFolder });
   return {
