@@ -134,7 +134,7 @@ export type JobQueueOptions = {
   concurrency?: number;
   /** Jobs per batch, worked concurrently. */
   batchSize?: number;
-  /** Overrides every queue's first retry delay (tests shorten it). */
+  /** Overrides every queue's first retry delay, 0 for at once (tests shorten it). */
   retryDelaySeconds?: number;
   /** Counts failed attempts in savvysolve_meet_job_failures_total. */
   metrics?: Metrics;
@@ -189,7 +189,7 @@ export async function startJobQueue(
   const deadLetterQueue: QueueOptions = { retryLimit: 0, deleteAfterSeconds: DEAD_LETTER_RETENTION_SECONDS };
   await upsertQueue(boss, DEAD_LETTER_QUEUE, deadLetterQueue);
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
-    const tuned = { ...queueOptions, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
+    const tuned = { ...queueOptions, ...(options.retryDelaySeconds !== undefined ? { retryDelay: options.retryDelaySeconds } : {}) };
     await upsertQueue(boss, name, { ...tuned, deadLetter: DEAD_LETTER_QUEUE });
   }
 

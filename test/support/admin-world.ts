@@ -25,8 +25,8 @@ export async function openAdminWorld(kind: 'pglite' | 'postgres'): Promise<Admin
   const scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
   const database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : await memoryPglite());
   const { logger, lines } = createMemoryLogger();
-  // Short retry delays and polls, so a job exhausts its retries in seconds.
-  const queue = await startJobQueue(database, logger, { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1 });
+  // Retries at once and short polls, so a job exhausts its retries in about a second.
+  const queue = await startJobQueue(database, logger, { pollingIntervalSeconds: 0.5, retryDelaySeconds: 0 });
   const admin = createAdminService({
     db: database.db,
     queue,
