@@ -13,6 +13,8 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, 'test/e2e/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // Makes the migrated PGlite template test databases start from, when the cache lacks it.
+          globalSetup: ['./test/support/pglite-template.ts'],
         },
       },
       {

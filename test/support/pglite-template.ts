@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, type DatabaseHandle, type DatabaseTarget } from '../../backend/db/client.ts';
+import type { DatabaseHandle, DatabaseTarget } from '../../backend/db/client.ts';
 
 /*
  * A fresh PGlite runs initdb (~1.5 s of CPU) and then every migration; a test file that needs a database pays it
@@ -10,7 +10,12 @@ import { openDatabase, type DatabaseHandle, type DatabaseTarget } from '../../ba
  * (an uncompressed tar, ~40 MB) into node_modules/.cache, and every test database starts from that file (~0.4 s).
  * The file's name is a hash of the migrations and of PGlite's version: a new migration or a PGlite upgrade makes a
  * new template, never a stale one. openDatabase still runs the migrations on top (each finds itself applied).
+ * The node project's globalSetup (`setup` below) makes a missing template before the workers start.
  */
+
+// Imported when needed: the globalSetup only hashes and looks, without loading drizzle and PGlite.
+const openDatabase: typeof import('../../backend/db/client.ts').openDatabase = async (...args) =>
+  (await import('../../backend/db/client.ts')).openDatabase(...args);
 
 const root = new URL('../../', import.meta.url);
 const migrationsFolder = fileURLToPath(new URL('backend/db/migrations/', root));
@@ -35,8 +40,20 @@ export async function openMemoryPglite(): Promise<DatabaseHandle> {
   return openDatabase(await memoryPglite());
 }
 
+/**
+ * Vitest's globalSetup for the node project: makes the template before any worker starts when the cache has none
+ * (workers starting together would each make one); with a cached template it costs a hash and a look.
+ */
+export async function setup(): Promise<void> {
+  const cached = await access(await templateFile()).then(
+    () => true,
+    () => false,
+  );
+  if (!cached) await readOrMake();
+}
+
 async function readOrMake(): Promise<Blob> {
-  const file = join(cacheFolder, `pglite-migrated-${await templateKey()}.tar`);
+  const file = await templateFile();
   const cached = await readFile(file).catch(() => undefined);
   if (cached) return new Blob([cached]);
   const fresh = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
@@ -52,6 +69,8 @@ async function readOrMake(): Promise<Blob> {
     await fresh.close();
   }
 }
+
+const templateFile = async () => join(cacheFolder, `pglite-migrated-${await templateKey()}.tar`);
 
 /** sha256 of PGlite's version and of every file under backend/db/migrations (names and contents), first 16 hex. */
 async function templateKey(): Promise<string> {
