@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stubTokenVerifier } from '../../test/support/stubs.ts';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { solvers } from '../db/schema.ts';
 import { createSolverCache } from '../solvers/solver-cache.ts';
 import { createAuthService } from './service.ts';
 import { createSessionTokens } from './session-tokens.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
+import { openMemoryPglite } from '../../test/support/pglite-template.ts';
 
 // The sign-in rules in their order, each refusal with its status and words (tokeninfo stubbed).
 let database: DatabaseHandle;
@@ -43,7 +44,7 @@ const service = (oauthClientIds = ['ext-client']) =>
   });
 
 beforeAll(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  database = await openMemoryPglite();
   await database.db.insert(solvers).values([
     { name: 'Ada', email: 'ada@example.com', employment: 'employed', googleEmail: 'ada@example.com' },
     { name: 'Dora', email: 'dora@example.com', employment: 'employed', disabled: true },

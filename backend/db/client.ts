@@ -10,7 +10,18 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Either the whole database or an open transaction: what repositories accept. */
 export type Queryable = Database | Transaction;
 
-export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+export type DatabaseTarget =
+  | {
+      kind: 'pglite';
+      dataDir: string;
+      /**
+       * A data directory dumped by PGlite's `dumpDataDir()` (a tar) to start from, for an empty `dataDir` only:
+       * tests start from a migrated template (`test/support/pglite-template.ts`) instead of running initdb and
+       * every migration again. Migrations still run after it and apply whatever the template lacks.
+       */
+      template?: Blob;
+    }
+  | { kind: 'postgres'; url: string };
 
 export type DatabaseHandle = {
   kind: DatabaseTarget['kind'];
@@ -32,7 +43,7 @@ const MIGRATION_LOCK_ID = 727_2026;
  * unless `migrate: false` (the doctor only looks).
  */
 export function openDatabase(target: DatabaseTarget, { migrate = true } = {}): Promise<DatabaseHandle> {
-  return target.kind === 'pglite' ? openPglite(target.dataDir, migrate) : openPostgres(target.url, migrate);
+  return target.kind === 'pglite' ? openPglite(target, migrate) : openPostgres(target.url, migrate);
 }
 
 type Journal = { entries: { when: number }[] };
@@ -66,14 +77,14 @@ export async function migrationsCurrent(db: Database): Promise<boolean> {
 export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
 
 // Each driver loads only when it is the one in use: a PGlite process never loads postgres.js, nor the reverse.
-async function openPglite(dataDir: string, migrate: boolean): Promise<DatabaseHandle> {
+async function openPglite({ dataDir, template }: DatabaseTarget & { kind: 'pglite' }, migrate: boolean): Promise<DatabaseHandle> {
   const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await PGlite.create(dataDir, template ? { loadDataDir: template } : {});
   const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
   if (migrate && !(await migrationsCurrent(db))) await migratePglite(db as never, { migrationsFolder });
   return {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { memoryPglite } from '../../test/support/pglite-template.ts';
 import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from '../../test/support/postgres.ts';
 import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { loadConfig } from '../env.ts';
@@ -24,9 +25,7 @@ describe.each([
   async function world() {
     const scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
     if (scratch) cleanups.push(scratch.drop);
-    const database: DatabaseHandle = await openDatabase(
-      scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' },
-    );
+    const database: DatabaseHandle = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : await memoryPglite());
     cleanups.push(() => database.close());
     const queue = await startJobQueue(database, createMemoryLogger().logger);
     cleanups.push(() => queue.stop());

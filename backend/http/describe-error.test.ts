@@ -6,6 +6,7 @@ import { pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { Hono } from 'hono';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedTemplate } from '../../test/support/pglite-template.ts';
 import { postgresAvailable, TEST_DATABASE_URL } from '../../test/support/postgres.ts';
 import { createMemoryLogger } from '../logger.ts';
 import { describeError } from './describe-error.ts';
@@ -34,7 +35,8 @@ const leaks = (value: unknown) => [PHONE, NAME, 'insert into', 'params'].filter(
 
 let pglite: PGlite;
 beforeAll(async () => {
-  pglite = await PGlite.create('memory://');
+  // Any data directory will do: the template saves an initdb.
+  pglite = await PGlite.create('memory://', { loadDataDir: await migratedTemplate() });
   await pglite.exec(ddl);
 });
 afterAll(async () => pglite?.close());

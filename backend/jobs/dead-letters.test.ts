@@ -37,7 +37,7 @@ describe.each([
   beforeAll(async () => {
     if (!available) return;
     world = await openAdminWorld(kind);
-    // meet.space-setup: 3 attempts, 1 s apart in this world.
+    // meet.space-setup: 3 attempts, retried at once in this world (each at the next poll, 0.5 s).
     await world.queue.work('meet.space-setup', async ({ sessionId }) => {
       attempts.set(sessionId, (attempts.get(sessionId) ?? 0) + 1);
       if (failing) throw new Error(`Meet API unavailable for ${sessionId}`);

@@ -1,12 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { rateLimits, webhookReceipts } from '../db/schema.ts';
 import { cleanUp } from './housekeeping.ts';
+import { openMemoryPglite } from '../../test/support/pglite-template.ts';
 
 let database: DatabaseHandle;
 beforeAll(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  database = await openMemoryPglite();
 });
 afterAll(async () => database?.close());
 

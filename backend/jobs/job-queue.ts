@@ -138,7 +138,7 @@ export type JobQueueOptions = {
   concurrency?: number;
   /** Jobs per batch, worked concurrently. */
   batchSize?: number;
-  /** Overrides every queue's first retry delay (tests shorten it). */
+  /** Overrides every queue's first retry delay, 0 for at once (tests shorten it). */
   retryDelaySeconds?: number;
   /** Counts failed attempts in savvysolve_meet_job_failures_total. */
   metrics?: Metrics;
@@ -203,7 +203,7 @@ export async function startJobQueue(
   const existing = new Map((await boss.getQueues([DEAD_LETTER_QUEUE, ...Object.keys(QUEUES)])).map((queue) => [queue.name, queue]));
   await upsertQueue(boss, existing.get(DEAD_LETTER_QUEUE), DEAD_LETTER_QUEUE, deadLetterQueue);
   for (const [name, queueOptions] of Object.entries(QUEUES)) {
-    const tuned = { ...queueOptions, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
+    const tuned = { ...queueOptions, ...(options.retryDelaySeconds !== undefined ? { retryDelay: options.retryDelaySeconds } : {}) };
     await upsertQueue(boss, existing.get(name), name, { ...tuned, deadLetter: DEAD_LETTER_QUEUE });
   }
 

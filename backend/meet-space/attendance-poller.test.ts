@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { auditEvents, hostEvents, meetEventSubscriptions, meetSpaces, sessions, solvers } from '../db/schema.ts';
 import { createHostEventOutbox } from '../host/host-event-outbox.ts';
 import type { JobName, JobQueue } from '../jobs/job-queue.ts';
@@ -12,6 +12,7 @@ import { createAttendancePoller } from './attendance-poller.ts';
 import type { MeetConference, MeetSpaces } from './google-meet-spaces.ts';
 import { MeetSpaceFailure } from './meet-space-failure.ts';
 import { createSpaceSetupWorker } from './space-setup-worker.ts';
+import { openMemoryPglite } from '../../test/support/pglite-template.ts';
 
 // The poll chain and the access step against PGlite, with Meet stubbed (the integration suite uses the emulator).
 let database: DatabaseHandle;
@@ -100,7 +101,7 @@ async function subscribedSession(row: { state: string; expireTime: Date }, event
 const space = async (sessionId: string) => (await database.db.select().from(meetSpaces).where(eq(meetSpaces.sessionId, sessionId)))[0]!;
 
 beforeAll(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  database = await openMemoryPglite();
   const [solver] = await database.db
     .insert(solvers)
     .values({ name: 'Ada', email: 'ada@example.com', employment: 'employed', googleEmail: 'ada@example.com' })

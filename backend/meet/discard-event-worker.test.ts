@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stubCalendar } from '../../test/support/stubs.ts';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { sessions, solvers } from '../db/schema.ts';
 import { createMemoryLogger } from '../logger.ts';
 import { createDiscardEventWorker } from './discard-event-worker.ts';
 import { calendarEventIdFor } from './event-id.ts';
+import { openMemoryPglite } from '../../test/support/pglite-template.ts';
 
 let database: DatabaseHandle;
 let solverId: string;
 beforeAll(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  database = await openMemoryPglite();
   const [solver] = await database.db
     .insert(solvers)
     .values({ name: 'Ada', email: 'ada@example.com', employment: 'employed', googleEmail: 'ada@example.com' })

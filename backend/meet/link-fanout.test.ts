@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { meetSmsBody, sessionChannel } from '../../shared/index.ts';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { auditEvents, hostEvents, sessions, smsDeliveries, solvers } from '../db/schema.ts';
 import type { JobName, JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
@@ -10,6 +10,7 @@ import { createRealtimeOutbox } from '../realtime/outbox.ts';
 import { createSmsOutbox } from '../sms/sms-outbox.ts';
 import { createLinkFanout } from './link-fanout.ts';
 import { createLinkStore } from './link-store.ts';
+import { openMemoryPglite } from '../../test/support/pglite-template.ts';
 
 // The session row as the outbox: a stored link turns into its SMS, messages and audit entry exactly once.
 const LINK = 'https://meet.google.com/abc-defg-hij';
@@ -30,7 +31,7 @@ const recordingQueue: JobQueue = {
 };
 
 beforeAll(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  database = await openMemoryPglite();
   const [solver] = await database.db.insert(solvers).values({ name: 'Ada', email: 'ada@example.com', employment: 'employed' }).returning();
   solverId = solver!.id;
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_MEET_LINK, MEET_REASONS } from '../../shared/index.ts';
 import { inProcessClient, type BackendClient } from '../../test/support/backend-client.ts';
 import { eventually } from '../../test/support/eventually.ts';
+import { memoryPglite } from '../../test/support/pglite-template.ts';
 import { waitForQuiescence } from '../../test/support/quiescence.ts';
 import { stubCalendar, stubTokenVerifier } from '../../test/support/stubs.ts';
 import { loadConfig } from '../env.ts';
@@ -23,7 +24,10 @@ const newSession = (solverId: string) => api.createSession({ solverId, customerN
 const createLink = (token: string, sessionId: unknown) => api.call('POST', '/api/meet/links', { json: { sessionId }, token });
 
 beforeAll(async () => {
-  const config = loadConfig({ PORT: '0', PGLITE_DATA_DIR: 'memory://', ADMIN_API_TOKEN: ADMIN, GOOGLE_OAUTH_CLIENT_IDS: 'ext-client' });
+  const config = {
+    ...loadConfig({ PORT: '0', PGLITE_DATA_DIR: 'memory://', ADMIN_API_TOKEN: ADMIN, GOOGLE_OAUTH_CLIENT_IDS: 'ext-client' }),
+    database: await memoryPglite(),
+  };
   const identity = (email: string) => ({ email, emailVerified: true, audience: 'ext-client' });
   backend = await startBackend(config, {
     log: createMemoryLogger().logger,

@@ -1,11 +1,12 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { createErrorHandler } from '../http/errors.ts';
 import { readJobCounts, startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
 import { countedCall, countedFetch, createMetrics } from './metrics.ts';
 import { createMetricsRoutes } from './routes.ts';
+import { openMemoryPglite } from '../../test/support/pglite-template.ts';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 const routesWith = (token: string | undefined, metrics = createMetrics()) => {
@@ -117,7 +118,7 @@ describe('queue gauges from the database', () => {
   let database: DatabaseHandle;
   let queue: JobQueue;
   beforeAll(async () => {
-    database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+    database = await openMemoryPglite();
     queue = await startJobQueue(database, createMemoryLogger().logger);
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { sessions, smsDeliveries, solvers } from '../db/schema.ts';
 import { startJobQueue, type JobQueue } from '../jobs/job-queue.ts';
 import { createMemoryLogger } from '../logger.ts';
@@ -11,6 +11,7 @@ import { applyTwilioStatus } from './delivery-status.ts';
 import { createSmsOutbox } from './sms-outbox.ts';
 import { INTERRUPTED, createSmsWorker } from './sms-worker.ts';
 import { SmsSendError, type SentSms, type SmsMessage, type SmsSender } from './twilio-sender.ts';
+import { openMemoryPglite } from '../../test/support/pglite-template.ts';
 
 // The SMS worker's decisions, with Twilio stubbed: retry, fail visibly, never send twice.
 let database: DatabaseHandle;
@@ -18,7 +19,7 @@ let queue: JobQueue;
 let sessionId: string;
 
 beforeAll(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  database = await openMemoryPglite();
   queue = await startJobQueue(database, createMemoryLogger().logger);
   const [solver] = await database.db.insert(solvers).values({ name: 'Ada', email: 'ada@example.com', employment: 'employed' }).returning();
   const [session] = await database.db

@@ -13,6 +13,7 @@ import {
 } from '../emulators/index.ts';
 import { backendClient, type BackendClient } from '../support/backend-client.ts';
 import { freePort } from '../support/free-port.ts';
+import { memoryPglite } from '../support/pglite-template.ts';
 import { createScratchDatabase } from '../support/postgres.ts';
 export { eventually } from '../support/eventually.ts';
 import { settledEffects, waitForQuiescence, type QuiescenceScope, type SessionEffects } from '../support/quiescence.ts';
@@ -74,7 +75,8 @@ export async function startStack(
     DEFAULT_PHONE_REGION: 'US',
     ...extraEnv,
   };
-  const config = loadConfig(env);
+  // PGlite in memory starts from the migrated template (test/support/pglite-template.ts).
+  const config = { ...loadConfig(env), ...(scratch ? {} : { database: await memoryPglite() }) };
   const { logger, lines } = createMemoryLogger();
   const backend = await startBackend(config, {
     log: logger,

@@ -5,6 +5,7 @@ import { startJobQueue, type JobQueue } from '../../backend/jobs/job-queue.ts';
 import { createMemoryLogger } from '../../backend/logger.ts';
 import { createRealtimeOutbox } from '../../backend/realtime/outbox.ts';
 import { createSessionViews } from '../../backend/sessions/session-views.ts';
+import { memoryPglite } from './pglite-template.ts';
 import { createScratchDatabase } from './postgres.ts';
 
 export type AdminWorld = {
@@ -22,10 +23,10 @@ export type AdminWorld = {
  */
 export async function openAdminWorld(kind: 'pglite' | 'postgres'): Promise<AdminWorld> {
   const scratch = kind === 'postgres' ? await createScratchDatabase() : undefined;
-  const database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
+  const database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : await memoryPglite());
   const { logger, lines } = createMemoryLogger();
-  // Short retry delays and polls, so a job exhausts its retries in seconds.
-  const queue = await startJobQueue(database, logger, { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1 });
+  // Retries at once and short polls, so a job exhausts its retries in about a second.
+  const queue = await startJobQueue(database, logger, { pollingIntervalSeconds: 0.5, retryDelaySeconds: 0 });
   const admin = createAdminService({
     db: database.db,
     queue,

@@ -4,6 +4,7 @@ import { openDatabase, type DatabaseHandle } from '../../backend/db/client.ts';
 import { sessions, smsDeliveries, solvers } from '../../backend/db/schema.ts';
 import { startJobQueue, type JobQueue } from '../../backend/jobs/job-queue.ts';
 import { createMemoryLogger } from '../../backend/logger.ts';
+import { openMemoryPglite } from './pglite-template.ts';
 import { createScratchDatabase, postgresAvailable, warnPostgresSkipped } from './postgres.ts';
 import { pendingWork, waitForQuiescence, type PendingWork } from './quiescence.ts';
 
@@ -23,7 +24,7 @@ describe.each(hasPostgres ? (['pglite', 'postgres'] as const) : (['pglite'] as c
       const scratch = await createScratchDatabase();
       drop = scratch.drop;
       database = await openDatabase({ kind: 'postgres', url: scratch.url });
-    } else database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+    } else database = await openMemoryPglite();
     beforeQueue = await pendingWork(database.db); // no pgboss schema yet
     queue = await startJobQueue(database, createMemoryLogger().logger, { pollingIntervalSeconds: 0.5 });
     const [solver] = await database.db.insert(solvers).values({ name: 'Ada', email: 'ada@example.com' }).returning();
