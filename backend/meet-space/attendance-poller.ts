@@ -20,8 +20,11 @@ export const POLL_CADENCE = {
   stopAfterHours: 4,
   /** After Google answers 429. */
   rateLimitedSeconds: 120,
-  /** MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles. */
-  reconcileSeconds: 300,
+  /**
+   * MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles (8 polls an hour;
+   * the repair pass still gets four tries in a subscription's last hour, and any other state polls fast again).
+   */
+  reconcileSeconds: 900,
   /** After a pushed `conference.ended`: one poll reads the call's final attendance. */
   afterCallEndSeconds: 10,
 };
@@ -54,7 +57,7 @@ export type AttendancePollerDeps = {
  * number (at the session's end, or after a pushed `conference.ended`) runs then, and the chain's own one is stale.
  * Stops at the session's end (after reading the final attendance once), after 4 hours, or when the Meet scopes are
  * not granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles:
- * every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to
+ * every 15 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to
  * the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
