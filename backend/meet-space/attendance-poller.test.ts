@@ -40,8 +40,11 @@ const spaces: MeetSpaces & { patched: string[] } = {
     conferenceCalls += 1;
     return answer();
   },
-  async conferenceRecordSpace() {
+  async conferenceRecord() {
     throw new Error('the poller never reads a single conference record');
+  },
+  async participants() {
+    throw new Error("the poller never reads a single record's participants");
   },
 };
 const deps = () => ({

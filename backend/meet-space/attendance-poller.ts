@@ -8,7 +8,8 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { readAttendance, type AttendanceFacts } from './attendance.ts';
 import { observeCustomerJoin, publishAttendanceChange, storedAttendance } from './attendance-change.ts';
-import type { MeetSpaces } from './google-meet-spaces.ts';
+import { storeConferences } from './conference-records.ts';
+import type { MeetConference, MeetSpaces } from './google-meet-spaces.ts';
 import { diagnoseMeetError, type MeetSpaceFailure } from './meet-space-failure.ts';
 import { loadSpaceTarget } from './space-target.ts';
 
@@ -21,7 +22,7 @@ export const POLL_CADENCE = {
   /** After Google answers 429. */
   rateLimitedSeconds: 120,
   /**
-   * MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles (8 polls an hour;
+   * MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles (4 polls an hour;
    * the repair pass still gets four tries in a subscription's last hour, and any other state polls fast again).
    */
   reconcileSeconds: 900,
@@ -71,11 +72,13 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
     const tooOld = ageMs > cadence.stopAfterHours * 3_600_000;
     // An ended session is read one last time (its end queues a poll at once), then its chain stops.
     let stop = session.status === 'ended' || tooOld;
+    let conferences: MeetConference[] | undefined;
     let facts: AttendanceFacts | undefined;
     let failure: MeetSpaceFailure | undefined;
     if (!tooOld) {
       try {
-        facts = readAttendance(await deps.spaces.conferences(target.subject, space.spaceName!), target.solverAccountId);
+        conferences = await deps.spaces.conferences(target.subject, space.spaceName!);
+        facts = readAttendance(conferences, target.solverAccountId);
       } catch (error) {
         failure = diagnoseMeetError(error);
         deps.log.warn('attendance poll failed', { sessionId, kind: failure.kind });
@@ -98,6 +101,8 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         .update(meetSpaces)
         .set({ pollSeq: seq + 1, ...(facts ?? {}), ...(stop ? { pollingStoppedAt: now() } : {}) })
         .where(eq(meetSpaces.sessionId, sessionId));
+      // With events on, what was read is kept for the pushes, which then re-read only their own record.
+      if (conferences && deps.eventsActive) await storeConferences(tx, space.spaceName!, conferences);
       if (facts) await publishAttendanceChange(tx, deps, { sessionId, solverId: session.solverId, before, after: facts });
       if (stop) return true;
       const delay =
