@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, hostEvents, meetEventSubscriptions, meetSpaces, webhookReceipts } from '../../backend/db/schema.ts';
+import {
+  auditEvents,
+  hostEvents,
+  meetConferenceRecords,
+  meetEventSubscriptions,
+  meetSpaces,
+  webhookReceipts,
+} from '../../backend/db/schema.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH, type SessionSummary } from '../../shared/index.ts';
 import { ADMIN_TOKEN, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
@@ -469,6 +476,13 @@ export function describeMeetEvents(database: DatabaseChoice) {
       google.meet.join(code, GRACE);
       await eventually(async () => (await world.summary(sessionId))?.meetSpace?.attendance.customerJoinedAt, 'joined, by polling');
       await eventually(() => world.hostEvents('meet.customer_joined', sessionId).length === 1, 'meet.customer_joined');
+      // The poll kept what it read for the pushes (which then re-read only their own record).
+      const spaceName = google.meet.space(code)!.name;
+      const stored = await world.stack.backend.database.db
+        .select()
+        .from(meetConferenceRecords)
+        .where(eq(meetConferenceRecords.spaceName, spaceName));
+      expect(stored.map((row) => [row.name, row.participants.length])).toEqual([[google.meet.conferenceRecords(code)[0]!.name, 1]]);
       google.pubsub.setDelivery({});
       await google.pubsub.idle();
       expect(google.pubsub.attempts().map((attempt) => attempt.status)).toEqual([204, 204]);
