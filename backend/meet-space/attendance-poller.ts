@@ -58,8 +58,8 @@ export type AttendancePollerDeps = {
  * number (at the session's end, or after a pushed `conference.ended`) runs then, and the chain's own one is stale.
  * Stops at the session's end (after reading the final attendance once), after 4 hours, or when the Meet scopes are
  * not granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles:
- * every 15 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to
- * the host.
+ * every 15 minutes; with events on, what it read is stored for the pushes (`conference-records.ts`). Each change goes
+ * to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
   const now = deps.now ?? (() => new Date());
