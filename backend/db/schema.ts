@@ -257,6 +257,29 @@ export const meetEventSubscriptions = pgTable('meet_event_subscriptions', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** One participant of a stored conference record, as last read from Google (ISO times, `user` = `users/{id}`). */
+export type StoredMeetParticipant = { user: string | null; earliestStartTime: string | null; latestEndTime: string | null };
+
+/**
+ * Conference records of our spaces as last read from Google (MEET_ATTENDANCE_SOURCE=events): the record → space
+ * mapping, resolved once, and the record's times and participants, so a pushed event re-reads only its own record
+ * (backend/meet-space/conference-records.ts). One row per call.
+ */
+export const meetConferenceRecords = pgTable(
+  'meet_conference_records',
+  {
+    /** `conferenceRecords/{id}`. */
+    name: varchar('name', { length: 255 }).primaryKey(),
+    /** `spaces/{id}` the call was held in. */
+    spaceName: varchar('space_name', { length: 128 }).notNull(),
+    startTime: timestamp('start_time', { withTimezone: true }),
+    endTime: timestamp('end_time', { withTimezone: true }),
+    participants: jsonb('participants').$type<StoredMeetParticipant[]>().notNull(),
+    readAt: timestamp('read_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('meet_conference_records_space_name_idx').on(table.spaceName)],
+);
+
 export const schema = {
   solvers,
   sessions,
@@ -270,4 +293,5 @@ export const schema = {
   hostEvents,
   meetSpaces,
   meetEventSubscriptions,
+  meetConferenceRecords,
 };

@@ -9,6 +9,8 @@ import { observeCustomerJoin, publishAttendanceChange, storedAttendance } from '
 import { readAttendance, type AttendanceFacts } from '../meet-space/attendance.ts';
 import type { MeetSpaces } from '../meet-space/google-meet-spaces.ts';
 import { MeetSpaceFailure, diagnoseMeetError } from '../meet-space/meet-space-failure.ts';
+import { storeConferences, storedConference, storedConferences } from '../meet-space/conference-records.ts';
+import type { MeetConference } from '../meet-space/google-meet-spaces.ts';
 import { loadSpaceTarget, type SpaceTarget } from '../meet-space/space-target.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
@@ -35,18 +37,23 @@ export type MeetEventServiceDeps = {
   afterCallEndSeconds?: number;
 };
 
+/** What a pushed event was read as: its session, the space's calls as Google shows them now, and the records read now. */
+type EventReading = { target: SpaceTarget; conferences: MeetConference[]; fresh: MeetConference[] };
+
 const SPACE_SUBJECT = /^\/\/meet\.googleapis\.com\/(spaces\/[^/]+)$/;
 const USER_SUBJECT = /^\/\/cloudidentity\.googleapis\.com\/users\/([^/]+)$/;
 /** Receipts share `webhook_receipts` (and its 30-day clean-up) with the host's webhooks, under their own prefix. */
 const receiptIdOf = (event: MeetEvent) => `meet-event:${event.id}`.slice(0, 255);
 
 /**
- * Applies pushed Meet events to session attendance. An event is a signal, not the state: the space is found from the
- * event's conference record (`conferenceRecords.get`, acting as the solver the subscription belongs to), then the
- * space's attendance is read as the poller reads it and stored through the same change publishing. So a `left`
- * that overtakes its `joined`, a repeat, or an event that races the poller cannot leave a wrong state: whatever
- * arrives last stores what Google shows now. Each `ce-id` is applied once (`webhook_receipts`). A `conference.ended`
- * also queues the reconciler's poll out of turn (`afterCallEndSeconds` later), which reads the call's final attendance.
+ * Applies pushed Meet events to session attendance. An event is a signal, not the state: the event's conference
+ * record is read again from Google (acting as the solver the subscription belongs to) and the space's attendance is
+ * worked out as the poller does, then stored through the same change publishing. Only what the event can have
+ * changed is read: a record seen before keeps its space and is re-read alone (a participant event: one read); a
+ * record never seen is placed with `conferenceRecords.get` and the whole space is read. So a `left` that overtakes
+ * its `joined`, a repeat, or an event that races the poller cannot leave a wrong state: whatever arrives last stores
+ * what Google shows now. Each `ce-id` is applied once (`webhook_receipts`). A `conference.ended` also queues the
+ * reconciler's poll out of turn (`afterCallEndSeconds` later), which reads the call's final attendance.
  */
 export function createMeetEventService(deps: MeetEventServiceDeps) {
   const { db } = deps;
@@ -83,12 +90,36 @@ export function createMeetEventService(deps: MeetEventServiceDeps) {
     return row?.sessionId;
   }
 
-  async function targetOf(event: MeetEvent): Promise<SpaceTarget | undefined> {
+  /**
+   * The session the event is about and what Google shows now, reading only what the event can have changed. A record
+   * already stored (backend/meet-space/conference-records.ts) is re-read alone: its participants (one
+   * `participants.list`), and for a conference event its times too (`conferenceRecords.get`); the space's other
+   * records come from their stored reading. A record never seen is placed with `conferenceRecords.get`, then the
+   * whole space is read as the poller reads it. `fresh`: the records read now, to store with the attendance.
+   */
+  async function readEvent(event: MeetEvent): Promise<EventReading | 'unknown_space' | 'stale'> {
     const subject = await subjectOf(event);
-    if (!subject) return undefined;
-    const spaceName = await deps.spaces.conferenceRecordSpace(subject, event.conferenceRecord);
+    if (!subject) return 'unknown_space';
+    const name = event.conferenceRecord;
+    const stored = await storedConference(db, name);
+    const spaceName = stored?.spaceName ?? (await deps.spaces.conferenceRecord(subject, name)).space;
     const sessionId = spaceName ? await sessionOfSpace(spaceName) : undefined;
-    return sessionId ? loadSpaceTarget(db, sessionId) : undefined;
+    const target = sessionId ? await loadSpaceTarget(db, sessionId) : undefined;
+    if (!target?.subject || !target.space.spaceName) return 'unknown_space';
+    if (target.session.status === 'ended' || target.space.pollingStoppedAt) return 'stale';
+    if (!stored) {
+      const conferences = await deps.spaces.conferences(target.subject, spaceName);
+      return { target, conferences, fresh: conferences };
+    }
+    const times = event.type.includes('.conference.') ? await deps.spaces.conferenceRecord(target.subject, name) : stored.conference;
+    const record = {
+      name,
+      startTime: times.startTime,
+      endTime: times.endTime,
+      participants: await deps.spaces.participants(target.subject, name),
+    };
+    const others = (await storedConferences(db, spaceName)).filter((conference) => conference.name !== name);
+    return { target, conferences: [record, ...others], fresh: [record] };
   }
 
   return {
@@ -102,31 +133,30 @@ export function createMeetEventService(deps: MeetEventServiceDeps) {
         .from(webhookReceipts)
         .where(eq(webhookReceipts.webhookId, receiptIdOf(event)));
       if (seen) return 'duplicate';
-      let target: SpaceTarget | undefined;
-      let conferences;
+      let reading: Awaited<ReturnType<typeof readEvent>>;
       try {
-        target = await targetOf(event);
-        if (!target?.subject || !target.space.spaceName) return receipt(event, 'unknown_space');
-        if (target.session.status === 'ended' || target.space.pollingStoppedAt) return receipt(event, 'stale');
-        conferences = await deps.spaces.conferences(target.subject, target.space.spaceName);
+        reading = await readEvent(event);
       } catch (error) {
         const failure = error instanceof MeetSpaceFailure ? error : diagnoseMeetError(error);
         // Not ours to read (a record Google no longer shows us, a scope not granted): nothing to retry.
         if (!failure.retryable) return receipt(event, 'unknown_space');
         throw failure;
       }
+      if (typeof reading === 'string') return receipt(event, reading);
+      const { target, conferences, fresh } = reading;
       const facts = readAttendance(conferences, target.solverAccountId);
       const { sessionId } = target.space;
       let before: AttendanceFacts | undefined;
       const outcome = await db.transaction(async (tx) => {
-        const [fresh] = await tx
+        const [claimed] = await tx
           .insert(webhookReceipts)
           .values({ webhookId: receiptIdOf(event), type: event.type, outcome: 'applied' })
           .onConflictDoNothing()
           .returning({ id: webhookReceipts.webhookId });
-        if (!fresh) return 'duplicate' as const;
+        if (!claimed) return 'duplicate' as const;
         const [space] = await tx.select().from(meetSpaces).where(eq(meetSpaces.sessionId, sessionId)).for('update');
         before = storedAttendance(space!);
+        await storeConferences(tx, target.space.spaceName!, fresh);
         if (event.type === 'google.workspace.meet.conference.v2.ended')
           await deps.queue.enqueue(
             tx,

@@ -41,8 +41,11 @@ const spaces: MeetSpaces & { patched: string[] } = {
     conferenceCalls += 1;
     return answer();
   },
-  async conferenceRecordSpace() {
+  async conferenceRecord() {
     throw new Error('the poller never reads a single conference record');
+  },
+  async participants() {
+    throw new Error("the poller never reads a single record's participants");
   },
 };
 const deps = () => ({
@@ -169,7 +172,7 @@ describe('attendance poll chain', () => {
     expect(jobs).toEqual([{ name: 'meet.attendance-poll', data: { sessionId, seq: 1 }, startAfterSeconds: seconds }]);
   });
 
-  it("polls only to reconcile (every 5 minutes) while the space's Meet events subscription is active", async () => {
+  it("polls only to reconcile (every 15 minutes) while the space's Meet events subscription is active", async () => {
     let answer: SubscriptionResult | Error = { operation: 'operations/1' };
     let subscribeCalls = 0;
     const subscribe = async () => {
@@ -195,7 +198,7 @@ describe('attendance poll chain', () => {
     answer = new Error('Workspace Events unavailable');
     await database.db.update(meetEventSubscriptions).set({ expireTime: new Date(Date.now() - 1_000) });
     await poll(3); // past its expireTime (Google has deleted it): made again, refused this time
-    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 300, 10]);
+    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 900, 10]);
     expect(subscribeCalls).toBe(3);
     expect(await row()).toMatchObject({ state: 'failed', problem: 'Workspace Events unavailable' });
     await database.db.delete(meetEventSubscriptions);
@@ -213,7 +216,7 @@ describe('attendance poll chain', () => {
     await poll(1);
     expect(renewals).toEqual(['subscriptions/s']);
     expect((await database.db.select().from(meetEventSubscriptions))[0]).toMatchObject({ state: 'active', expireTime: renewed });
-    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([300, 300]);
+    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([900, 900]);
     await database.db.delete(meetEventSubscriptions);
   });
 
@@ -235,7 +238,7 @@ describe('attendance poll chain', () => {
     await database.db.update(meetEventSubscriptions).set({ updatedAt: new Date(Date.now() - 61_000) });
     await poll(2); // reactivated: polling only reconciles from now on
     expect(reactivations).toBe(2);
-    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 300]);
+    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 900]);
     await database.db.delete(meetEventSubscriptions);
   });
 

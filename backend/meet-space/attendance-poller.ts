@@ -8,7 +8,8 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { RealtimeOutbox } from '../realtime/outbox.ts';
 import { readAttendance, type AttendanceFacts } from './attendance.ts';
 import { observeCustomerJoin, publishAttendanceChange, storedAttendance } from './attendance-change.ts';
-import type { MeetSpaces } from './google-meet-spaces.ts';
+import { storeConferences } from './conference-records.ts';
+import type { MeetConference, MeetSpaces } from './google-meet-spaces.ts';
 import { diagnoseMeetError, type MeetSpaceFailure } from './meet-space-failure.ts';
 import { loadSpaceTarget } from './space-target.ts';
 
@@ -20,8 +21,11 @@ export const POLL_CADENCE = {
   stopAfterHours: 4,
   /** After Google answers 429. */
   rateLimitedSeconds: 120,
-  /** MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles. */
-  reconcileSeconds: 300,
+  /**
+   * MEET_ATTENDANCE_SOURCE=events, while the space's subscription is active: polling only reconciles (4 polls an hour;
+   * the repair pass still gets four tries in a subscription's last hour, and any other state polls fast again).
+   */
+  reconcileSeconds: 900,
   /** After a pushed `conference.ended`: one poll reads the call's final attendance. */
   afterCallEndSeconds: 10,
 };
@@ -54,8 +58,8 @@ export type AttendancePollerDeps = {
  * number (at the session's end, or after a pushed `conference.ended`) runs then, and the chain's own one is stale.
  * Stops at the session's end (after reading the final attendance once), after 4 hours, or when the Meet scopes are
  * not granted or the room is not the owner's. With Meet events pushed (an active subscription), it only reconciles:
- * every 5 minutes. Each change goes to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to
- * the host.
+ * every 15 minutes; with events on, what it read is stored for the pushes (`conference-records.ts`). Each change goes
+ * to the solver's channel and, as `meet.customer_joined` / `meet.call_ended`, to the host.
  */
 export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'meet.attendance-poll'> {
   const now = deps.now ?? (() => new Date());
@@ -68,11 +72,13 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
     const tooOld = ageMs > cadence.stopAfterHours * 3_600_000;
     // An ended session is read one last time (its end queues a poll at once), then its chain stops.
     let stop = session.status === 'ended' || tooOld;
+    let conferences: MeetConference[] | undefined;
     let facts: AttendanceFacts | undefined;
     let failure: MeetSpaceFailure | undefined;
     if (!tooOld) {
       try {
-        facts = readAttendance(await deps.spaces.conferences(target.subject, space.spaceName!), target.solverAccountId);
+        conferences = await deps.spaces.conferences(target.subject, space.spaceName!);
+        facts = readAttendance(conferences, target.solverAccountId);
       } catch (error) {
         failure = diagnoseMeetError(error);
         deps.log.warn('attendance poll failed', { sessionId, kind: failure.kind });
@@ -95,6 +101,8 @@ export function createAttendancePoller(deps: AttendancePollerDeps): JobHandler<'
         .update(meetSpaces)
         .set({ pollSeq: seq + 1, ...(facts ?? {}), ...(stop ? { pollingStoppedAt: now() } : {}) })
         .where(eq(meetSpaces.sessionId, sessionId));
+      // With events on, what was read is kept for the pushes, which then re-read only their own record.
+      if (conferences && deps.eventsActive) await storeConferences(tx, space.spaceName!, conferences);
       if (facts) await publishAttendanceChange(tx, deps, { sessionId, solverId: session.solverId, before, after: facts });
       if (stop) return true;
       const delay =

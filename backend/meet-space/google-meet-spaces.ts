@@ -18,6 +18,9 @@ export type MeetParticipant = {
 /** One call held in a space, with its participants. */
 export type MeetConference = { name: string; startTime: Date | null; endTime: Date | null; participants: MeetParticipant[] };
 
+/** A conference record without its participants, and the space it was held in. */
+export type MeetConferenceRecord = Omit<MeetConference, 'participants'> & { space: string };
+
 /** The Meet REST API v2 operations the product needs, acting as the solver (delegation subject). */
 export type MeetSpaces = {
   /** The space behind a meeting code. @throws MeetSpaceFailure */
@@ -26,8 +29,13 @@ export type MeetSpaces = {
   setAccessType(subject: string, spaceName: string, accessType: MeetAccessType): Promise<void>;
   /** Every conference record of the space, newest first, with participants. @throws MeetSpaceFailure */
   conferences(subject: string, spaceName: string): Promise<MeetConference[]>;
-  /** The space (`spaces/{id}`) a conference record (`conferenceRecords/{id}`) was held in. @throws MeetSpaceFailure */
-  conferenceRecordSpace(subject: string, recordName: string): Promise<string>;
+  /**
+   * One conference record (`conferenceRecords/{id}`, `conferenceRecords.get`): the space (`spaces/{id}`) it was held
+   * in and its times. @throws MeetSpaceFailure
+   */
+  conferenceRecord(subject: string, recordName: string): Promise<MeetConferenceRecord>;
+  /** Every participant of one conference record (`participants.list`, 100 a page). @throws MeetSpaceFailure */
+  participants(subject: string, recordName: string): Promise<MeetParticipant[]>;
 };
 
 export type GoogleMeetSpacesOptions = { delegated: DelegatedAuth; meetApiUrl: string; timeoutMs?: number };
@@ -89,8 +97,13 @@ export function createGoogleMeetSpaces(options: GoogleMeetSpacesOptions): MeetSp
         );
       }),
 
-    conferenceRecordSpace: (subject, recordName) =>
-      diagnosed(async () => (await meetFor(subject).conferenceRecords.get({ name: recordName }, request)).data.space ?? ''),
+    conferenceRecord: (subject, recordName) =>
+      diagnosed(async () => {
+        const { data } = await meetFor(subject).conferenceRecords.get({ name: recordName }, request);
+        return { name: data.name ?? recordName, space: data.space ?? '', startTime: date(data.startTime), endTime: date(data.endTime) };
+      }),
+
+    participants: (subject, recordName) => diagnosed(() => participantsOf(meetFor(subject), recordName)),
   };
 
   async function participantsOf(meet: meet_v2.Meet, recordName: string): Promise<MeetParticipant[]> {

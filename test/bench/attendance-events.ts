@@ -18,7 +18,7 @@ export type AttendanceModeResult = {
   windowSec: number;
   /** Meet REST reads (spaces.get, conferenceRecords.list/get, participants.list) in the window, and polls done in it. */
   window: { meetReads: number; polls: number; perSessionHour: number };
-  /** The delay each live chain chose for its next poll once steady (s): 10 polling, 300 reconciling. */
+  /** The delay each live chain chose for its next poll once steady (s): 10 polling, 900 reconciling. */
   nextPollDelaySec: Summary;
   /** Events only: pushes played one at a time (a customer joins a room nobody is in). */
   pushes?: {
@@ -29,8 +29,14 @@ export type AttendanceModeResult = {
     published: Summary;
     /** Push answered → that message at Ably (the realtime job after the push's commit). */
     answeredToPublished: Summary;
-    /** Meet reads the pushes caused, per push. */
+    /** Meet reads the customer's join caused (its pushes: conference started, participant joined), per push. */
     meetReadsPerPush: number;
+    /**
+     * Meet reads of a whole call per room (see EVENTS_PER_CALL: its six pushes, then the poll `conference.ended`
+     * queues), and the polls counted meanwhile (one a call expected: the chains' own are 900 s away).
+     */
+    meetReadsPerCall: number;
+    pollsPerCall: number;
     failed: number;
   };
   /** Clicks on new sessions while the live sessions are live (`POST /api/meet/links`, Calendar at 200 ms). */
@@ -41,7 +47,7 @@ export type AttendanceModeResult = {
 export type AttendanceEventsResult = {
   poll: AttendanceModeResult;
   events: AttendanceModeResult;
-  /** Assumed per session-hour with events: one call, its events pushed (see EVENTS_PER_CALL). */
+  /** Assumed per session-hour with events: one call, its events pushed (see EVENTS_PER_CALL), then its final poll. */
   eventsPerCall: number;
   /** Meet reads per poll, measured in the polling window (a call with two participants: 2). */
   readsPerPoll: number;
@@ -60,9 +66,10 @@ export type AttendanceEventsOptions = {
 };
 
 /**
- * A call's Meet events when one customer comes and goes: conference started, the solver and the customer joined, both
- * left, conference ended. Each push is one read of Google's state (conferenceRecords.get, then the space's records and
- * participants, as the poller reads them).
+ * A call's Meet events when one customer comes and goes: conference started, the customer and the solver joined, both
+ * left, conference ended. Each push reads Google's state again, only what it can have changed: a record never seen is
+ * placed (conferenceRecords.get) and the space read as the poller reads it; a participant event then reads its
+ * record's participants; `conference.ended` its record and participants, and queues one poll of the space 10 s later.
  */
 export const EVENTS_PER_CALL = 6;
 const PUSH_SERVICE_ACCOUNT = 'meet-events-push@emulated-project.iam.gserviceaccount.com';
@@ -74,7 +81,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Issue 22's measurements: the same PGlite backend with `sessions` live sessions (every room opened, a solver and a
  * customer in most calls), attendance polled, then pushed by Workspace Events through the emulated Pub/Sub. Each
  * mode counts the Meet reads over a window and reads the cadence the poll chains chose; with events, `pushes` customer
- * joins are played one at a time (push sent → answered → the solver's realtime message at Ably); then `clicks`
+ * joins are played one at a time (push sent → answered → the solver's realtime message at Ably), then those calls are
+ * played to their end (the Meet reads of a whole call, its final poll included); then `clicks`
  * escalations of other solvers are timed on top of the live sessions.
  */
 export async function measureAttendanceEvents(
@@ -88,7 +96,8 @@ export async function measureAttendanceEvents(
   const events = await measureMode(world, 'events', options);
   const readsPerPoll = poll.window.polls > 0 ? poll.window.meetReads / poll.window.polls : Number.NaN;
   const eventsReconcile = readsPerPoll * (3600 / events.nextPollDelaySec.p50);
-  const eventsPushes = EVENTS_PER_CALL * (events.pushes?.meetReadsPerPush ?? Number.NaN);
+  // Measured over whole calls (the pushes and the poll after each), one call per session-hour.
+  const eventsPushes = events.pushes?.meetReadsPerCall ?? Number.NaN;
   return {
     poll,
     events,
@@ -191,7 +200,10 @@ async function measureMode(world: World, mode: AttendanceMode, options: Attendan
     const meetReads = reads() - readsBefore;
     const polls = (await server.attendance()).polls - pollsBefore;
 
-    const pushes = mode === 'events' ? await measurePushes(world, entries.slice(0, kept), log) : undefined;
+    const pushes =
+      mode === 'events'
+        ? await measurePushes(world, entries.slice(0, kept), async () => (await server.attendance()).polls, log)
+        : undefined;
 
     log(`${options.clicks} clicks (${options.lanes} lanes) over ${entries.length} live sessions`);
     const clickSamples: number[] = [];
@@ -234,6 +246,7 @@ async function measureMode(world: World, mode: AttendanceMode, options: Attendan
 async function measurePushes(
   world: World,
   rooms: [SeededSolver, string][],
+  polls: () => Promise<number>,
   log: (line: string) => void,
 ): Promise<NonNullable<AttendanceModeResult['pushes']>> {
   const { google, ably } = world.emulators;
@@ -242,8 +255,9 @@ async function measurePushes(
   const answered: number[] = [];
   const published: number[] = [];
   const afterAnswer: number[] = [];
-  let [reads, pushed, failed] = [0, 0, 0];
+  let [joinReads, pushed, failed] = [0, 0, 0];
   const meetReads = () => MEET_READS.reduce((sum, route) => sum + google.requests(route).length, 0);
+  const readsAtStart = meetReads();
   for (const [index, [solver, link]] of rooms.entries()) {
     const channel = solverChannel(solver.id);
     const [attemptsBefore, readsBefore] = [google.pubsub.attempts().length, meetReads()];
@@ -268,15 +282,39 @@ async function measurePushes(
     answered.push(first.at - first.sentAt);
     published.push(message.receivedAt - first.sentAt);
     afterAnswer.push(message.receivedAt - first.at);
-    reads += meetReads() - readsBefore;
+    joinReads += meetReads() - readsBefore;
     pushed += attempts.length;
   }
+  // Then each call goes on to its end, one room at a time: the solver joins, both leave, the call ends (every push
+  // applied before the next room), and the poll each `conference.ended` queues 10 s later has run.
+  log(`${rooms.length} calls played to their end, one at a time`);
+  const pollsBefore = await polls();
+  for (const [index, [solver, link]] of rooms.entries()) {
+    const code = meetingCodeOf(link)!;
+    const ada = { kind: 'signedin', email: solver.email, displayName: solver.name } as const;
+    google.meet.join(code, ada);
+    google.meet.leave(code, { kind: 'anonymous', displayName: `Pushed customer ${index}` });
+    google.meet.leave(code, ada);
+    google.meet.endCall(code);
+    await google.pubsub.idle();
+  }
+  const finalPolls = await eventually(
+    async () => {
+      const n = (await polls()) - pollsBefore;
+      return n >= rooms.length && n;
+    },
+    'the poll after each call',
+    60_000,
+  ).catch(() => Number.NaN);
+  const reads = meetReads() - readsAtStart;
   return {
     n: published.length,
     answered: summarize(answered),
     published: summarize(published),
     answeredToPublished: summarize(afterAnswer),
-    meetReadsPerPush: pushed > 0 ? reads / pushed : Number.NaN,
+    meetReadsPerPush: pushed > 0 ? joinReads / pushed : Number.NaN,
+    meetReadsPerCall: reads / rooms.length,
+    pollsPerCall: finalPolls / rooms.length,
     failed,
   };
 }

@@ -545,7 +545,7 @@ function attendanceRows(): Row[] {
     },
     {
       section: s,
-      figure: `Meet reads / live session / hour, events: reconcile every ${n0(events.nextPollDelaySec.p50)} s (chains' chosen delay, p50) × ${n1(r.readsPerPoll)} reads/poll + ${EVENTS_PER_CALL} pushes/call × ${n1(events.pushes?.meetReadsPerPush ?? Number.NaN)} reads/push`,
+      figure: `Meet reads / live session / hour, events: reconcile every ${n0(events.nextPollDelaySec.p50)} s (chains' chosen delay, p50) × ${n1(r.readsPerPoll)} reads/poll + one call: ${EVENTS_PER_CALL} pushes and ${n1(events.pushes?.pollsPerCall ?? Number.NaN)} poll, measured`,
       value: `${n0(perSessionHour.events)} (${n0(perSessionHour.eventsReconcile)} + ${n0(perSessionHour.eventsPushes)}); polling / events ${(perSessionHour.poll / perSessionHour.events).toFixed(1)}×`,
       target: '≤ 20',
       met: perSessionHour.events <= 20,
@@ -572,6 +572,11 @@ function attendanceRows(): Row[] {
       value: pair(pushes.published),
     });
     rows.push({ section: s, figure: 'push answered → that realtime message at Ably, p50 / p99', value: pair(pushes.answeredToPublished) });
+    rows.push({
+      section: s,
+      figure: `Meet reads per push of a customer's join (conference started, participant joined) · per whole call (${EVENTS_PER_CALL} pushes and the poll after it)`,
+      value: `${n1(pushes.meetReadsPerPush)} · ${n1(pushes.meetReadsPerCall)}`,
+    });
   }
   const overhead = (summary: { p99: number }) => summary.p99 - CALENDAR_LATENCY_MS;
   rows.push({ section: s, figure: `click p50 / p99 with the live sessions, polling (n=${poll.click.n})`, value: pair(poll.click) });

@@ -9,7 +9,7 @@ import { expect, test } from './support/fixtures.ts';
 
 /** Screenshots go with the other artifacts, or where E2E_SHOTS_DIR says (e.g. /tmp/shots). */
 const SHOTS_DIR = process.env.E2E_SHOTS_DIR ?? ARTIFACTS_DIR;
-/** Polling "effectively off": the session's next attendance poll is at least this far away (the reconcile cadence is 5 min). */
+/** Polling "effectively off": the session's next attendance poll is at least this far away (the reconcile cadence is 15 min). */
 const POLL_OFF_MS = 4 * 60_000;
 
 test.use({ suite: { name: 'meet-events', stack: { ably: true, meetEvents: true } } });
@@ -41,7 +41,7 @@ test.describe('attendance pushed by Workspace Events (MEET_ATTENDANCE_SOURCE=eve
     const code = await panel.startMeet('Grace Hopper');
     await expect(callLine).toHaveText('Waiting for the customer · SMS delivered just now', { timeout: 20_000 });
 
-    // The space's subscription is active, and the session's poll chain has moved to the 5-minute reconcile cadence.
+    // The space's subscription is active, and the session's poll chain has moved to the 15-minute reconcile cadence.
     const [space] = await db.select().from(meetSpaces).where(eq(meetSpaces.sessionId, graceId));
     expect(google.workspaceEvents.subscriptions().map((subscription) => subscription.targetResource)).toContain(
       `//meet.googleapis.com/${space!.spaceName}`,

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, hostEvents, meetEventSubscriptions, meetSpaces, webhookReceipts } from '../../backend/db/schema.ts';
+import {
+  auditEvents,
+  hostEvents,
+  meetConferenceRecords,
+  meetEventSubscriptions,
+  meetSpaces,
+  webhookReceipts,
+} from '../../backend/db/schema.ts';
 import { SAVVYSOLVE_WEBHOOK_PATH, type SessionSummary } from '../../shared/index.ts';
 import { ADMIN_TOKEN, eventually, startStack, type DatabaseChoice, type Stack } from './stack.ts';
 
@@ -291,6 +298,68 @@ export function describeMeetEvents(database: DatabaseChoice) {
       expect(await world.outboxed('meet.call_ended', sessionId)).toBe(1);
     });
 
+    it("reads only the event's conference record once the record is placed: one read per participant event", async () => {
+      const { sessionId, code } = await world.escalate();
+      const { google } = world.stack.emulators;
+      const routes = ['spaces.get', 'conferenceRecords.list', 'conferenceRecords.get', 'participants.list'] as const;
+      const counts = () => Object.fromEntries(routes.map((route) => [route, google.requests(route).length]));
+      /** The Meet reads (by route, those not made left out) while `play`'s pushes are applied. */
+      const readsOf = async (play: () => unknown) => {
+        const before = counts();
+        await play();
+        await google.pubsub.idle();
+        const after = counts();
+        return Object.fromEntries(
+          routes.flatMap((route) => (after[route] !== before[route] ? [[route, after[route]! - before[route]!]] : [])),
+        );
+      };
+      const attendance = async () => (await world.summary(sessionId))!.meetSpace!.attendance;
+      const t0 = Date.now();
+      const at = (seconds: number) => new Date(t0 + seconds * 1_000);
+      const ada = { kind: 'signedin', email: ADA.email, displayName: 'Ada' } as const;
+
+      // conference.started places the record (get) and reads the space; the solver's participant.joined then reads
+      // that record's participants alone.
+      expect(await readsOf(() => google.meet.join(code, ada, at(0)))).toEqual({
+        'conferenceRecords.get': 1,
+        'conferenceRecords.list': 1,
+        'participants.list': 2,
+      });
+      expect(await readsOf(() => google.meet.join(code, GRACE, at(10)))).toEqual({ 'participants.list': 1 });
+      expect(await attendance()).toMatchObject({ customerJoinedAt: at(10).toISOString(), solverJoinedAt: at(0).toISOString() });
+      expect(await readsOf(() => google.meet.leave(code, GRACE, at(60)))).toEqual({ 'participants.list': 1 });
+      expect(await readsOf(() => google.meet.leave(code, ada, at(70)))).toEqual({ 'participants.list': 1 });
+      expect(await attendance()).toMatchObject({ customerLeftAt: at(60).toISOString(), callEndedAt: null });
+      // conference.ended re-reads the record's times and participants (get, participants.list); then the poll it
+      // queues (at once here) reads the whole space (list, participants.list).
+      const ended = await readsOf(async () => {
+        google.meet.endCall(code, at(80));
+        await google.pubsub.idle();
+        await eventually(async () => (await world.space(sessionId)).pollSeq === 1, 'the poll after the call');
+      });
+      expect(ended).toEqual({ 'conferenceRecords.get': 1, 'conferenceRecords.list': 1, 'participants.list': 2 });
+      expect(await attendance()).toMatchObject({ callEndedAt: at(80).toISOString() });
+
+      // A second call in the same space is a record never seen: placed, and the space read again (both records).
+      expect(await readsOf(() => google.meet.join(code, GRACE, at(600)))).toEqual({
+        'conferenceRecords.get': 1,
+        'conferenceRecords.list': 1,
+        'participants.list': 3,
+      });
+      expect(await attendance()).toMatchObject({ customerJoinedAt: at(10).toISOString(), customerLeftAt: null, callEndedAt: null });
+      // Its events read that record alone; the first call's record comes from what was stored.
+      expect(await readsOf(() => google.meet.leave(code, GRACE, at(660)))).toEqual({ 'participants.list': 1 });
+      expect(await attendance()).toMatchObject({
+        customerJoinedAt: at(10).toISOString(),
+        customerLeftAt: at(660).toISOString(),
+        solverJoinedAt: at(0).toISOString(),
+        callStartedAt: at(0).toISOString(),
+        callEndedAt: null,
+      });
+      expect(world.hostEvents('meet.customer_joined', sessionId)).toHaveLength(1);
+      expect(await world.outboxed('meet.call_ended', sessionId)).toBe(1);
+    });
+
     it('refuses a missing or bad push token with 401 and changes nothing', async () => {
       const { sessionId, code } = await world.escalate();
       const { google } = world.stack.emulators;
@@ -407,6 +476,13 @@ export function describeMeetEvents(database: DatabaseChoice) {
       google.meet.join(code, GRACE);
       await eventually(async () => (await world.summary(sessionId))?.meetSpace?.attendance.customerJoinedAt, 'joined, by polling');
       await eventually(() => world.hostEvents('meet.customer_joined', sessionId).length === 1, 'meet.customer_joined');
+      // The poll kept what it read for the pushes (which then re-read only their own record).
+      const spaceName = google.meet.space(code)!.name;
+      const stored = await world.stack.backend.database.db
+        .select()
+        .from(meetConferenceRecords)
+        .where(eq(meetConferenceRecords.spaceName, spaceName));
+      expect(stored.map((row) => [row.name, row.participants.length])).toEqual([[google.meet.conferenceRecords(code)[0]!.name, 1]]);
       google.pubsub.setDelivery({});
       await google.pubsub.idle();
       expect(google.pubsub.attempts().map((attempt) => attempt.status)).toEqual([204, 204]);
