@@ -141,8 +141,10 @@ export function createSessionViews(
     async getForAdmin(sessionId: string): Promise<AdminSession | undefined> {
       const [row] = await db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
       if (!row) return undefined;
-      const [[summary], audit, events, [space]] = await Promise.all([
-        summaries([row]),
+      // The state first, then the append-only trails: on Postgres parallel reads are separate snapshots, and a trail
+      // read before the state could miss the entry of a change the state already shows (retired, without its audit).
+      const [summary] = await summaries([row]);
+      const [audit, events, [space]] = await Promise.all([
         db.select().from(auditEvents).where(eq(auditEvents.sessionId, row.id)).orderBy(asc(auditEvents.createdAt)),
         db.select().from(hostEvents).where(eq(hostEvents.sessionId, row.id)).orderBy(asc(hostEvents.createdAt)),
         db.select().from(meetSpaces).where(eq(meetSpaces.sessionId, row.id)),
