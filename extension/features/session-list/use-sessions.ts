@@ -24,12 +24,15 @@ export function useCanUseMeet() {
 }
 
 /**
- * The list the background fetched after a change, taken as it is: a fetch of ours still under way (a poll) may
- * have read the sessions before the change, so it is dropped. Without a list (the background could not fetch
- * it), ask.
+ * The list the background fetched after a change, taken as it is: a poll of ours still under way may have read the
+ * sessions before the change, so it is dropped. A refetch a live update started is kept and lands after it: it began
+ * after a change the backend pushed, and any change after it pushes again, while the background's list may have been
+ * read before that push (a "delivered" callback right after the click). Without a list (the background could not
+ * fetch it), ask.
  */
-function takeSessions(queryClient: QueryClient, sessions: SessionSummary[] | undefined): void {
+function takeSessions(queryClient: QueryClient, sessions: SessionSummary[] | undefined, liveRefetching: boolean): void {
   if (!sessions) return void queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY });
+  if (liveRefetching) return void queryClient.setQueryData<ListSessionsResponse>(SESSIONS_QUERY_KEY, { sessions });
   void queryClient
     .cancelQueries({ queryKey: SESSIONS_QUERY_KEY })
     .then(() => queryClient.setQueryData<ListSessionsResponse>(SESSIONS_QUERY_KEY, { sessions }));
@@ -43,9 +46,13 @@ export function useLiveSessionUpdates(solverId: string, connect: ConnectRealtime
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<LiveStatus>({ mode: 'connecting' });
   useEffect(() => {
-    const refresh = () => void queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY });
+    let liveRefetches = 0;
+    const refresh = () => {
+      liveRefetches += 1;
+      void queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY_KEY }).finally(() => (liveRefetches -= 1));
+    };
     const stopBroadcasts = onBroadcast((message) => {
-      if (message.event === 'sessions.changed') takeSessions(queryClient, message.sessions);
+      if (message.event === 'sessions.changed') takeSessions(queryClient, message.sessions, liveRefetches > 0);
     });
     const stopLive = startLiveUpdates({ solverId, ...realtimeFromBackground, connect, onUpdate: refresh, onStatus: setStatus });
     return () => {
