@@ -139,6 +139,47 @@ describe('npm run doctor', () => {
     expect(find(noCerts, 'Meet events certificates')?.status).toBe('fail');
   });
 
+  it('with Meet events on, creates and deletes a test subscription on the test room, and names a broken topic', async () => {
+    const topic = 'projects/emulated-project/topics/meet-events';
+    const env = {
+      ...healthyEnv(),
+      MEET_ATTENDANCE_SOURCE: 'events',
+      MEET_EVENTS_TOPIC: topic,
+      PUBSUB_PUSH_SERVICE_ACCOUNT: 'push@emulated-project.iam.gserviceaccount.com',
+    };
+    const subscriptionCheck = 'Meet events subscription ada@example.com';
+    const created = () => emulators.google.requests('subscriptions.create').length;
+    const deleted = () => emulators.google.requests('subscriptions.delete').length;
+
+    const healthy = find(await doctor(env), subscriptionCheck);
+    expect(healthy).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/^created and deleted a test subscription on spaces\/\S+ to projects\//),
+    });
+    expect([created(), deleted(), emulators.google.workspaceEvents.subscriptions()]).toEqual([1, 1, []]);
+
+    emulators.google.workspaceEvents.setTopic(topic, 'ENDPOINT_PERMISSION_DENIED');
+    expect(find(await doctor(env), subscriptionCheck)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('(ENDPOINT_PERMISSION_DENIED); deleted it'),
+      fix: expect.stringMatching(
+        /add-iam-policy-binding meet-events --project=emulated-project --member=serviceAccount:meet-api-event-push@system\.gserviceaccount\.com --role=roles\/pubsub\.publisher/,
+      ),
+    });
+    emulators.google.workspaceEvents.setTopic(topic, 'ENDPOINT_NOT_FOUND');
+    expect(find(await doctor(env), subscriptionCheck)).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('gcloud pubsub topics create meet-events --project=emulated-project'),
+    });
+    expect([created(), deleted(), emulators.google.workspaceEvents.subscriptions()]).toEqual([3, 3, []]);
+
+    // A solver whose delegation lacks the Meet scopes gets no test subscription (the Meet checks already warn).
+    emulators.google.setDelegation('ada@example.com', [CALENDAR]);
+    const calendarOnly = await doctor(env);
+    expect(find(calendarOnly, subscriptionCheck)).toBeUndefined();
+    expect(created()).toBe(3);
+  });
+
   it('sends one test SMS only when asked', async () => {
     const results = await doctor(healthyEnv(), { as: ['ada@example.com'], sendTo: '+14155550100' });
     expect(find(results, 'twilio test SMS')?.status).toBe('ok');

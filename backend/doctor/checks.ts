@@ -14,6 +14,13 @@ import { meetingCodeOf } from '../meet-space/meeting-code.ts';
 import { CLIENT_ID_HINT, CalendarFailure, diagnoseCalendarError } from '../meet/calendar-failure.ts';
 import { createGoogleCalendar, type MeetCalendar } from '../meet/google-calendar.ts';
 import { createAblyPublisher, createAblyTokenRevoker, RevocationNotEnabledError } from '../realtime/ably-publisher.ts';
+import {
+  createGoogleWorkspaceEvents,
+  statusOf,
+  type SubscriptionResult,
+  type WorkspaceEvents,
+} from '../meet-events/google-workspace-events.ts';
+import { spaceTarget } from '../meet-events/space-subscriptions.ts';
 import { checkSenderRegistration } from '../sms/sender-registration.ts';
 import { recentSenderAlerts } from '../sms/sender-alerts.ts';
 import { createTwilioSender, fetchTwilioAccountStatus } from '../sms/twilio-sender.ts';
@@ -228,6 +235,14 @@ async function checkGoogle(config: Config, subjects: string[], add: (result: Che
     return;
   }
   const scopes = spaceControl ? [CALENDAR_SCOPE, ...MEET_SPACE_SCOPES] : [CALENDAR_SCOPE];
+  const events =
+    config.meetEvents &&
+    createGoogleWorkspaceEvents({
+      delegated,
+      url: config.meetEvents.workspaceEventsUrl,
+      topic: config.meetEvents.topic,
+      timeoutMs: 10_000,
+    });
   const calendar = createGoogleCalendar({ delegated, apiUrl: config.google.apiUrl, maxAttempts: 2 });
   const meetSpaces = spaceControl
     ? createGoogleMeetSpaces({ delegated, meetApiUrl: config.google.meetApiUrl, timeoutMs: 10_000 })
@@ -264,7 +279,9 @@ async function checkGoogle(config: Config, subjects: string[], add: (result: Che
     }
     if (!calendarGranted) continue;
     const readSpace = meetSpaces && meetMissing.length === 0 ? (code: string) => meetSpaces.resolve(subject, code) : undefined;
-    for (const result of await checkMeetEvent(calendar, subject, readSpace)) add(result);
+    const subscribe =
+      events && readSpace ? (space: MeetSpace) => checkEventsSubscription(events, config.meetEvents!.topic, subject, space) : undefined;
+    for (const result of await checkMeetEvent(calendar, subject, readSpace, subscribe)) add(result);
   }
 }
 
@@ -285,6 +302,7 @@ async function checkMeetEvent(
   calendar: MeetCalendar,
   subject: string,
   readSpace?: (meetingCode: string) => Promise<MeetSpace>,
+  subscribe?: (space: MeetSpace) => Promise<CheckResult>,
 ): Promise<CheckResult[]> {
   const name = `Calendar + Meet ${subject}`;
   const eventId = `ssdoctor${randomBytes(8).toString('hex')}`;
@@ -305,7 +323,11 @@ async function checkMeetEvent(
   }
   const results: CheckResult[] = [];
   const meetingCode = meetingCodeOf(meetLink);
-  if (readSpace && meetingCode) results.push(await checkMeetApi(readSpace, subject, meetingCode));
+  if (readSpace && meetingCode) {
+    const { result, space } = await checkMeetApi(readSpace, subject, meetingCode);
+    results.push(result);
+    if (subscribe && space?.name) results.push(await subscribe(space));
+  }
   try {
     await calendar.deleteEvent({ subject, eventId });
     results.unshift(ok(name, `created and deleted a test event with a Meet room (${meetLink})`));
@@ -319,25 +341,85 @@ async function checkMeetApi(
   readSpace: (meetingCode: string) => Promise<MeetSpace>,
   subject: string,
   meetingCode: string,
-): Promise<CheckResult> {
+): Promise<{ result: CheckResult; space?: MeetSpace }> {
   const name = `Meet REST API ${subject}`;
   try {
     const space = await readSpace(meetingCode);
-    return ok(name, `read the test room as ${space.name || 'a space'} (access type ${space.accessType ?? 'not shown'})`);
+    return { result: ok(name, `read the test room as ${space.name || 'a space'} (access type ${space.accessType ?? 'not shown'})`), space };
   } catch (error) {
     if (diagnoseMeetError(error).kind === 'api_disabled') {
-      return warn(
-        name,
-        "the Google Meet REST API is not enabled in the service account's Cloud project",
-        `Enable "Google Meet REST API" in Google Cloud › APIs & Services › Library (the project of the service account). Without it ${WITHOUT_MEET}.`,
-      );
+      return {
+        result: warn(
+          name,
+          "the Google Meet REST API is not enabled in the service account's Cloud project",
+          `Enable "Google Meet REST API" in Google Cloud › APIs & Services › Library (the project of the service account). Without it ${WITHOUT_MEET}.`,
+        ),
+      };
     }
-    return warn(
+    return {
+      result: warn(
+        name,
+        `could not read the test room (${diagnoseMeetError(error).kind.replaceAll('_', ' ')})`,
+        `${diagnoseMeetError(error).message}. Without Meet space control ${WITHOUT_MEET}.`,
+      ),
+    };
+  }
+}
+
+const MEET_PUBLISHER = 'meet-api-event-push@system.gserviceaccount.com';
+const POLLED = 'until then attendance is polled';
+
+/** The fix for a subscription Google suspended at once: its `suspensionReason` (Workspace Events ErrorType). */
+function suspensionFix(suspensionReason: string | undefined, topic: string): string {
+  const [, project, name] = /^projects\/([^/]+)\/topics\/(.+)$/.exec(topic) ?? [];
+  if (suspensionReason === 'ENDPOINT_NOT_FOUND')
+    return `Create the topic in the service account's project: gcloud pubsub topics create ${name} --project=${project} (${POLLED}).`;
+  if (suspensionReason === 'ENDPOINT_PERMISSION_DENIED')
+    return `Let Google's Meet publisher publish to it: gcloud pubsub topics add-iam-policy-binding ${name} --project=${project} --member=serviceAccount:${MEET_PUBLISHER} --role=roles/pubsub.publisher (${POLLED}).`;
+  return `See the subscription's suspensionReason in Google's Workspace Events documentation (${POLLED}).`;
+}
+
+/**
+ * MEET_ATTENDANCE_SOURCE=events: creates and deletes a Workspace Events subscription on the test room, as a session
+ * does, proving that the Workspace Events API is on, the solver's delegation covers it, and Google's Meet publisher
+ * can reach MEET_EVENTS_TOPIC (Google suspends a subscription whose topic is missing or closed to it, and says why).
+ */
+async function checkEventsSubscription(events: WorkspaceEvents, topic: string, subject: string, space: MeetSpace): Promise<CheckResult> {
+  const name = `Meet events subscription ${subject}`;
+  const target = spaceTarget(space.name);
+  let made: SubscriptionResult;
+  try {
+    made = await events.subscribe(subject, target);
+  } catch (error) {
+    const status = statusOf(error);
+    return fail(
       name,
-      `could not read the test room (${diagnoseMeetError(error).kind.replaceAll('_', ' ')})`,
-      `${diagnoseMeetError(error).message}. Without Meet space control ${WITHOUT_MEET}.`,
+      `Google refused a test subscription to ${topic} (${status ?? 'no answer'}: ${reason(error)})`,
+      status === 400
+        ? `Check MEET_EVENTS_TOPIC: an existing topic in the service account's project (${POLLED}).`
+        : `Enable "Google Workspace Events API" in Google Cloud › APIs & Services › Library (the service account's project) and keep meetings.space.readonly in the delegation (${POLLED}).`,
     );
   }
+  const deleted = await events.unsubscribe(subject, 'name' in made ? made.name : null, target).then(
+    () => true,
+    () => false,
+  );
+  const after = deleted ? 'deleted it' : 'could not delete it (Google removes it when it expires, within 7 days)';
+  if ('operation' in made)
+    return warn(name, `Google is still making the test subscription (${made.operation}); ${after}`, 'Run the doctor again in a minute.');
+  if (!made.active)
+    return fail(
+      name,
+      `Google suspended the test subscription to ${topic} at once (${made.suspensionReason ?? 'no reason given'}); ${after}`,
+      suspensionFix(made.suspensionReason, topic),
+    );
+  return deleted
+    ? ok(name, `created and deleted a test subscription on ${space.name} to ${topic}`)
+    : warn(
+        name,
+        `created a test subscription on ${space.name} to ${topic} but ${after}`,
+        'Check the Workspace Events API quota and try again.',
+      );
 }
 
 async function checkTwilio(config: Config, options: DoctorOptions, add: (result: CheckResult) => void) {

@@ -111,6 +111,23 @@ describe('createGoogleWorkspaceEvents', () => {
     expect(emulators.google.workspaceEvents.subscriptions()[0]).toMatchObject({ state: 'ACTIVE' });
   });
 
+  it("gives Google's suspensionReason for a topic its Meet publisher cannot reach, and reactivates once it is fixed", async () => {
+    emulators.google.workspaceEvents.setTopic(TOPIC, 'ENDPOINT_PERMISSION_DENIED');
+    const made = await events().subscribe(ADA, await adaSpaceTarget());
+    if ('operation' in made) throw new Error('not made');
+    expect(made).toMatchObject({ active: false, suspensionReason: 'ENDPOINT_PERMISSION_DENIED' });
+    await expect(events().reactivate(ADA, made.name)).rejects.toMatchObject({ status: 400 });
+    emulators.google.workspaceEvents.setTopic(TOPIC, undefined);
+    expect(await events().reactivate(ADA, made.name)).toEqual({ name: made.name, expireTime: made.expireTime, active: true });
+
+    // A topic that breaks later suspends the live subscriptions on it.
+    emulators.google.workspaceEvents.setTopic(TOPIC, 'ENDPOINT_NOT_FOUND');
+    expect(emulators.google.workspaceEvents.subscriptions()[0]).toMatchObject({
+      state: 'SUSPENDED',
+      suspensionReason: 'ENDPOINT_NOT_FOUND',
+    });
+  });
+
   it('deletes a subscription, finds a pending one by its target, and takes "already gone" as deleted', async () => {
     const target = await adaSpaceTarget();
     const made = await events().subscribe(ADA, target);

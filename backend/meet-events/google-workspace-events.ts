@@ -3,8 +3,12 @@ import { workspaceevents_v1 } from '../google/google-apis.ts';
 import { MEET_SPACE_SCOPES } from '../google/scopes.ts';
 import { MEET_EVENT_TYPES } from './push-envelope.ts';
 
-/** A subscription Google has made (or we adopted, `active` unless Google suspended it), or the operation still making it. */
-export type SubscriptionResult = { name: string; expireTime: Date | null; active: boolean } | { operation: string };
+/**
+ * A subscription Google has made (or we adopted, `active` unless Google suspended it, then with Google's
+ * `suspensionReason`, e.g. `ENDPOINT_PERMISSION_DENIED`), or the operation still making it.
+ */
+export type SubscriptionResult =
+  { name: string; expireTime: Date | null; active: boolean; suspensionReason?: string } | { operation: string };
 
 /** The Workspace Events API v1 calls attendance needs, acting as the solver (delegation subject). */
 export type WorkspaceEvents = {
@@ -63,6 +67,7 @@ export function createGoogleWorkspaceEvents(options: WorkspaceEventsOptions): Wo
     expireTime: data.expireTime ? new Date(data.expireTime) : null,
     /** An adopted subscription may be SUSPENDED; a created one answers ACTIVE. */
     active: (data.state ?? 'ACTIVE') === 'ACTIVE',
+    ...(data.suspensionReason ? { suspensionReason: data.suspensionReason } : {}),
   });
 
   type Client = ReturnType<typeof clientFor>;

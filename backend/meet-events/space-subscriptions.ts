@@ -25,7 +25,13 @@ const outcomeOf = (result: SubscriptionResult): Outcome =>
     ? { state: 'pending', operation: result.operation, name: null, expireTime: null, problem: null }
     : result.active
       ? { state: 'active', operation: null, name: result.name, expireTime: result.expireTime, problem: null }
-      : { state: 'suspended', operation: null, name: result.name, expireTime: result.expireTime, problem: 'suspended by Google' };
+      : {
+          state: 'suspended',
+          operation: null,
+          name: result.name,
+          expireTime: result.expireTime,
+          problem: `suspended by Google${result.suspensionReason ? ` (${result.suspensionReason})` : ''}`,
+        };
 const problemOf = (error: unknown) => (error as Error).message?.slice(0, 500) ?? 'unknown error';
 
 /**

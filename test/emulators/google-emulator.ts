@@ -83,7 +83,7 @@ export type GoogleEmulator = Listening & {
   /** Workspace Events API v1 subscriptions (what decides which spaces' events are published). */
   workspaceEvents: Pick<
     WorkspaceEventsControls,
-    'subscriptions' | 'setPendingOperations' | 'suspend' | 'resolveSuspension' | 'remindExpiration' | 'expire'
+    'subscriptions' | 'setPendingOperations' | 'suspend' | 'resolveSuspension' | 'remindExpiration' | 'expire' | 'setTopic'
   >;
   /** Keyless signing: the metadata server's identity, Token Creator grants, the IAM Credentials API switch. */
   iam: Pick<IamControls, 'setTokenCreator' | 'setIamCredentialsEnabled' | 'attachedServiceAccount'>;
@@ -217,6 +217,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       resolveSuspension: workspaceEvents.resolveSuspension,
       remindExpiration: workspaceEvents.remindExpiration,
       expire: workspaceEvents.expire,
+      setTopic: workspaceEvents.setTopic,
     },
     pubsub: {
       configure: pubsub.configure,

@@ -74,9 +74,18 @@ export type WorkspaceEventsControls = {
   remindExpiration(name: string): void;
   /** Expires a subscription now, publishing `…subscription.v1.expired`; Google then deletes it. */
   expire(name: string): void;
+  /**
+   * What is wrong with a Pub/Sub topic, as Google's Meet publisher finds it: `ENDPOINT_NOT_FOUND` (no such topic in the
+   * project) or `ENDPOINT_PERMISSION_DENIED` (no `roles/pubsub.publisher` for it); `undefined` fixes it. Subscriptions
+   * on a broken topic are SUSPENDED with that `suspensionReason` (new ones from their create on; Google's ErrorType),
+   * and can be reactivated once it is fixed.
+   */
+  setTopic(topic: string, problem: TopicProblem | undefined): void;
   /** The live subscription that delivers `type` for a space owned by `owner`, if any (what publishing checks). */
   subscriptionFor(space: string, owner: string, type: MeetEventType): Subscription | undefined;
 };
+
+export type TopicProblem = 'ENDPOINT_NOT_FOUND' | 'ENDPOINT_PERMISSION_DENIED';
 
 const failedPrecondition = (message: string) =>
   Response.json({ error: { code: 400, message, status: 'FAILED_PRECONDITION' } }, { status: 400 });
@@ -104,6 +113,7 @@ export function registerWorkspaceEventsRoutes(
 ): WorkspaceEventsControls & { clear(): void } {
   const subscriptions = new Map<string, Subscription>();
   const operations = new Map<string, Operation>();
+  const topicProblems = new Map<string, TopicProblem>();
   let pendingOperations = 0;
 
   const live = () => [...subscriptions.values()].filter((sub) => sub.state !== 'DELETED' && Date.parse(sub.expireTime) > Date.now());
@@ -151,6 +161,7 @@ export function registerWorkspaceEventsRoutes(
     else if (user !== auth.userId) return rpcError(403, 'The caller does not have permission');
     if (live().some((sub) => sub.targetResource === target)) return rpcError(409, 'Subscription already exists.');
     const now = new Date();
+    const topicProblem = topicProblems.get(topic);
     const subscription: Subscription = {
       name: `subscriptions/${randomBytes(16).toString('hex')}`,
       uid: randomUUID(),
@@ -158,7 +169,8 @@ export function registerWorkspaceEventsRoutes(
       eventTypes,
       notificationEndpoint: { pubsubTopic: topic },
       payloadOptions: { includeResource: false },
-      state: 'ACTIVE',
+      state: topicProblem ? 'SUSPENDED' : 'ACTIVE',
+      ...(topicProblem ? { suspensionReason: topicProblem } : {}),
       authority: `users/${auth.userId}`,
       createTime: now.toISOString(),
       updateTime: now.toISOString(),
@@ -289,6 +301,17 @@ export function registerWorkspaceEventsRoutes(
       sub.expireTime = new Date(Date.now() - 1).toISOString();
       sub.state = 'DELETED';
     },
+    setTopic(topic, problem) {
+      if (problem) topicProblems.set(topic, problem);
+      else topicProblems.delete(topic);
+      for (const sub of live().filter((entry) => entry.notificationEndpoint.pubsubTopic === topic)) {
+        if (problem && sub.state === 'ACTIVE') {
+          sub.state = 'SUSPENDED';
+          sub.suspensionReason = problem;
+          sub.updateTime = new Date().toISOString();
+        } else if (!problem && sub.state === 'SUSPENDED' && sub.suspensionReason?.startsWith('ENDPOINT_')) sub.causeGone = true;
+      }
+    },
     setPendingOperations: (count) => void (pendingOperations = count),
     subscriptionFor: (space, owner, type) =>
       live().find(
@@ -301,6 +324,7 @@ export function registerWorkspaceEventsRoutes(
     clear() {
       subscriptions.clear();
       operations.clear();
+      topicProblems.clear();
       pendingOperations = 0;
     },
   };
