@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, ne } from 'drizzle-orm';
+import { and, desc, eq, isNull, lte, ne } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { meetEventSubscriptions, meetSpaces, sessions } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -46,11 +46,55 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
   const now = deps.now ?? (() => new Date());
   const read = async (targetResource: string): Promise<Row | undefined> =>
     (await deps.db.select().from(meetEventSubscriptions).where(eq(meetEventSubscriptions.targetResource, targetResource)))[0];
-  const store = (targetResource: string, subject: string, outcome: Outcome) =>
-    deps.db
+  /**
+   * Stores what Google answered, unless the row was marked `deleted` meanwhile (the session ended while another
+   * instance was making or renewing its subscription): then what was just made is deleted at Google again, so a
+   * retirement is never undone and no subscription outlives its session.
+   */
+  async function store(targetResource: string, subject: string, outcome: Outcome): Promise<void> {
+    const written = await deps.db
       .insert(meetEventSubscriptions)
-      .values({ targetResource, subject, ...outcome })
-      .onConflictDoUpdate({ target: meetEventSubscriptions.targetResource, set: { subject, ...outcome, updatedAt: now() } });
+      .values({ targetResource, subject, ...outcome, updatedAt: now() })
+      .onConflictDoUpdate({
+        target: meetEventSubscriptions.targetResource,
+        set: { subject, ...outcome, updatedAt: now() },
+        setWhere: ne(meetEventSubscriptions.state, 'deleted'),
+      })
+      .returning({ targetResource: meetEventSubscriptions.targetResource });
+    if (written.length > 0 || !(outcome.name || outcome.operation)) return;
+    deps.log.info('Meet events subscription made for an ended session; deleting it', { targetResource });
+    await deps.events
+      .unsubscribe(subject, outcome.name ?? null, targetResource)
+      .catch((error: unknown) =>
+        deps.log.warn('Meet events subscription of an ended session not deleted', { targetResource, problem: problemOf(error) }),
+      );
+  }
+  /**
+   * Takes `targetResource` for one call to Google, across instances: inserts its row (`pending`) if there is none, or
+   * moves `updatedAt` to now if nothing has written the row for RETRY_AFTER_MS. Only the instance whose write lands
+   * calls Google; the others leave it to that one (so no two instances make, renew or reactivate one subscription at
+   * once). A `deleted` row is never taken. Returns whether this instance holds it.
+   */
+  async function claim(targetResource: string, subject: string): Promise<boolean> {
+    const inserted = await deps.db
+      .insert(meetEventSubscriptions)
+      .values({ targetResource, subject, state: 'pending', updatedAt: now() })
+      .onConflictDoNothing()
+      .returning({ targetResource: meetEventSubscriptions.targetResource });
+    if (inserted.length > 0) return true;
+    const taken = await deps.db
+      .update(meetEventSubscriptions)
+      .set({ updatedAt: now() })
+      .where(
+        and(
+          eq(meetEventSubscriptions.targetResource, targetResource),
+          ne(meetEventSubscriptions.state, 'deleted'),
+          lte(meetEventSubscriptions.updatedAt, new Date(now().getTime() - RETRY_AFTER_MS)),
+        ),
+      )
+      .returning({ targetResource: meetEventSubscriptions.targetResource });
+    return taken.length > 0;
+  }
   const note = (targetResource: string, change: Partial<Outcome>) =>
     deps.db
       .update(meetEventSubscriptions)
@@ -70,13 +114,19 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
   }
 
   /**
-   * Makes (or adopts) the space's subscription and stores the outcome; never throws. An active one with over an hour
-   * left is kept, unless `force` (Google said it is gone).
+   * The space set-up's step: makes (or adopts) the space's subscription and stores the outcome, unless an active one
+   * has over an hour left or another instance holds the row (see `claim`); never throws.
    */
-  async function ensure(subject: string, spaceName: string, force = false): Promise<void> {
+  async function ensure(subject: string, spaceName: string): Promise<void> {
     const targetResource = spaceTarget(spaceName);
-    const current = force ? undefined : await read(targetResource);
+    const current = await read(targetResource);
     if (current?.state === 'active' && current.expireTime && current.expireTime.getTime() - now().getTime() > KEEP_IF_LEFT_MS) return;
+    if (await claim(targetResource, subject)) await make(subject, targetResource);
+  }
+
+  /** Makes (or adopts) the subscription at Google and stores the outcome, for a caller that holds the row; never throws. */
+  async function make(subject: string, targetResource: string): Promise<void> {
+    const spaceName = spaceOf(targetResource);
     let outcome: Outcome;
     try {
       outcome = outcomeOf(await deps.events.subscribe(subject, targetResource));
@@ -97,7 +147,7 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
       await store(row.targetResource, row.subject, outcomeOf(await deps.events[how](row.subject, row.name!)));
       deps.log.info(`Meet events subscription ${how === 'renew' ? 'renewed' : 'reactivated'}`, { subscription: row.name });
     } catch (error) {
-      if (statusOf(error) === 404) return ensure(row.subject, spaceOf(row.targetResource), true);
+      if (statusOf(error) === 404) return make(row.subject, row.targetResource);
       const problem = `${how} refused: ${problemOf(error)}`;
       deps.log.warn('Meet events subscription not revived; attendance is polled', { subscription: row.name, problem });
       await note(row.targetResource, { problem });
@@ -143,17 +193,20 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
       const problem = state === 'suspended' ? `suspended by Google${event.reason ? ` (${event.reason})` : ''}` : 'expired';
       await note(row.targetResource, { state, problem });
       deps.log.warn('Meet events subscription stopped; attendance is polled', { subscription: event.subscription, state });
-      if (state === 'expired' && live) await ensure(row.subject, spaceOf(row.targetResource));
+      // The note above holds the row for this instance (see `claim`): a repair pass elsewhere leaves it alone.
+      if (state === 'expired' && live) await make(row.subject, row.targetResource);
       return true;
     },
 
     /**
      * The repair pass of a live session's poll: whether `spaces/{id}` has an active, unexpired subscription (its
-     * events are pushed). Given the `subject`, at most one call to Google: a missing, expired or past-`expireTime`
-     * subscription is made again; an active one with under an hour left is renewed (once a minute at most); a `pending` or `failed` one too once a minute has passed (a pending one is then
-     * found as ALREADY_EXISTS and adopted); a `suspended` one is reactivated, at most once a minute (refused while the
-     * suspension's cause is there). A `deleted` one is left deleted. With `solverDisabled` (the session's solver was
-     * disabled) the subscription is deleted instead (tried again on the next pass if Google refuses).
+     * events are pushed). Given the `subject`, at most one call to Google, by the one instance that holds the row (see
+     * `claim`: nothing else wrote it for a minute, or there was no row): a missing, expired or past-`expireTime`
+     * subscription is made again; an active one with under an hour left is renewed (its reminder may have been lost
+     * while Pub/Sub was down); a `pending` or `failed` one is made again (a pending one is then found as
+     * ALREADY_EXISTS and adopted); a `suspended` one is reactivated (refused while the suspension's cause is there). A
+     * `deleted` one is left deleted. With `solverDisabled` (the session's solver was disabled) the subscription is
+     * deleted instead (tried again on the next pass if Google refuses).
      */
     async isActive(spaceName: string, subject?: string, solverDisabled = false): Promise<boolean> {
       const activeNow = (row: Row | undefined) => row?.state === 'active' && Boolean(row.expireTime && row.expireTime > now());
@@ -163,26 +216,21 @@ export function createSpaceSubscriptions(deps: { db: Database; events: Workspace
         );
         return false;
       }
-      const row = await read(spaceTarget(spaceName));
-      if (!subject) return activeNow(row);
-      const quiet = !row || now().getTime() - row.updatedAt.getTime() >= RETRY_AFTER_MS;
-      const endsSoon = row?.expireTime && row.expireTime.getTime() - now().getTime() < KEEP_IF_LEFT_MS;
-      if (row?.state === 'suspended' && row.name) {
-        if (!quiet) return false;
-        await revive(row, 'reactivate');
-      } else if (row && activeNow(row) && row.name && endsSoon) {
-        // Its reminder may have been lost (Pub/Sub down): renewed here too, at most once a minute.
-        if (!quiet) return true;
-        await revive(row, 'renew');
-      } else if (
-        !row ||
-        row.state === 'expired' ||
-        (row.state === 'active' && !activeNow(row)) ||
-        (RETRIED_STATES.includes(row.state) && quiet)
-      )
-        await ensure(subject, spaceName);
-      else return activeNow(row);
-      return activeNow(await read(spaceTarget(spaceName)));
+      const targetResource = spaceTarget(spaceName);
+      const row = await read(targetResource);
+      if (!subject || row?.state === 'deleted') return activeNow(row);
+      const endsSoon = Boolean(row?.expireTime && row.expireTime.getTime() - now().getTime() < KEEP_IF_LEFT_MS);
+      const step: (() => Promise<void>) | undefined =
+        row?.state === 'suspended' && row.name
+          ? () => revive(row, 'reactivate')
+          : row && activeNow(row) && row.name && endsSoon
+            ? () => revive(row, 'renew')
+            : !row || row.state === 'expired' || (row.state === 'active' && !activeNow(row)) || RETRIED_STATES.includes(row.state)
+              ? () => make(subject, targetResource)
+              : undefined;
+      if (!step || !(await claim(targetResource, subject))) return activeNow(row);
+      await step();
+      return activeNow(await read(targetResource));
     },
 
     ensure,

@@ -196,9 +196,13 @@ describe('attendance poll chain', () => {
     await database.db.update(meetEventSubscriptions).set({ updatedAt: new Date(Date.now() - 61_000) });
     await poll(2); // pending for over a minute: made again, active now
     answer = new Error('Workspace Events unavailable');
-    await database.db.update(meetEventSubscriptions).set({ expireTime: new Date(Date.now() - 1_000) });
-    await poll(3); // past its expireTime (Google has deleted it): made again, refused this time
-    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 900, 10]);
+    await poll(3); // made a moment ago: another instance may be at it, so left alone
+    expect(subscribeCalls).toBe(2);
+    await database.db
+      .update(meetEventSubscriptions)
+      .set({ expireTime: new Date(Date.now() - 1_000), updatedAt: new Date(Date.now() - 61_000) });
+    await poll(4); // past its expireTime (Google has deleted it): made again, refused this time
+    expect(jobs.map((job) => job.startAfterSeconds)).toEqual([10, 10, 900, 900, 10]);
     expect(subscribeCalls).toBe(3);
     expect(await row()).toMatchObject({ state: 'failed', problem: 'Workspace Events unavailable' });
     await database.db.delete(meetEventSubscriptions);
