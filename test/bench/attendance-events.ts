@@ -107,18 +107,22 @@ export async function measureAttendanceEvents(
   };
 }
 
+/** The backend's environment for `mode`: MEET_ATTENDANCE_SOURCE, and with `events` the topic and the push identity. */
+export function attendanceEnv(mode: AttendanceMode): Record<string, string> {
+  return mode === 'events'
+    ? {
+        MEET_ATTENDANCE_SOURCE: 'events',
+        MEET_EVENTS_TOPIC: 'projects/emulated-project/topics/meet-events',
+        PUBSUB_PUSH_SERVICE_ACCOUNT: PUSH_SERVICE_ACCOUNT,
+        PUBSUB_PUSH_AUDIENCE: PUSH_AUDIENCE,
+      }
+    : { MEET_ATTENDANCE_SOURCE: 'poll' };
+}
+
 async function measureMode(world: World, mode: AttendanceMode, options: AttendanceEventsOptions): Promise<AttendanceModeResult> {
   const log = (line: string) => options.log(`  [${mode}] ${line}`);
   const google = world.emulators.google;
-  const env: Record<string, string> =
-    mode === 'events'
-      ? {
-          MEET_ATTENDANCE_SOURCE: 'events',
-          MEET_EVENTS_TOPIC: 'projects/emulated-project/topics/meet-events',
-          PUBSUB_PUSH_SERVICE_ACCOUNT: PUSH_SERVICE_ACCOUNT,
-          PUBSUB_PUSH_AUDIENCE: PUSH_AUDIENCE,
-        }
-      : { MEET_ATTENDANCE_SOURCE: 'poll' };
+  const env = attendanceEnv(mode);
   const server = await startBenchServer(world, `attendance-${mode}`, 'pglite', profileArgs(`attendance-${mode}`), env);
   const pushEndpoint = {
     endpoint: `${server.oursUrl}/webhooks/google/meet-events`,

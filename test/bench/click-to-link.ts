@@ -1,3 +1,4 @@
+import { attendanceEnv, type AttendanceMode } from './attendance-events.ts';
 import { profileArgs, type DatabaseKind } from './backend-under-test.ts';
 import { startBenchServer } from './bench-server-client.ts';
 import { click, describeFailure } from './click.ts';
@@ -7,6 +8,7 @@ import { OUTSIDE_LATENCY_MS, type World } from './world.ts';
 
 export type ClickToLinkResult = {
   database: DatabaseKind;
+  attendance: AttendanceMode;
   samplesEach: number;
   lanes: number;
   ours: Summary;
@@ -31,17 +33,16 @@ export type ClickToLinkOptions = {
   baselineSamples: number;
   lanes: number;
   warmupPerSolver: number;
+  /** MEET_ATTENDANCE_SOURCE of the backend (default `poll`): each escalated session keeps a poll chain or a subscription. */
+  attendance?: AttendanceMode;
   log: (line: string) => void;
 };
 
 /** Latency figures on Node's fetch (undici, keep-alive), one request at a time per lane. */
 export async function measureClickToLink(world: World, options: ClickToLinkOptions): Promise<ClickToLinkResult> {
-  const server = await startBenchServer(
-    world,
-    `click-to-link-${options.database}`,
-    options.database,
-    profileArgs(`click-to-link-${options.database}`),
-  );
+  const attendance = options.attendance ?? 'poll';
+  const name = `click-to-link-${options.database}${attendance === 'events' ? '-events' : ''}`;
+  const server = await startBenchServer(world, name, options.database, profileArgs(name), attendanceEnv(attendance));
   try {
     const iterationsPerLane = Math.ceil(options.samples / options.lanes);
     // Ours allows 30 link creations per solver per minute; a lane does ~65 per minute, so it rotates solvers.
@@ -141,6 +142,7 @@ export async function measureClickToLink(world: World, options: ClickToLinkOptio
     const baseline = summarize(samples.baseline);
     return {
       database: options.database,
+      attendance,
       samplesEach: ours.n,
       lanes: options.lanes,
       ours,

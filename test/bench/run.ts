@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { checkPostgres, type DatabaseKind } from './backend-under-test.ts';
+import { checkPostgres } from './backend-under-test.ts';
 import { RESULTS_DIR } from './child-process.ts';
 import { EVENTS_PER_CALL, measureAttendanceEvents, type AttendanceEventsResult } from './attendance-events.ts';
 import { measureAttendancePolling, type PollingResult } from './attendance-polling.ts';
@@ -71,7 +71,8 @@ const postgres = ['click', 'throughput', 'scale', 'access', 'polling'].some((nam
   : false;
 const world = await startWorld();
 const results: {
-  clickToLink?: Partial<Record<DatabaseKind, ClickToLinkResult | { skipped: string }>>;
+  /** `pglite-events`: PGlite with MEET_ATTENDANCE_SOURCE=events (issue 22's click target). */
+  clickToLink?: Partial<Record<ClickVariant, ClickToLinkResult | { skipped: string }>>;
   throughput?: ThroughputResult;
   scale?: ScaleResult | { skipped: string };
   extension?: ExtensionResult;
@@ -98,18 +99,23 @@ async function section<T>(name: Section, title: string, run: () => Promise<T>): 
   }
 }
 
+/** The click section's backends: PGlite and Postgres polling attendance (the default), and PGlite with Meet events. */
+const CLICK_VARIANTS = ['pglite', 'postgres', 'pglite-events'] as const;
+type ClickVariant = (typeof CLICK_VARIANTS)[number];
+
 try {
   if (only.has('click')) {
     results.clickToLink = {};
-    for (const database of ['pglite', 'postgres'] as const) {
+    for (const variant of CLICK_VARIANTS) {
+      const database = variant === 'postgres' ? 'postgres' : 'pglite';
+      const attendance = variant === 'pglite-events' ? 'events' : 'poll';
       if (database === 'postgres' && !postgres) {
         results.clickToLink.postgres = { skipped: 'Postgres server unreachable' };
         continue;
       }
-      const result = await section('click', `1. Click-to-link on ${database}: ours vs the sequential baseline`, () =>
-        measureClickToLink(world, { ...SETTINGS.click, database, log }),
-      );
-      if (result) results.clickToLink[database] = result;
+      const title = `1. Click-to-link on ${database}${attendance === 'events' ? ' with Meet events' : ''}: ours vs the sequential baseline`;
+      const result = await section('click', title, () => measureClickToLink(world, { ...SETTINGS.click, database, attendance, log }));
+      if (result) results.clickToLink[variant] = result;
     }
   }
   results.throughput = await section('throughput', '2. canUseMeet throughput vs hello-world (autocannon, separate processes)', () =>
@@ -211,12 +217,14 @@ function tableRows(): Row[] {
   const pair = (p50: number, p99: number) => `${ms(p50)} / ${ms(p99)}`;
 
   if (only.has('click')) {
-    for (const database of ['pglite', 'postgres'] as const) {
-      const s = `Click-to-link (${database === 'pglite' ? 'PGlite' : 'Postgres'})`;
-      const r = results.clickToLink?.[database];
+    for (const variant of CLICK_VARIANTS) {
+      const s = `Click-to-link (${{ pglite: 'PGlite', postgres: 'Postgres', 'pglite-events': 'PGlite, Meet events' }[variant]})`;
+      const r = results.clickToLink?.[variant];
+      // Issue 22: with attendance pushed, PGlite's p99 back under 30 ms (it was 77.9 with 600 poll chains).
+      const p99Target = variant === 'pglite-events' ? 30 : 15;
       if (!r) rows.push({ section: s, figure: 'not measured (section failed)', value: '—', met: false });
       else if ('skipped' in r)
-        rows.push({ section: s, figure: 'all', value: `skipped: ${r.skipped}`, target: '≤ 15 ms; ≥ 2.5×', met: 'skipped' });
+        rows.push({ section: s, figure: 'all', value: `skipped: ${r.skipped}`, target: `≤ ${p99Target} ms; ≥ 2.5×`, met: 'skipped' });
       else {
         rows.push({ section: s, figure: `ours p50 / p99 (n=${r.samplesEach})`, value: pair(r.ours.p50, r.ours.p99) });
         rows.push({ section: s, figure: `sequential baseline p50 / p99 (n=${r.baseline.n})`, value: pair(r.baseline.p50, r.baseline.p99) });
@@ -229,8 +237,8 @@ function tableRows(): Row[] {
           section: s,
           figure: `ours overhead above Calendar ${OUTSIDE_LATENCY_MS.calendar} ms, p50 / p99`,
           value: pair(r.oursOverheadMs.p50, r.oursOverheadMs.p99),
-          target: '≤ 15 ms at p99',
-          met: r.oursOverheadMs.p99 <= 15,
+          target: `≤ ${p99Target} ms at p99`,
+          met: r.oursOverheadMs.p99 <= p99Target,
         });
         rows.push({
           section: s,
