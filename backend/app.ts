@@ -17,6 +17,7 @@ import { MEET_EVENTS_PUSH_PATH } from './env.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { clientAddress, type TrustProxy } from './http/client-address.ts';
 import { createErrorHandler, errorBody, notFoundHandler } from './http/errors.ts';
+import { inRequestLane } from './db/request-lane.ts';
 import { withRequestId, type Logger } from './logger.ts';
 import { createMeetEventRoutes, type MeetEventRouteDeps } from './meet-events/routes.ts';
 import { createMeetRoutes } from './meet/routes.ts';
@@ -102,7 +103,8 @@ export function createApp(deps: AppDeps) {
       // The client's own id, kept beside ours for correlation: only printable, at most 64 characters.
       const clientRequestId = c.req.header('x-request-id');
       // Every line logged while this request runs carries its id.
-      await withRequestId(c.get('requestId'), next);
+      // …and its statements go ahead of background work on embedded PGlite.
+      await withRequestId(c.get('requestId'), () => inRequestLane(next));
       deps.log.info('request', {
         requestId: c.get('requestId'),
         ...(clientRequestId && /^[\x20-\x7e]+$/.test(clientRequestId) ? { clientRequestId: clientRequestId.slice(0, 64) } : {}),

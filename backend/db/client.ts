@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
+import { prioritizeRequests } from './request-lane.ts';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { schema } from './schema.ts';
@@ -85,6 +86,7 @@ async function openPglite({ dataDir, template }: DatabaseTarget & { kind: 'pglit
   ]);
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir, template ? { loadDataDir: template } : {});
+  prioritizeRequests(pglite);
   const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
   if (migrate && !(await migrationsCurrent(db))) await migratePglite(db as never, { migrationsFolder });
   return {

@@ -11,6 +11,7 @@ import {
   type QueueOptions,
 } from 'pg-boss';
 import { rowsOf, type Database, type DatabaseHandle, type Transaction } from '../db/client.ts';
+import { inBackgroundLane } from '../db/request-lane.ts';
 import type { Logger } from '../logger.ts';
 import type { JobCounts, Metrics } from '../metrics/metrics.ts';
 import { inSpan } from '../tracing/tracing.ts';
@@ -244,7 +245,7 @@ export async function startJobQueue(
               try {
                 const context = { attempt: job.retryCount + 1, isLastAttempt: job.retryCount >= job.retryLimit };
                 await inSpan(`job ${name}`, { 'messaging.message.id': job.id, 'pgboss.job.retry_count': job.retryCount }, () =>
-                  handler(job.data, context),
+                  inBackgroundLane(() => handler(job.data, context)),
                 );
                 return { id: job.id, status: 'completed' };
               } catch (error) {
@@ -265,12 +266,14 @@ export async function startJobQueue(
     },
     wake(names) {
       // After the HTTP answer is written: the woken worker's first query must not delay it.
-      setImmediate(() => {
-        for (const name of names) {
-          const id = workerIds.get(name);
-          if (id) boss.notifyWorker(id);
-        }
-      });
+      setImmediate(() =>
+        inBackgroundLane(() => {
+          for (const name of names) {
+            const id = workerIds.get(name);
+            if (id) boss.notifyWorker(id);
+          }
+        }),
+      );
     },
     deadLetters: {
       async list(limit = 100) {
