@@ -1,21 +1,43 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
+/**
+ * Files that kill, restart or time whole backends (chaos, production cadence, a clean install): they run last, one
+ * at a time, with the machine to themselves; everything else runs two files at a time (2 cores).
+ */
+const ALONE = [
+  'test/integration/soak.postgres.test.ts',
+  'test/integration/multi-instance.postgres.test.ts',
+  'test/integration/host-retry-cadence.pglite.test.ts',
+  'test/integration/graceful-shutdown.test.ts',
+  'test/integration/server-start.test.ts',
+  'test/build/production-install.test.ts',
+  'test/demo/stop-on-signal.test.ts',
+];
+const node = {
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  // Makes the migrated PGlite template test databases start from, when the cache lacks it.
+  globalSetup: ['./test/support/pglite-template.ts'],
+};
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         test: {
+          ...node,
           name: 'node',
           include: ['backend/**/*.test.ts', 'shared/**/*.test.ts', 'release/**/*.test.ts', 'test/**/*.test.ts'],
           // The e2e suite runs in Playwright Test (playwright.config.ts).
-          exclude: [...configDefaults.exclude, 'test/e2e/**'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          // Makes the migrated PGlite template test databases start from, when the cache lacks it.
-          globalSetup: ['./test/support/pglite-template.ts'],
+          exclude: [...configDefaults.exclude, 'test/e2e/**', ...ALONE],
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
+      },
+      {
+        test: { ...node, name: 'node-alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
       },
       {
         // Extension unit tests: WXT's fake browser and a DOM.
@@ -31,6 +53,8 @@ export default defineConfig({
           // module-level state, and test-setup.ts empties the fake browser and the DOM before each test.
           isolate: false,
           testTimeout: 10_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
     ],
